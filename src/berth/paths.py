@@ -1,0 +1,64 @@
+"""Every on-disk location of berth, named once.
+
+Layout under the data root (persistent)::
+
+    berth.db                          SQLite metadata (WAL)
+    content/blobs/sha256/<hex>        blobs by digest
+    content/ingest/<ref>              blobs being written
+    snapshots/<chain-hex>/fs          unpacked read-only layers
+    containers/<id>/                  upper, work, merged, config.json, hostname,
+                                      hosts, resolv.conf, <id>-json.log
+
+Layout under the exec root (runtime state, lost at reboot)::
+
+    berthd.sock                       default API socket lives in /run/berth
+    supervisor.sock                   the supervisor's control socket
+    supervisor.pid
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_ROOT = Path("/var/lib/berth")
+DEFAULT_EXEC_ROOT = Path("/run/berth")
+DEFAULT_SOCKET = DEFAULT_EXEC_ROOT / "berthd.sock"
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    data_root: Path = DEFAULT_DATA_ROOT
+    exec_root: Path = DEFAULT_EXEC_ROOT
+
+    @property
+    def db(self) -> Path:
+        return self.data_root / "berth.db"
+
+    @property
+    def content(self) -> Path:
+        return self.data_root / "content"
+
+    @property
+    def snapshots(self) -> Path:
+        return self.data_root / "snapshots"
+
+    @property
+    def containers(self) -> Path:
+        return self.data_root / "containers"
+
+    @property
+    def tmp(self) -> Path:
+        return self.data_root / "tmp"
+
+    def container(self, container_id: str) -> Path:
+        return self.containers / container_id
+
+    def container_log(self, container_id: str) -> Path:
+        return self.container(container_id) / f"{container_id}-json.log"
+
+    @property
+    def supervisor_socket(self) -> Path:
+        return self.exec_root / "supervisor.sock"
+
+    @property
+    def supervisor_pid(self) -> Path:
+        return self.exec_root / "supervisor.pid"
