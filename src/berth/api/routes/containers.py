@@ -1,0 +1,112 @@
+"""Container endpoints: create, list, inspect, start, wait, attach, logs, kill, stop, delete."""
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from berth.api import params
+from berth.api.router import Router
+from berth.api.streams import frame, hijack_response
+from berth.daemon.containers import signal_number
+from berth.daemon.engine import Engine
+from berth.errors import InvalidArgument
+
+
+def register(router: Router, engine: Engine) -> None:
+    svc = engine.containers
+    paths = engine.config.paths
+
+    async def create(request: web.Request) -> web.Response:
+        body = await params.json_body(request)
+        c = await asyncio.to_thread(svc.create, request.query.get("name"), body)
+        return web.json_response({"Id": c.id, "Warnings": []}, status=201)
+
+    async def list_containers(request: web.Request) -> web.Response:
+        all_ = params.boolean(request, "all")
+        limit = params.integer(request, "limit", -1) or -1
+        items = svc.list(all_=all_ or limit > 0)
+        if limit > 0:
+            items = items[:limit]
+        now = time.time()
+        return web.json_response([c.summary(now) for c in items])
+
+    async def inspect(request: web.Request) -> web.Response:
+        c = svc.get(request.match_info["id"])
+        return web.json_response(c.inspect(str(paths.container(c.id)),
+                                           str(paths.container_log(c.id))))
+
+    async def start(request: web.Request) -> web.Response:
+        started = await svc.start(request.match_info["id"])
+        return web.Response(status=204 if started else 304)
+
+    async def wait(request: web.Request) -> web.Response:
+        condition = request.query.get("condition") or "not-running"
+        ref = request.match_info["id"]
+        svc.get(ref)
+        code = await svc.wait(ref, condition)
+        return web.json_response({"StatusCode": code, "Error": None})
+
+    async def attach(request: web.Request) -> web.StreamResponse:
+        c = svc.get(request.match_info["id"])
+        if not params.boolean(request, "stream"):
+            raise InvalidArgument("attaching without stream=1 is not supported yet")
+        want = {1: params.boolean(request, "stdout"), 2: params.boolean(request, "stderr")}
+        tty = bool(c.config.get("Tty"))
+        queue = svc.attach(c.id)
+        resp = hijack_response(request, multiplexed=not tty)
+        await resp.prepare(request)
+        try:
+            while (item := await queue.get()) is not None:
+                stream, data = item
+                if want.get(stream):
+                    await resp.write(data if tty else frame(stream, data))
+        finally:
+            svc.detach(c.id, queue)
+        await resp.write_eof()
+        return resp
+
+    async def logs(request: web.Request) -> web.StreamResponse:
+        ref = request.match_info["id"]
+        c = svc.get(ref)
+        stdout = params.boolean(request, "stdout")
+        stderr = params.boolean(request, "stderr")
+        if not (stdout or stderr):
+            raise InvalidArgument("Bad parameters: you must choose at least one stream")
+        tail_raw = request.query.get("tail", "all")
+        tail = None if tail_raw in ("all", "") else params.integer(request, "tail")
+        tty = bool(c.config.get("Tty"))
+        resp = web.StreamResponse(status=200, headers={
+            "Content-Type": "application/vnd.docker.raw-stream" if tty
+            else "application/vnd.docker.multiplexed-stream"})
+        await resp.prepare(request)
+        async for stream, data in svc.logs(ref, stdout, stderr, params.boolean(request, "follow"),
+                                           tail, params.boolean(request, "timestamps")):
+            await resp.write(data if tty else frame(stream, data))
+        await resp.write_eof()
+        return resp
+
+    async def kill(request: web.Request) -> web.Response:
+        sig = signal_number(request.query.get("signal") or "SIGKILL")
+        await svc.kill(request.match_info["id"], sig)
+        return web.Response(status=204)
+
+    async def stop(request: web.Request) -> web.Response:
+        t = params.integer(request, "t")
+        stopped = await svc.stop(request.match_info["id"], None if t is None else float(t))
+        return web.Response(status=204 if stopped else 304)
+
+    async def delete(request: web.Request) -> web.Response:
+        await svc.remove(request.match_info["id"], force=params.boolean(request, "force"))
+        return web.Response(status=204)
+
+    router.add("POST", "/containers/create", create)
+    router.add("GET", "/containers/json", list_containers)
+    router.add("GET", "/containers/{id}/json", inspect)
+    router.add("POST", "/containers/{id}/start", start)
+    router.add("POST", "/containers/{id}/wait", wait)
+    router.add("POST", "/containers/{id}/attach", attach)
+    router.add("GET", "/containers/{id}/logs", logs)
+    router.add("POST", "/containers/{id}/kill", kill)
+    router.add("POST", "/containers/{id}/stop", stop)
+    router.add("DELETE", "/containers/{id}", delete)

@@ -1,0 +1,97 @@
+"""Image endpoints: import (POST /images/create?fromSrc=), list, inspect."""
+
+import asyncio
+import json
+import os
+import tempfile
+from typing import Any
+
+from aiohttp import web
+
+from berth.api import params
+from berth.api.router import Router
+from berth.daemon.engine import Engine
+from berth.errors import InvalidArgument
+from berth.util.timefmt import parse_rfc3339
+
+
+def register(router: Router, engine: Engine) -> None:
+    async def create(request: web.Request) -> web.StreamResponse:
+        src = request.query.get("fromSrc")
+        if src is None:
+            if request.query.get("fromImage"):
+                raise InvalidArgument("pulling images from a registry is not supported yet")
+            raise InvalidArgument("either fromSrc or fromImage must be given")
+        if src != "-":
+            raise InvalidArgument("importing from a URL is not supported: send the tar as the body")
+        repo = request.query.get("repo") or ""
+        tag = request.query.get("tag") or ""
+        reference = None
+        if repo:
+            reference = f"{repo}:{tag}" if tag else repo
+        changes = request.query.getall("changes", [])
+        message = request.query.get("message") or ""
+        fd, tmp = tempfile.mkstemp(prefix="import-", dir=engine.config.paths.tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                while chunk := await request.content.read(1 << 20):
+                    f.write(chunk)
+            with open(tmp, "rb") as f:
+                image_id = await asyncio.to_thread(
+                    engine.images.import_tar, f, reference, changes, message)
+        finally:
+            os.unlink(tmp)
+        return web.Response(text=json.dumps({"status": image_id}) + "\n",
+                            content_type="application/json")
+
+    async def list_images(request: web.Request) -> web.Response:
+        images = await asyncio.to_thread(engine.images.list)
+        out = [_summary(img) for img in images]
+        out.sort(key=lambda s: s["Created"], reverse=True)
+        return web.json_response(out)
+
+    async def inspect(request: web.Request) -> web.Response:
+        img = await asyncio.to_thread(engine.images.resolve, request.match_info["name"])
+        return web.json_response(_inspect(img))
+
+    router.add("POST", "/images/create", create)
+    router.add("GET", "/images/json", list_images)
+    router.add("GET", "/images/{name:.+}/json", inspect)
+
+
+def _summary(img: Any) -> dict[str, Any]:
+    config = img.config.get("config") or {}
+    return {
+        "Id": img.id,
+        "ParentId": "",
+        "RepoTags": list(img.repo_tags),
+        "RepoDigests": list(img.repo_digests),
+        "Created": int(parse_rfc3339(img.created)),
+        "Size": img.size,
+        "SharedSize": -1,
+        "VirtualSize": img.size,
+        "Labels": config.get("Labels") or {},
+        "Containers": -1,
+    }
+
+
+def _inspect(img: Any) -> dict[str, Any]:
+    cfg = img.config
+    return {
+        "Id": img.id,
+        "RepoTags": list(img.repo_tags),
+        "RepoDigests": list(img.repo_digests),
+        "Parent": "",
+        "Comment": (cfg.get("history") or [{}])[-1].get("comment", ""),
+        "Created": img.created,
+        "DockerVersion": "",
+        "Author": cfg.get("author", ""),
+        "Config": cfg.get("config") or {},
+        "Architecture": cfg.get("architecture", "amd64"),
+        "Os": cfg.get("os", "linux"),
+        "Size": img.size,
+        "VirtualSize": img.size,
+        "GraphDriver": {"Name": "overlay2", "Data": None},
+        "RootFS": {"Type": "layers", "Layers": list((cfg.get("rootfs") or {}).get("diff_ids", []))},
+        "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
+    }

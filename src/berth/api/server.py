@@ -1,0 +1,81 @@
+"""The aiohttp application: version checks, common headers, errors as docker writes them."""
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+import berth
+from berth.api.errors import status_of
+from berth.api.routes import containers, images, system
+from berth.api.router import Router
+from berth.daemon.engine import Engine
+from berth.daemon.system import API_VERSION, MIN_API_VERSION
+from berth.errors import BerthError
+
+log = logging.getLogger("berth.api")
+
+COMMON_HEADERS = {
+    "Api-Version": API_VERSION,
+    "Docker-Experimental": "false",
+    "Ostype": "linux",
+    "Server": f"Docker/{berth.__version__} (linux) berth/{berth.__version__}",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in v.split("."))
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"message": message}, status=status, headers=COMMON_HEADERS)
+
+
+@web.middleware
+async def docker_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    version = request.match_info.get("api_version")
+    if version:
+        if _version_tuple(version) > _version_tuple(API_VERSION):
+            return _error(400, f"client version {version} is too new. Maximum supported API "
+                               f"version is {API_VERSION}")
+        if _version_tuple(version) < _version_tuple(MIN_API_VERSION):
+            return _error(400, f"client version {version} is too old. Minimum supported API "
+                               f"version is {MIN_API_VERSION}, please upgrade your client to a "
+                               "newer version")
+    request["api_version"] = version or API_VERSION
+    try:
+        resp = await handler(request)
+    except BerthError as e:
+        return _error(status_of(e), e.message)
+    except web.HTTPNotFound:
+        return _error(404, "page not found")
+    except web.HTTPMethodNotAllowed:
+        return _error(405, "method not allowed")
+    except web.HTTPRequestEntityTooLarge as e:
+        return _error(413, e.text or "request body too large")
+    except web.HTTPException:
+        raise
+    except Exception as e:
+        log.exception("%s %s failed", request.method, request.path)
+        return _error(500, str(e) or type(e).__name__)
+    if not resp.prepared:
+        for key, value in COMMON_HEADERS.items():
+            resp.headers.setdefault(key, value)
+    return resp
+
+
+async def _add_common_headers(request: web.Request, resp: web.StreamResponse) -> None:
+    for key, value in COMMON_HEADERS.items():
+        resp.headers.setdefault(key, value)
+
+
+def make_app(engine: Engine) -> web.Application:
+    app = web.Application(middlewares=[docker_middleware], client_max_size=1 << 20)
+    app.on_response_prepare.append(_add_common_headers)
+    router = Router(app)
+    system.register(router, engine)
+    images.register(router, engine)
+    containers.register(router, engine)
+    return app

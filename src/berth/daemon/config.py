@@ -1,0 +1,25 @@
+"""The daemon's configuration: made once in ``berthd``'s entry, frozen, passed down."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from berth.paths import DEFAULT_DATA_ROOT, DEFAULT_EXEC_ROOT, Paths
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonConfig:
+    paths: Paths = field(default_factory=Paths)
+    socket: Path = DEFAULT_EXEC_ROOT / "berthd.sock"
+    debug: bool = False
+
+    @classmethod
+    def from_args(cls, host: str | None, data_root: str | None, exec_root: str | None,
+                  debug: bool = False) -> "DaemonConfig":
+        """Flags first, then BERTH_DATA_ROOT / BERTH_EXEC_ROOT, then the defaults."""
+        data = Path(data_root or os.environ.get("BERTH_DATA_ROOT") or DEFAULT_DATA_ROOT)
+        run = Path(exec_root or os.environ.get("BERTH_EXEC_ROOT") or DEFAULT_EXEC_ROOT)
+        socket = run / "berthd.sock"
+        if host:
+            socket = Path(host.removeprefix("unix://"))
+        return cls(paths=Paths(data_root=data, exec_root=run), socket=socket, debug=debug)

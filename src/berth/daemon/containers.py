@@ -1,0 +1,412 @@
+"""The container service: create, start, wait, remove, list, logs, attach.
+
+The supervisor owns the processes; this service owns the records. Every state
+change is saved before it is announced, so a daemon killed at any instant
+restarts from a record that matches what the supervisor reports.
+"""
+
+import asyncio
+import json
+import logging
+import shutil
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from berth.daemon.container import Container, State
+from berth.daemon.hub import Chunk, OutputHub
+from berth.daemon.naming import new_id, random_name, valid_name
+from berth.daemon.specgen import build_spec, command_of, merge_config
+from berth.errors import (
+    CommandNotFound,
+    CommandNotInvokable,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+)
+from berth.images.service import ImageService
+from berth.metadata.containers import ContainerTable
+from berth.paths import Paths
+from berth.util.timefmt import ZERO_TIME, now_rfc3339
+
+log = logging.getLogger("berth.containers")
+
+Event = Chunk | dict[str, Any]
+
+
+class Supervisor(Protocol):
+    async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], AsyncIterator[Event]]:
+        ...
+
+    async def attach(self, cid: str) -> AsyncIterator[Event]:
+        ...
+
+    async def kill(self, cid: str, sig: int) -> None:
+        ...
+
+    async def state(self) -> dict[str, Any]:
+        ...
+
+    async def forget(self, cid: str) -> None:
+        ...
+
+
+_WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
+
+
+class ContainerService:
+    def __init__(self, paths: Paths, table: ContainerTable, images: ImageService,
+                 supervisor: Supervisor) -> None:
+        self._paths = paths
+        self._table = table
+        self._images = images
+        self._sup = supervisor
+        self._by_id: dict[str, Container] = {}
+        self._hubs: dict[str, OutputHub] = {}
+        self._exit_waiters: dict[str, list[asyncio.Future[int]]] = {}
+        self._remove_waiters: dict[str, list[asyncio.Future[int]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        for text in table.all():
+            c = Container.from_json(text)
+            self._by_id[c.id] = c
+
+    # -- lookup -----------------------------------------------------------
+
+    def get(self, ref: str) -> Container:
+        """By full id, name, or unique id prefix, as docker resolves them."""
+        if ref in self._by_id:
+            return self._by_id[ref]
+        name = ref.lstrip("/")
+        for c in self._by_id.values():
+            if c.name == name:
+                return c
+        if ref:
+            matches = [c for c in self._by_id.values() if c.id.startswith(ref)]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise InvalidArgument(f"multiple IDs found with provided prefix: {ref}")
+        raise NotFound(f"No such container: {ref}")
+
+    def list(self, all_: bool = False) -> list[Container]:
+        items = sorted(self._by_id.values(), key=lambda c: c.created, reverse=True)
+        return [c for c in items if all_ or c.state.running]
+
+    def _save(self, c: Container) -> None:
+        self._table.update(c.id, c.to_json())
+
+    # -- create -----------------------------------------------------------
+
+    def create(self, name: str | None, body: dict[str, Any]) -> Container:
+        if not isinstance(body, dict):
+            raise InvalidArgument("config cannot be empty in order to create a container")
+        image_name = body.get("Image")
+        if not image_name or not isinstance(image_name, str):
+            raise InvalidArgument("config cannot be empty in order to create a container")
+        if name is not None and name != "" and not valid_name(name):
+            raise InvalidArgument(
+                f'Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed')
+        image = self._images.resolve(image_name)
+        host_config = body.get("HostConfig") or {}
+        if not isinstance(host_config, dict):
+            raise InvalidArgument("HostConfig must be an object")
+        request = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
+        config = merge_config(image.config, request)
+        config["Image"] = image_name
+        argv = command_of(config)
+        cid = new_id()
+        config["Hostname"] = config.get("Hostname") or cid[:12]
+        host_config = _default_host_config(host_config)
+        name = name.lstrip("/") if name else random_name({c.name for c in self._by_id.values()})
+        c = Container(
+            id=cid, name=name, image_id=image.id, image_ref=image_name, created=now_rfc3339(),
+            path=argv[0], args=argv[1:], config=config, host_config=host_config,
+        )
+        cdir = self._paths.container(cid)
+        for sub in ("upper", "work", "merged"):
+            (cdir / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            self._table.insert(cid, name, image.id, image_name, c.to_json(), c.created)
+        except BaseException:
+            shutil.rmtree(cdir, ignore_errors=True)
+            raise
+        self._by_id[cid] = c
+        return c
+
+    # -- start ------------------------------------------------------------
+
+    async def start(self, ref: str) -> bool:
+        """Start; False when it was already running (docker's 304)."""
+        c = self.get(ref)
+        if c.state.status in ("running", "paused", "restarting"):
+            return False
+        if c.state.status == "removing" or c.state.status == "dead":
+            raise Conflict(f"container {c.id} is marked for removal and cannot be started")
+        request = await asyncio.to_thread(self._prepare_bundle, c)
+        hub = self._hubs.setdefault(c.id, OutputHub())
+        try:
+            reply, stream = await self._sup.start(request)
+        except (CommandNotFound, CommandNotInvokable) as e:
+            c.state.exit_code = 127 if isinstance(e, CommandNotFound) else 126
+            c.state.error = e.message
+            self._save(c)
+            self._hubs.pop(c.id, None)
+            hub.close()
+            raise
+        except BaseException:
+            self._hubs.pop(c.id, None)
+            hub.close()
+            raise
+        c.state = State(status="running", pid=int(reply["pid"]),
+                        started_at=reply.get("started_at") or now_rfc3339())
+        self._save(c)
+        self._spawn(self._follow(c, hub, stream))
+        return True
+
+    def _prepare_bundle(self, c: Container) -> dict[str, Any]:
+        cdir = self._paths.container(c.id)
+        image = self._images.resolve(c.image_id)
+        mounts = self._images.rootfs_mounts(image, cdir / "upper", cdir / "work")
+        spec = build_spec(c.config, c.host_config, str(cdir / "merged"),
+                          c.config.get("Hostname") or c.id[:12])
+        tmp = cdir / "config.json.tmp"
+        tmp.write_text(json.dumps(spec))
+        tmp.replace(cdir / "config.json")
+        (cdir / "hostname").write_text(spec.get("hostname", c.id[:12]) + "\n")
+        return {
+            "op": "start", "id": c.id, "bundle": str(cdir), "rootfs_mounts": mounts,
+            "log_path": str(self._paths.container_log(c.id)),
+            "open_stdin": bool(c.config.get("OpenStdin")), "tty": bool(c.config.get("Tty")),
+            "stream": True,
+        }
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _follow(self, c: Container, hub: OutputHub, stream: AsyncIterator[Event]) -> None:
+        """Relay output until the exit event, then record the exit."""
+        exit_event: dict[str, Any] | None = None
+        try:
+            async for item in stream:
+                if isinstance(item, dict):
+                    exit_event = item
+                    break
+                hub.publish(*item)
+        except Exception:
+            log.exception("lost the output stream of %s", c.id)
+        finally:
+            if self._hubs.get(c.id) is hub:
+                del self._hubs[c.id]
+            hub.close()
+        if exit_event is None:
+            return  # the supervisor went away: recovery will find the exit
+        await self._record_exit(c, exit_event)
+
+    async def _record_exit(self, c: Container, event: dict[str, Any]) -> None:
+        c.state = State(
+            status="exited", pid=0, exit_code=int(event.get("exit_code", 255)),
+            oom_killed=bool(event.get("oom_killed")), started_at=c.state.started_at,
+            finished_at=event.get("finished_at") or now_rfc3339(),
+        )
+        self._save(c)
+        try:
+            await self._sup.forget(c.id)
+        except Exception:
+            log.warning("supervisor could not forget %s", c.id)
+        for fut in self._exit_waiters.pop(c.id, []):
+            if not fut.done():
+                fut.set_result(c.state.exit_code)
+        if c.host_config.get("AutoRemove"):
+            await self.remove(c.id, force=True)
+
+    # -- wait, kill, remove -----------------------------------------------
+
+    async def wait(self, ref: str, condition: str = "not-running") -> int:
+        if condition not in _WAIT_CONDITIONS:
+            raise InvalidArgument(f"invalid condition: \"{condition}\"")
+        c = self.get(ref)
+        loop = asyncio.get_running_loop()
+        if condition == "removed":
+            fut: asyncio.Future[int] = loop.create_future()
+            self._remove_waiters.setdefault(c.id, []).append(fut)
+            return await fut
+        if condition == "not-running" and not c.state.running:
+            return c.state.exit_code
+        fut = loop.create_future()
+        self._exit_waiters.setdefault(c.id, []).append(fut)
+        return await fut
+
+    async def kill(self, ref: str, sig: int = signal.SIGKILL) -> None:
+        c = self.get(ref)
+        if not c.state.running:
+            raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
+        await self._sup.kill(c.id, sig)
+
+    async def stop(self, ref: str, timeout: float | None = None) -> bool:
+        c = self.get(ref)
+        if not c.state.running:
+            return False
+        stop_signal = signal_number(c.config.get("StopSignal") or "SIGTERM")
+        if timeout is None:
+            timeout = float(c.config.get("StopTimeout") or 10)
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._exit_waiters.setdefault(c.id, []).append(fut)
+        if timeout >= 0:
+            await self._sup.kill(c.id, stop_signal)
+            try:
+                await asyncio.wait_for(asyncio.shield(fut), timeout)
+                return True
+            except TimeoutError:
+                pass
+        if c.state.running:
+            await self._sup.kill(c.id, signal.SIGKILL)
+        await fut
+        return True
+
+    async def remove(self, ref: str, force: bool = False) -> None:
+        c = self.get(ref)
+        if c.state.running:
+            if not force:
+                raise Conflict(
+                    f"You cannot remove a running container {c.id}. Stop the container before "
+                    "attempting removal or force remove")
+            await self.stop(c.id, timeout=-1)
+        if c.id not in self._by_id:
+            return  # removed meanwhile (AutoRemove)
+        del self._by_id[c.id]
+        self._table.delete(c.id)
+        await asyncio.to_thread(shutil.rmtree, self._paths.container(c.id), True)
+        for fut in self._remove_waiters.pop(c.id, []):
+            if not fut.done():
+                fut.set_result(c.state.exit_code)
+        for fut in self._exit_waiters.pop(c.id, []):
+            if not fut.done():
+                fut.set_result(c.state.exit_code)
+
+    # -- attach and logs --------------------------------------------------
+
+    def attach(self, ref: str) -> "asyncio.Queue[Chunk | None]":
+        """A queue of the container's output from now until it exits."""
+        c = self.get(ref)
+        if c.state.status == "exited" or c.state.status == "dead":
+            raise Conflict("You cannot attach to a stopped container, start it first")
+        return self._hubs.setdefault(c.id, OutputHub()).subscribe()
+
+    def detach(self, ref: str, queue: "asyncio.Queue[Chunk | None]") -> None:
+        hub = self._hubs.get(ref)
+        if hub is not None:
+            hub.unsubscribe(queue)
+
+    async def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool,
+                   tail: int | None, timestamps: bool) -> AsyncIterator[Chunk]:
+        c = self.get(ref)
+        path = self._paths.container_log(c.id)
+        wanted = {"stdout": 1 if stdout else 0, "stderr": 2 if stderr else 0}
+        lines = await asyncio.to_thread(_read_lines, path)
+        if tail is not None:
+            lines = lines[-tail:] if tail > 0 else []
+        offset = path.stat().st_size if path.exists() else 0
+        for line in lines:
+            chunk = _decode_log_line(line, wanted, timestamps)
+            if chunk is not None:
+                yield chunk
+        while follow and (c.id in self._by_id and c.state.running):
+            await asyncio.sleep(0.05)
+            offset, new_lines = await asyncio.to_thread(_read_from, path, offset)
+            for line in new_lines:
+                chunk = _decode_log_line(line, wanted, timestamps)
+                if chunk is not None:
+                    yield chunk
+        if follow:
+            _, new_lines = await asyncio.to_thread(_read_from, path, offset)
+            for line in new_lines:
+                chunk = _decode_log_line(line, wanted, timestamps)
+                if chunk is not None:
+                    yield chunk
+
+    # -- recovery ---------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Match the records with what the supervisor still has (live restore)."""
+        known = (await self._sup.state()).get("containers", {})
+        for c in list(self._by_id.values()):
+            if not c.state.running:
+                continue
+            info = known.get(c.id)
+            if info is None:
+                await self._record_exit(c, {"exit_code": 255, "finished_at": now_rfc3339()})
+                c.state.error = "container was lost while berthd was down"
+                self._save(c)
+            elif info.get("status") == "exited":
+                await self._record_exit(c, {"exit_code": info.get("exit_code", 255),
+                                            "finished_at": info.get("finished_at")})
+            else:
+                hub = self._hubs.setdefault(c.id, OutputHub())
+                self._spawn(self._follow(c, hub, await self._sup.attach(c.id)))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _default_host_config(hc: dict[str, Any]) -> dict[str, Any]:
+    out = dict(hc)
+    out.setdefault("NetworkMode", "default" if not hc.get("NetworkMode") else hc["NetworkMode"])
+    out.setdefault("LogConfig", {"Type": "json-file", "Config": {}})
+    if not out.get("LogConfig") or not out["LogConfig"].get("Type"):
+        out["LogConfig"] = {"Type": "json-file", "Config": {}}
+    out.setdefault("RestartPolicy", {"Name": "no", "MaximumRetryCount": 0})
+    out.setdefault("AutoRemove", False)
+    out.setdefault("Binds", None)
+    return out
+
+
+def signal_number(name: str | int) -> int:
+    if isinstance(name, int):
+        return name
+    text = name.upper()
+    if text.isdigit():
+        return int(text)
+    if not text.startswith("SIG"):
+        text = "SIG" + text
+    try:
+        return int(signal.Signals[text])
+    except KeyError:
+        raise InvalidArgument(f"Invalid signal: {name}") from None
+
+
+def _read_lines(path: Path) -> list[bytes]:
+    try:
+        return path.read_bytes().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def _read_from(path: Path, offset: int) -> tuple[int, list[bytes]]:
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return offset, []
+    end = data.rfind(b"\n") + 1
+    return offset + end, data[:end].splitlines()
+
+
+def _decode_log_line(line: bytes, wanted: dict[str, int], timestamps: bool) -> Chunk | None:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    stream = wanted.get(entry.get("stream", "stdout"), 0)
+    if not stream:
+        return None
+    data = entry.get("log", "").encode()
+    if timestamps:
+        data = entry.get("time", ZERO_TIME).encode() + b" " + data
+    return stream, data

@@ -1,0 +1,47 @@
+"""The Engine: the composition root that owns every service of one berthd.
+
+Made once by ``berthd``'s entry from a ``DaemonConfig``; nothing else in the
+process is global.
+"""
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from berth.daemon import system
+from berth.daemon.config import DaemonConfig
+from berth.daemon.containers import ContainerService
+from berth.daemon.supervision import SupervisorLink
+from berth.images.service import ImageService
+from berth.metadata.containers import ContainerTable
+from berth.metadata.db import Database
+
+
+class Engine:
+    def __init__(self, config: DaemonConfig) -> None:
+        self.config = config
+        paths = config.paths
+        for d in (paths.data_root, paths.containers, paths.tmp, paths.exec_root):
+            d.mkdir(parents=True, exist_ok=True, mode=0o711)
+        self.db = Database(paths.db)
+        self.images = ImageService(paths, self.db)
+        self.supervisor = SupervisorLink(paths)
+        self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
+                                           self.supervisor)
+
+    async def start(self) -> None:
+        await self.supervisor.connect()
+        await self.containers.recover()
+
+    async def close(self) -> None:
+        await self.containers.close()
+        if not any(c.state.running for c in self.containers.list(all_=True)):
+            await self.supervisor.shutdown()
+        await asyncio.to_thread(self.db.close)
+
+    def version(self) -> dict[str, Any]:
+        return system.version()
+
+    def info(self) -> dict[str, Any]:
+        states = Counter(c.state.status for c in self.containers.list(all_=True))
+        return system.info(self.config, dict(states), len(self.images.list()))
