@@ -1,0 +1,152 @@
+"""Shared fixtures: an isolated berthd (temp socket, data root and exec root).
+
+A test that needs root or a kernel feature fails, never skips, when
+BERTH_REQUIRE_PRIVILEGES=1 (as `make test` and CI set it).
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+
+from busybox_rootfs import write_rootfs_tar  # noqa: E402
+
+BERTH = [sys.executable, "-m", "berth.cli.main"]
+BERTHD = [sys.executable, "-m", "berth.api.main"]
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        pytest.fail("this test needs root (run the suite as root, as CI does)")
+
+
+@dataclass
+class Daemon:
+    root: Path
+    socket: Path
+    data_root: Path
+    exec_root: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("DOCKER_HOST", None)
+        env["BERTH_HOST"] = f"unix://{self.socket}"
+        env["BERTH_DATA_ROOT"] = str(self.data_root)
+        env["BERTH_EXEC_ROOT"] = str(self.exec_root)
+        return env
+
+    def cli(self, *args: str, input: bytes | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*BERTH, *args], env=self.env, capture_output=True, text=True,
+                              input=None if input is None else input.decode(errors="replace"),
+                              timeout=timeout)
+
+
+def _wait_for_socket(path: Path, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"berthd exited with {proc.returncode}")
+        if path.exists():
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect(str(path))
+                s.sendall(b"GET /_ping HTTP/1.1\r\nHost: berth\r\nConnection: close\r\n\r\n")
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    return
+            except OSError:
+                pass
+            finally:
+                s.close()
+        time.sleep(0.05)
+    raise RuntimeError("berthd did not answer in time")
+
+
+def start_daemon(root: Path) -> Daemon:
+    require_root()
+    data_root, exec_root = root / "data", root / "run"
+    socket = exec_root / "berthd.sock"
+    log = (root / "berthd.log").open("wb")
+    proc = subprocess.Popen(
+        [*BERTHD, "--host", f"unix://{socket}", "--data-root", str(data_root),
+         "--exec-root", str(exec_root)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    d = Daemon(root, socket, data_root, exec_root, proc)
+    _wait_for_socket(socket, proc)
+    return d
+
+
+def stop_daemon(d: Daemon) -> None:
+    """Remove every container, stop berthd and its supervisor, check nothing is left."""
+    ids = d.cli("ps", "-aq").stdout.split() if d.process.poll() is None else []
+    if ids:
+        d.cli("rm", "-f", *ids)
+    if d.process.poll() is None:
+        d.process.send_signal(signal.SIGTERM)
+        try:
+            d.process.wait(20)
+        except subprocess.TimeoutExpired:
+            d.process.kill()
+            d.process.wait()
+    pid_file = d.exec_root / "supervisor.pid"
+    if pid_file.exists():
+        try:
+            pid = int(pid_file.read_text())
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+                time.sleep(0.05)
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
+        except (ValueError, ProcessLookupError):
+            pass
+    mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
+              if str(d.root) in line]
+    for line in reversed(mounts):
+        subprocess.run(["umount", "-l", line.split()[4]], check=False)
+    shutil.rmtree(d.root, ignore_errors=True)
+    assert not mounts, f"mounts left behind: {mounts}"
+
+
+@pytest.fixture(scope="session")
+def busybox_tar(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("rootfs") / "busybox.tar"
+    write_rootfs_tar(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def daemon(tmp_path_factory: pytest.TempPathFactory, busybox_tar: Path) -> Iterator[Daemon]:
+    """One berthd for the session, with busybox:latest imported."""
+    d = start_daemon(tmp_path_factory.mktemp("berthd"))
+    try:
+        r = d.cli("import", "-c", 'CMD ["sh"]', str(busybox_tar), "busybox:latest")
+        assert r.returncode == 0, r.stderr
+        yield d
+    finally:
+        stop_daemon(d)
+
+
+@pytest.fixture
+def berth_cli(daemon: Daemon) -> Callable[..., tuple[int, str, str]]:
+    """Run the berth CLI against the session's daemon: (exit code, stdout, stderr)."""
+
+    def run(*args: str, input: bytes | None = None, timeout: float = 60) -> tuple[int, str, str]:
+        r = daemon.cli(*args, input=input, timeout=timeout)
+        return r.returncode, r.stdout, r.stderr
+
+    return run
