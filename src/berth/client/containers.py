@@ -1,0 +1,105 @@
+"""Container endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from berth.client.errors import APIError
+from berth.client.http import Connection, Hijacked, quote
+from berth.client.streams import demux, is_multiplexed, raw
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from berth.client.api import Client
+
+
+class PendingWait:
+    """A ``POST /containers/{id}/wait`` sent and not yet answered (docker sends it
+    before start so that not even a very short-lived container's exit is missed)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def result(self) -> dict[str, Any]:
+        """``{"StatusCode": N, "Error": ...}``; raises ``APIError`` for a non-2xx answer."""
+        import json
+
+        try:
+            resp = self._conn.get_response("POST")
+            body = resp.read()
+        finally:
+            self._conn.close()
+        if not resp.ok:
+            raise APIError.from_body(resp.status, body)
+        data: dict[str, Any] = json.loads(body)
+        return data
+
+    def cancel(self) -> None:
+        self._conn.close()
+
+
+class ContainersAPI:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def create(self, config: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call(
+            "POST", "/containers/create", {"name": name}, json_body=config)
+        return result
+
+    def list(self, all: bool = False, limit: int | None = None,
+             size: bool = False) -> list[dict[str, Any]]:
+        query = {"all": all or None, "limit": limit, "size": size or None}
+        result: list[dict[str, Any]] = self.client.call("GET", "/containers/json", query)
+        return result
+
+    def inspect(self, ref: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call("GET", f"/containers/{quote(ref)}/json")
+        return result
+
+    def start(self, ref: str) -> None:
+        self.client.request("POST", f"/containers/{quote(ref)}/start").read()
+
+    def begin_wait(self, ref: str, condition: str = "not-running") -> PendingWait:
+        conn = self.client.send_on_own_connection(
+            "POST", f"/containers/{quote(ref)}/wait", {"condition": condition})
+        return PendingWait(conn)
+
+    def wait(self, ref: str, condition: str = "not-running") -> dict[str, Any]:
+        return self.begin_wait(ref, condition).result()
+
+    def attach(self, ref: str, stdin: bool = False, stdout: bool = True, stderr: bool = True,
+               logs: bool = False) -> Hijacked:
+        query = {"stream": True, "stdin": stdin or None, "stdout": stdout or None,
+                 "stderr": stderr or None, "logs": logs or None}
+        return self.client.hijack("POST", f"/containers/{quote(ref)}/attach", query)
+
+    def logs(self, ref: str, follow: bool = False, timestamps: bool = False,
+             tail: str | None = None, stdout: bool = True, stderr: bool = True,
+             since: str | None = None, until: str | None = None,
+             tty: bool | None = None) -> Iterator[tuple[int, bytes]]:
+        """(stream, bytes) pieces of the container's log, demultiplexed."""
+        query = {"stdout": stdout or None, "stderr": stderr or None,
+                 "follow": follow or None, "timestamps": timestamps or None,
+                 "tail": tail, "since": since, "until": until}
+        resp = self.client.open_stream("GET", f"/containers/{quote(ref)}/logs", query)
+        try:
+            content_type = resp.header("Content-Type")
+            if tty is None and not content_type:
+                tty = bool(self.inspect(ref).get("Config", {}).get("Tty"))
+            chunks = resp.iter_chunks()
+            yield from (demux(chunks) if is_multiplexed(content_type, tty) else raw(chunks))
+        finally:
+            resp.close()
+
+    def kill(self, ref: str, signal: str | int | None = None) -> None:
+        self.client.request("POST", f"/containers/{quote(ref)}/kill", {"signal": signal}).read()
+
+    def stop(self, ref: str, timeout: int | None = None) -> None:
+        self.client.request("POST", f"/containers/{quote(ref)}/stop", {"t": timeout}).read()
+
+    def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
+        query = {"force": force or None, "v": volumes or None}
+        self.client.request("DELETE", f"/containers/{quote(ref)}", query).read()

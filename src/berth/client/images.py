@@ -1,0 +1,64 @@
+"""Image endpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+
+from berth.client.errors import StreamError
+from berth.client.http import quote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+    from berth.client.api import Client
+
+
+def progress(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:
+    """The JSON messages of a progress stream; an ``{"error": ...}`` line raises."""
+    for line in lines:
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(msg, dict):
+            continue
+        if msg.get("error") or msg.get("errorDetail"):
+            detail = msg.get("errorDetail") or {}
+            raise StreamError(str(msg.get("error") or detail.get("message") or detail))
+        yield msg
+
+
+def _import_query(repo: str, tag: str, changes: Sequence[str],
+                  message: str) -> list[tuple[str, object]]:
+    pairs: list[tuple[str, object]] = [("fromSrc", "-"), ("repo", repo), ("tag", tag)]
+    pairs += [("changes", c) for c in changes]
+    pairs.append(("message", message))
+    return pairs
+
+
+class ImagesAPI:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def list(self, all: bool = False) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.client.call("GET", "/images/json",
+                                                        {"all": all or None})
+        return result
+
+    def inspect(self, ref: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call("GET", f"/images/{quote(ref, '/:@')}/json")
+        return result
+
+    def import_tar(self, source: BinaryIO, size: int | None = None, repo: str = "",
+                   tag: str = "", changes: Sequence[str] = (),
+                   message: str = "") -> Iterator[dict[str, Any]]:
+        """``POST /images/create?fromSrc=-`` with the tar as the body (Content-Length
+        when ``size`` is known, chunked otherwise); yields the progress messages, the
+        last one ``{"status": "sha256:..."}``."""
+        query = _import_query(repo, tag, changes, message)
+        resp = self.client.request("POST", "/images/create", query, body=source,
+                                   body_size=size,
+                                   headers={"Content-Type": "application/x-tar"})
+        yield from progress(resp.iter_lines())
