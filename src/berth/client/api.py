@@ -102,6 +102,11 @@ class Client:
         assert self._version is not None
         return self._version
 
+    @property
+    def current_version(self) -> str:
+        """The version in use so far, without asking the daemon."""
+        return self._version or API_VERSION
+
     def negotiate(self) -> str:
         """``GET /_ping``; use the daemon's ``Api-Version`` when older than ours."""
         resp = self._send("GET", "/_ping", None, None, None)

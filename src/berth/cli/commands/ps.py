@@ -1,0 +1,61 @@
+"""``berth ps``: docker's columns CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES."""
+
+from __future__ import annotations
+
+import time
+
+from berth.cli.format import ago, ellipsis, go_quote, ports, short_id, table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+    from berth.client import Client
+
+HEADER = ("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES")
+COMMAND_WIDTH = 20
+
+
+def names(raw: list[str], no_trunc: bool) -> str:
+    """Names without the leading ``/``; truncated output keeps only the container's own
+    name, not the ``other/alias`` names that links add."""
+    stripped = [n[1:] if n.startswith("/") else n for n in raw]
+    if not no_trunc:
+        for name in stripped:
+            if "/" not in name:
+                return name
+    return ",".join(stripped)
+
+
+def image_column(image: str, no_trunc: bool) -> str:
+    if not no_trunc and image.startswith("sha256:"):
+        return short_id(image)
+    return image
+
+
+def row(c: dict[str, Any], now: float, no_trunc: bool) -> tuple[str, ...]:
+    command = c.get("Command") or ""
+    if not no_trunc:
+        command = ellipsis(command, COMMAND_WIDTH)
+    return (
+        short_id(c.get("Id", ""), no_trunc),
+        image_column(c.get("Image") or "", no_trunc),
+        go_quote(command),
+        ago(c.get("Created") or 0, now),
+        c.get("Status") or (c.get("State") or "").capitalize(),
+        ports(c.get("Ports") or []),
+        names(c.get("Names") or [], no_trunc),
+    )
+
+
+def run(args: argparse.Namespace, client: Client) -> int:
+    limit = 1 if args.latest else args.last
+    containers = client.containers.list(all=args.all, limit=limit if limit > 0 else None)
+    if args.quiet:
+        for c in containers:
+            print(short_id(c["Id"], args.no_trunc))
+        return 0
+    now = time.time()
+    print(table(HEADER, [row(c, now, args.no_trunc) for c in containers]), end="")
+    return 0

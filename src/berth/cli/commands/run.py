@@ -1,0 +1,236 @@
+"""``berth run``: docker's flow, request for request.
+
+1. ``POST /containers/create`` (404 "No such image": say ``Unable to find image
+   'busybox:latest' locally``; there is no pull yet, so that is the end: 125);
+2. unless ``-d``: a hijacked ``POST /containers/{id}/attach``, then
+   ``POST /containers/{id}/wait?condition=next-exit`` (``removed`` with ``--rm``)
+   sent *before* start so that no exit is missed;
+3. ``POST /containers/{id}/start``; a failure there exits 127 (command not
+   found), 126 (cannot be invoked) or 125, docker's rule on the message;
+4. copy the demultiplexed stream to stdout/stderr and exit with the wait's
+   ``StatusCode``. ``-d`` prints the container's full id instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from berth.cli.format import familiar_tagged
+from berth.cli.output import copy_frames
+from berth.cli.parser import FLAG_ERROR, UsageError
+from berth.client.errors import APIError
+from berth.client.streams import demux, is_multiplexed, raw
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+    from berth.client import Client
+    from berth.client.containers import PendingWait
+    from berth.client.http import Hijacked
+
+DAEMON_ERROR = 125
+NOT_INVOKABLE = 126
+NOT_FOUND = 127
+PROXIED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+
+
+class RunFailed(Exception):
+    """Printed as ``berth: <message>`` with ``status`` as the exit status."""
+
+    def __init__(self, message: str, status: int = DAEMON_ERROR) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def start_failure_status(message: str) -> int:
+    """docker's rule: 127 when the command is missing, 126 when it cannot run."""
+    if "executable file not found" in message or "no such file or directory" in message:
+        return NOT_FOUND
+    if "permission denied" in message or "is a directory" in message:
+        return NOT_INVOKABLE
+    return DAEMON_ERROR
+
+
+def _env_entry(item: str, environ: dict[str, str] | os._Environ[str]) -> str | None:
+    """``KEY=V`` as is; a bare ``KEY`` takes the local value, or is dropped if unset."""
+    if "=" in item:
+        if item.startswith("="):
+            raise UsageError(f'invalid argument "{item}" for "-e, --env" flag: '
+                             "invalid environment variable: " + item, "run", FLAG_ERROR)
+        return item
+    value = environ.get(item)
+    return None if value is None else f"{item}={value}"
+
+
+def environment(args: argparse.Namespace,
+                environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+    """``--env-file`` entries first, then ``-e``, as docker merges them."""
+    items: list[str] = []
+    for path in args.env_file:
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            raise UsageError(f"open {path}: {(e.strerror or '').lower()}", "run",
+                             FLAG_ERROR) from None
+        items += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    items += args.env
+    return [e for e in (_env_entry(i, environ) for i in items) if e is not None]
+
+
+def labels(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        out[key] = value
+    return out
+
+
+def container_config(args: argparse.Namespace,
+                     environ: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, Any]:
+    """The body of ``POST /containers/create`` for these flags."""
+    attach = not args.detach
+    entrypoint: list[str] | None = None
+    if args.entrypoint is not None:
+        entrypoint = [args.entrypoint]  # docker: --entrypoint "" is [""], resetting it
+    return {
+        "Hostname": args.hostname or "",
+        "User": args.user or "",
+        "AttachStdin": args.interactive and attach,
+        "AttachStdout": attach,
+        "AttachStderr": attach,
+        "Tty": args.tty,
+        "OpenStdin": args.interactive,
+        "StdinOnce": args.interactive and attach,
+        "Env": environment(args, environ),
+        "Cmd": list(args.args) or None,
+        "Image": args.image,
+        "WorkingDir": args.workdir or "",
+        "Entrypoint": entrypoint,
+        "Labels": labels(args.label),
+        "HostConfig": {"AutoRemove": args.rm},
+    }
+
+
+def create(client: Client, args: argparse.Namespace) -> str:
+    config = container_config(args)
+    try:
+        created = client.containers.create(config, args.name)
+    except APIError as e:
+        if e.status == 404 and "no such image" in e.message.lower():
+            print(f"Unable to find image '{familiar_tagged(args.image)}' locally",
+                  file=sys.stderr, flush=True)
+        raise
+    for warning in created.get("Warnings") or []:
+        print(f"WARNING: {warning}", file=sys.stderr)
+    cid: str = created["Id"]
+    return cid
+
+
+def start(client: Client, cid: str, remove: bool) -> None:
+    """Start, turning a failure into docker's exit status (and cleaning up for --rm)."""
+    try:
+        client.containers.start(cid)
+    except APIError as e:
+        if remove:
+            # the daemon's AutoRemove may have got there first
+            with contextlib.suppress(APIError):
+                client.containers.remove(cid, force=True)
+        raise RunFailed(f"Error response from daemon: {e.message}",
+                        start_failure_status(e.message)) from e
+
+
+def _pump_stdin(stream: Hijacked) -> None:
+    try:
+        while data := os.read(0, 65536):
+            stream.send(data)
+    except OSError:
+        pass
+    stream.close_write()
+
+
+def _proxy_signals(client: Client, cid: str) -> None:
+    """Forward the signals we get to the container (docker's --sig-proxy)."""
+    import signal
+
+    def forward(signum: int, _frame: object) -> None:
+        from berth.client import Client
+
+        try:
+            with Client(client.host, version=client.api_version) as c:
+                c.containers.kill(cid, signal.Signals(signum).name)
+        except Exception:  # the container may be gone already
+            pass
+
+    for name in PROXIED_SIGNALS:
+        signal.signal(getattr(signal, name), forward)
+
+
+def attached(client: Client, args: argparse.Namespace, cid: str) -> int:
+    stream = client.containers.attach(cid, stdin=args.interactive)
+    try:
+        waiter: PendingWait = client.containers.begin_wait(
+            cid, "removed" if args.rm else "next-exit")
+        try:
+            start(client, cid, args.rm)
+        except RunFailed:
+            waiter.cancel()
+            raise
+        if not args.tty:
+            _proxy_signals(client, cid)
+        if args.interactive:
+            import threading
+
+            threading.Thread(target=_pump_stdin, args=(stream,), daemon=True).start()
+        multiplexed = is_multiplexed(stream.response.header("Content-Type"), args.tty)
+        chunks = stream.iter_chunks()
+        with _raw_terminal(args.tty and args.interactive):
+            copy_frames(demux(chunks) if multiplexed else raw(chunks))
+    finally:
+        stream.close()
+    result = waiter.result()
+    error = (result.get("Error") or {}).get("Message")
+    if error:
+        print(f"berth: Error response from daemon: {error}", file=sys.stderr)
+    status: int = result.get("StatusCode", DAEMON_ERROR)
+    return status
+
+
+class _raw_terminal:
+    """Put our terminal in raw mode for ``-it`` (the container's tty does the echo)."""
+
+    def __init__(self, enable: bool) -> None:
+        self.enable = enable and os.isatty(0)
+        self.saved: list[Any] | None = None
+
+    def __enter__(self) -> None:
+        if self.enable:
+            import termios
+            import tty
+
+            self.saved = termios.tcgetattr(0)
+            tty.setraw(0)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is not None:
+            import termios
+
+            termios.tcsetattr(0, termios.TCSADRAIN, self.saved)
+
+
+def run(args: argparse.Namespace, client: Client) -> int:
+    try:
+        cid = create(client, args)
+        if args.detach:
+            start(client, cid, args.rm)
+            print(cid)
+            return 0
+        return attached(client, args, cid)
+    except RunFailed as e:
+        print(f"berth: {e.message}", file=sys.stderr)
+        return e.status

@@ -1,0 +1,182 @@
+"""The ``berth`` command line: argparse, with docker's flags and docker's usage errors.
+
+argparse's own error handling (print usage, exit 2) is replaced by
+``UsageError``, which ``main`` prints the way docker does and turns into
+docker's exit status: 125 for a flag error (unknown flag, missing or bad flag
+value: cobra's ``FlagErrorFunc``), 1 for a wrong number of arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+FLAG_ERROR = 125
+ARGS_ERROR = 1
+
+COMMANDS: dict[str, str] = {
+    "images": "List images",
+    "import": "Import the contents from a tarball to create a filesystem image",
+    "info": "Display system-wide information",
+    "logs": "Fetch the logs of a container",
+    "ps": "List containers",
+    "rm": "Remove one or more containers",
+    "run": "Create and run a new container from an image",
+    "version": "Show the berth version information",
+}
+
+USAGE: dict[str, str] = {
+    "images": "berth images [OPTIONS] [REPOSITORY[:TAG]]",
+    "import": "berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
+    "info": "berth info [OPTIONS]",
+    "logs": "berth logs [OPTIONS] CONTAINER",
+    "ps": "berth ps [OPTIONS]",
+    "rm": "berth rm [OPTIONS] CONTAINER [CONTAINER...]",
+    "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+    "version": "berth version [OPTIONS]",
+}
+
+MIN_ARGS = {"logs": 1, "rm": 1, "run": 1, "import": 1}
+
+
+class UsageError(Exception):
+    def __init__(self, message: str, command: str | None, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.command = command
+        self.status = status
+
+    def render(self) -> str:
+        path = f"berth {self.command}" if self.command else "berth"
+        return f"berth: {self.message}\nSee '{path} --help'."
+
+
+class _Parser(argparse.ArgumentParser):
+    command: str | None = None
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _translate(message, self.command)
+
+
+def _translate(message: str, command: str | None) -> UsageError:
+    """argparse's message -> docker's wording and exit status."""
+    if message.startswith("the following arguments are required") and command:
+        n = MIN_ARGS.get(command, 1)
+        word = "argument" if n == 1 else "arguments"
+        return UsageError(f'"berth {command}" requires at least {n} {word}.\n'
+                          f"See 'berth {command} --help'.\n\nUsage:  {USAGE[command]}\n\n"
+                          f"{COMMANDS[command]}", command, ARGS_ERROR)
+    if message.startswith("argument ") and ": " in message:
+        flags, _, detail = message[len("argument "):].partition(": ")
+        names = flags.split("/")
+        long = next((n for n in names if n.startswith("--")), names[-1])
+        if detail.startswith("expected one argument"):
+            short = next((n for n in names if not n.startswith("--")), None)
+            what = f"'{short[1:]}' in {short}" if short else long
+            return UsageError(f"flag needs an argument: {what}", command, FLAG_ERROR)
+        if detail.startswith("invalid choice") and flags == "COMMAND":
+            return UsageError(detail, None, ARGS_ERROR)
+        return UsageError(f'invalid argument for "{", ".join(names)}" flag: {detail}',
+                          command, FLAG_ERROR)
+    return UsageError(message, command, FLAG_ERROR)
+
+
+def unknown_flag(arg: str, command: str | None) -> UsageError:
+    if arg.startswith("--"):
+        return UsageError(f"unknown flag: {arg.split('=', 1)[0]}", command, FLAG_ERROR)
+    if arg.startswith("-") and len(arg) > 1:
+        return UsageError(f"unknown shorthand flag: '{arg[1]}' in {arg}", command, FLAG_ERROR)
+    return UsageError(f'"berth {command}" accepts no argument "{arg}".\n'
+                      f"See 'berth {command} --help'.\n\nUsage:  {USAGE.get(command or '', '')}",
+                      command, ARGS_ERROR)
+
+
+def _sub(subs: argparse._SubParsersAction[_Parser], name: str, **kw: object) -> _Parser:
+    p = subs.add_parser(name, help=COMMANDS[name], usage=USAGE[name],
+                        description=COMMANDS[name], allow_abbrev=False, **kw)  # type: ignore[arg-type]
+    p.command = name
+    return p
+
+
+def build() -> _Parser:
+    top = _Parser(prog="berth", usage="berth [OPTIONS] COMMAND",
+                  description="A Docker-compatible container engine", allow_abbrev=False)
+    top.add_argument("-H", "--host", help="daemon socket to connect to "
+                     "(default $BERTH_HOST, $DOCKER_HOST, unix:///run/berth/berthd.sock)")
+    top.add_argument("-v", "--version", action="store_true",
+                     help="print version information and quit")
+    subs = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = _sub(subs, "run", add_help=False)  # -h is --hostname, as in docker
+    run.add_argument("--help", action="help", help="show this help message and exit")
+    run.add_argument("-d", "--detach", action="store_true",
+                     help="run the container in background and print its ID")
+    run.add_argument("--rm", action="store_true", help="remove the container when it exits")
+    run.add_argument("--name", help="assign a name to the container")
+    run.add_argument("-e", "--env", action="append", default=[], metavar="KEY[=VALUE]",
+                     help="set an environment variable (a bare KEY takes the local value)")
+    run.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                     help="read environment variables from a file")
+    run.add_argument("-w", "--workdir", help="working directory inside the container")
+    run.add_argument("--entrypoint", help="overwrite the default ENTRYPOINT of the image")
+    run.add_argument("-u", "--user", help="username or UID (format: <name|uid>[:<group|gid>])")
+    run.add_argument("-h", "--hostname", help="container host name")
+    run.add_argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE",
+                     help="set metadata on the container")
+    run.add_argument("-i", "--interactive", action="store_true",
+                     help="keep STDIN open even if not attached")
+    run.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
+    run.add_argument("image", metavar="IMAGE")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="COMMAND [ARG...]")
+
+    ps = _sub(subs, "ps")
+    ps.add_argument("-a", "--all", action="store_true",
+                    help="show all containers (default shows just running)")
+    ps.add_argument("-q", "--quiet", action="store_true", help="only display container IDs")
+    ps.add_argument("--no-trunc", action="store_true", help="don't truncate output")
+    ps.add_argument("-n", "--last", type=int, default=-1,
+                    help="show n last created containers (includes all states)")
+    ps.add_argument("-l", "--latest", action="store_true",
+                    help="show the latest created container (includes all states)")
+
+    images = _sub(subs, "images")
+    images.add_argument("-a", "--all", action="store_true",
+                        help="show all images (default hides intermediate images)")
+    images.add_argument("-q", "--quiet", action="store_true", help="only show image IDs")
+    images.add_argument("--no-trunc", action="store_true", help="don't truncate output")
+    images.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
+
+    imp = _sub(subs, "import")
+    imp.add_argument("-c", "--change", action="append", default=[], metavar="CHANGE",
+                     help="apply a Dockerfile instruction to the created image")
+    imp.add_argument("-m", "--message", default="", help="set commit message for imported image")
+    imp.add_argument("source", metavar="file|URL|-")
+    imp.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
+
+    logs = _sub(subs, "logs")
+    logs.add_argument("-f", "--follow", action="store_true", help="follow log output")
+    logs.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
+    logs.add_argument("-n", "--tail", default="all",
+                      help='number of lines to show from the end of the logs (default "all")')
+    logs.add_argument("--since", help="show logs since timestamp or relative (e.g. 42m)")
+    logs.add_argument("--until", help="show logs before a timestamp or relative (e.g. 42m)")
+    logs.add_argument("container", metavar="CONTAINER")
+
+    rm = _sub(subs, "rm")
+    rm.add_argument("-f", "--force", action="store_true",
+                    help="force the removal of a running container (uses SIGKILL)")
+    rm.add_argument("-v", "--volumes", action="store_true",
+                    help="remove anonymous volumes associated with the container")
+    rm.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+    _sub(subs, "version")
+    _sub(subs, "info")
+    return top
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = build()
+    args, extra = parser.parse_known_args(list(argv))
+    if extra:
+        raise unknown_flag(extra[0], args.command)
+    return args
