@@ -10,6 +10,7 @@ file beside the socket keeps two clients from starting two daemons.
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from berth.client.errors import DaemonUnreachable
@@ -34,8 +35,14 @@ def ping(socket_path: str) -> bool:
         conn.close()
 
 
-def start_daemon(socket_path: str, host: str, timeout: float = WAIT_SECONDS) -> None:
-    """Start berthd on ``socket_path`` unless one answers, and wait for its ``/_ping``."""
+def daemon_command(socket_path: str) -> list[str]:
+    return [sys.executable, "-m", DAEMON_MODULE, "--host", f"unix://{socket_path}"]
+
+
+def start_daemon(socket_path: str, host: str, timeout: float = WAIT_SECONDS,
+                 command: Sequence[str] | None = None) -> int | None:
+    """Start berthd on ``socket_path`` unless one answers, and wait for its ``/_ping``.
+    Returns the new daemon's pid (None when one was already there)."""
     import fcntl
     import subprocess
 
@@ -48,11 +55,11 @@ def start_daemon(socket_path: str, host: str, timeout: float = WAIT_SECONDS) -> 
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if ping(socket_path):
-            return
+            return None
         log_path = run_dir / "berthd.log"
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", DAEMON_MODULE, "--host", f"unix://{socket_path}"],
+                list(command or daemon_command(socket_path)),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, close_fds=True, env=dict(os.environ),
             )
@@ -60,7 +67,7 @@ def start_daemon(socket_path: str, host: str, timeout: float = WAIT_SECONDS) -> 
         delay = 0.01
         while time.monotonic() < deadline:
             if os.path.exists(socket_path) and ping(socket_path):
-                return
+                return proc.pid
             if proc.poll() is not None:
                 raise DaemonUnreachable(
                     host, f"berthd exited with status {proc.returncode}, see {log_path}")

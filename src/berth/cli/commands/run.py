@@ -154,8 +154,9 @@ def _pump_stdin(stream: Hijacked) -> None:
     stream.close_write()
 
 
-def _proxy_signals(client: Client, cid: str) -> None:
-    """Forward the signals we get to the container (docker's --sig-proxy)."""
+def _proxy_signals(client: Client, cid: str) -> dict[int, Any]:
+    """Forward the signals we get to the container (docker's --sig-proxy); returns the
+    handlers it replaced."""
     import signal
 
     def forward(signum: int, _frame: object) -> None:
@@ -167,8 +168,15 @@ def _proxy_signals(client: Client, cid: str) -> None:
         except Exception:  # the container may be gone already
             pass
 
-    for name in PROXIED_SIGNALS:
-        signal.signal(getattr(signal, name), forward)
+    return {sig: signal.signal(sig, forward)
+            for sig in (getattr(signal, name) for name in PROXIED_SIGNALS)}
+
+
+def _restore_signals(saved: dict[int, Any]) -> None:
+    import signal
+
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
 
 
 def attached(client: Client, args: argparse.Namespace, cid: str) -> int:
@@ -181,16 +189,18 @@ def attached(client: Client, args: argparse.Namespace, cid: str) -> int:
         except RunFailed:
             waiter.cancel()
             raise
-        if not args.tty:
-            _proxy_signals(client, cid)
-        if args.interactive:
-            import threading
+        saved = {} if args.tty else _proxy_signals(client, cid)
+        try:
+            if args.interactive:
+                import threading
 
-            threading.Thread(target=_pump_stdin, args=(stream,), daemon=True).start()
-        multiplexed = is_multiplexed(stream.response.header("Content-Type"), args.tty)
-        chunks = stream.iter_chunks()
-        with _raw_terminal(args.tty and args.interactive):
-            copy_frames(demux(chunks) if multiplexed else raw(chunks))
+                threading.Thread(target=_pump_stdin, args=(stream,), daemon=True).start()
+            multiplexed = is_multiplexed(stream.response.header("Content-Type"), args.tty)
+            chunks = stream.iter_chunks()
+            with _raw_terminal(args.tty and args.interactive):
+                copy_frames(demux(chunks) if multiplexed else raw(chunks))
+        finally:
+            _restore_signals(saved)
     finally:
         stream.close()
     result = waiter.result()
