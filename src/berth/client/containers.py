@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from berth.client.errors import APIError
-from berth.client.http import Connection, Hijacked, quote
+from berth.client.http import Connection, Hijacked, Response, quote
 from berth.client.streams import demux, is_multiplexed, raw
 
 TYPE_CHECKING = False
@@ -17,17 +17,34 @@ if TYPE_CHECKING:
 
 class PendingWait:
     """A ``POST /containers/{id}/wait`` sent and not yet answered (docker sends it
-    before start so that not even a very short-lived container's exit is missed)."""
+    before start so that not even a very short-lived container's exit is missed).
+
+    dockerd writes the response head as soon as the waiter is registered and the
+    body at the exit; ``registered`` waits (briefly) for that head, so that start
+    is sent only once the daemon is surely listening for the exit."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._resp: Response | None = None
+
+    def registered(self, timeout: float) -> bool:
+        """True once the daemon answered the head; False if it did not within
+        ``timeout`` (a daemon that answers only at the exit)."""
+        if self._resp is None:
+            import select
+
+            readable, _, _ = select.select([self._conn.sock], [], [], timeout)
+            if not readable:
+                return False
+            self._resp = self._conn.get_response("POST")
+        return True
 
     def result(self) -> dict[str, Any]:
         """``{"StatusCode": N, "Error": ...}``; raises ``APIError`` for a non-2xx answer."""
         import json
 
         try:
-            resp = self._conn.get_response("POST")
+            resp = self._resp or self._conn.get_response("POST")
             body = resp.read()
         finally:
             self._conn.close()

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 DAEMON_ERROR = 125
 NOT_INVOKABLE = 126
 NOT_FOUND = 127
+WAIT_REGISTERED_GRACE = 0.1
+"""How long to wait for the wait's response head before starting anyway (dockerd
+sends it at once; a daemon that does not costs this much per run)."""
 PROXIED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 
 
@@ -184,6 +187,7 @@ def attached(client: Client, args: argparse.Namespace, cid: str) -> int:
     try:
         waiter: PendingWait = client.containers.begin_wait(
             cid, "removed" if args.rm else "next-exit")
+        waiter.registered(WAIT_REGISTERED_GRACE)
         try:
             start(client, cid, args.rm)
         except RunFailed:
