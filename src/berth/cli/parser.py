@@ -16,27 +16,38 @@ ARGS_ERROR = 1
 
 COMMANDS: dict[str, str] = {
     "images": "List images",
+    "inspect": "Return low-level information on berth objects",
+    "kill": "Kill one or more running containers",
     "import": "Import the contents from a tarball to create a filesystem image",
     "info": "Display system-wide information",
     "logs": "Fetch the logs of a container",
     "ps": "List containers",
     "rm": "Remove one or more containers",
     "run": "Create and run a new container from an image",
+    "start": "Start one or more stopped containers",
+    "stop": "Stop one or more running containers",
     "version": "Show the berth version information",
+    "wait": "Block until one or more containers stop, then print their exit codes",
 }
 
 USAGE: dict[str, str] = {
     "images": "berth images [OPTIONS] [REPOSITORY[:TAG]]",
     "import": "berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
     "info": "berth info [OPTIONS]",
+    "inspect": "berth inspect [OPTIONS] NAME|ID [NAME|ID...]",
+    "kill": "berth kill [OPTIONS] CONTAINER [CONTAINER...]",
     "logs": "berth logs [OPTIONS] CONTAINER",
     "ps": "berth ps [OPTIONS]",
     "rm": "berth rm [OPTIONS] CONTAINER [CONTAINER...]",
     "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+    "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
+    "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
     "version": "berth version [OPTIONS]",
+    "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
-MIN_ARGS = {"logs": 1, "rm": 1, "run": 1, "import": 1}
+MIN_ARGS = {"logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
+            "stop": 1, "wait": 1}
 
 
 class UsageError(Exception):
@@ -168,6 +179,26 @@ def build() -> _Parser:
     rm.add_argument("-v", "--volumes", action="store_true",
                     help="remove anonymous volumes associated with the container")
     rm.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+    start = _sub(subs, "start")
+    start.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+    stop = _sub(subs, "stop")
+    stop.add_argument("-s", "--signal", help="signal to send to the container")
+    stop.add_argument("-t", "--time", type=int, help="seconds to wait before killing it")
+    stop.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+    kill = _sub(subs, "kill")
+    kill.add_argument("-s", "--signal", help='signal to send to the container (default "KILL")')
+    kill.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+    wait = _sub(subs, "wait")
+    wait.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+    inspect = _sub(subs, "inspect")
+    inspect.add_argument("--type", choices=("container", "image"),
+                         help="only inspect objects of this type")
+    inspect.add_argument("names", nargs="+", metavar="NAME|ID")
 
     _sub(subs, "version")
     _sub(subs, "info")

@@ -114,8 +114,9 @@ class ContainersAPI:
     def kill(self, ref: str, signal: str | int | None = None) -> None:
         self.client.request("POST", f"/containers/{quote(ref)}/kill", {"signal": signal}).read()
 
-    def stop(self, ref: str, timeout: int | None = None) -> None:
-        self.client.request("POST", f"/containers/{quote(ref)}/stop", {"t": timeout}).read()
+    def stop(self, ref: str, timeout: int | None = None, signal: str | None = None) -> None:
+        query = {"t": timeout, "signal": signal}
+        self.client.request("POST", f"/containers/{quote(ref)}/stop", query).read()
 
     def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
         query = {"force": force or None, "v": volumes or None}

@@ -306,3 +306,46 @@ def test_console_entry_in_a_subprocess(engine: Peer) -> None:
                        env=env, capture_output=True, text=True, timeout=30)
     assert (r.returncode, r.stdout, r.stderr) == (7, "from a child\n", "")
     assert json.loads(json.dumps(engine.paths()))[0] == "POST /containers/create"
+
+
+def test_lifecycle_verbs(cli: RunCLI, engine: Peer) -> None:
+    @engine.route("POST", r"/containers/(\w+)/(start|stop|kill|wait)")
+    def verb(req: Request, ex: Exchange) -> None:
+        name, action = req.path.split("/")[2:4]
+        if name == "gone":
+            ex.error(404, "No such container: gone")
+        elif action == "wait":
+            ex.json(200, {"StatusCode": 42, "Error": None})
+        else:
+            ex.respond(204)
+
+    assert cli("start", "a", "b") == (0, "a\nb\n", "")
+    assert cli("stop", "-t", "3", "a") == (0, "a\n", "")
+    assert engine.requests[-1].q("t") == "3"
+    assert cli("kill", "-s", "TERM", "a") == (0, "a\n", "")
+    assert engine.requests[-1].q("signal") == "TERM"
+    assert cli("wait", "a", "gone") == (1, "42\n",
+                                        "Error response from daemon: No such container: gone\n")
+
+
+def test_inspect_falls_back_to_images(cli: RunCLI, engine: Peer) -> None:
+    @engine.route("GET", r"/containers/([^/]+)/json")
+    def container(req: Request, ex: Exchange) -> None:
+        if req.path == "/containers/web/json":
+            ex.json(200, {"Id": CID, "Name": "/web"})
+        else:
+            ex.error(404, "No such container: x")
+
+    @engine.route("GET", r"/images/(.+)/json")
+    def image(req: Request, ex: Exchange) -> None:
+        if req.path == "/images/busybox:latest/json":
+            ex.json(200, {"Id": IMAGE_ID})
+        else:
+            ex.error(404, "No such image: x")
+
+    code, out, err = cli("inspect", "web", "busybox:latest")
+    assert (code, err) == (0, "")
+    assert [o["Id"] for o in json.loads(out)] == [CID, IMAGE_ID]
+    code, out, err = cli("inspect", "nothing")
+    assert (code, json.loads(out), err) == (1, [], "Error response from daemon: "
+                                                    "No such object: nothing\n")
