@@ -246,5 +246,6 @@ def run(args: argparse.Namespace, client: Client) -> int:
             return 0
         return attached(client, args, cid)
     except RunFailed as e:
-        print(f"berth: {e.message}", file=sys.stderr)
+        print(f"berth: {e.message}\n\nRun 'berth run --help' for more information",
+              file=sys.stderr)
         return e.status

@@ -17,10 +17,9 @@ if TYPE_CHECKING:
 
 VALUE_COLUMN = 20
 _GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
-_DETAIL_LABELS = (
-    ("GitCommit", "Git commit"), ("GoVersion", "Go version"),
-    ("PythonVersion", "Python version"), ("BuildTime", "Built"),
-    ("KernelVersion", "Kernel version"), ("Experimental", "Experimental"),
+_ENGINE_LABELS = (
+    ("GoVersion", "Go version"), ("PythonVersion", "Python version"),
+    ("GitCommit", "Git commit"), ("BuildTime", "Built"),
 )
 
 
@@ -51,20 +50,18 @@ def client_section(client: Client) -> list[str]:
 
 
 def component(comp: dict[str, Any]) -> list[str]:
+    """The Engine with docker's labels and order; other components' details as given."""
     details = dict(comp.get("Details") or {})
-    out = [f" {comp.get('Name', '')}:", line(2, "Version", comp.get("Version", ""))]
-    if "ApiVersion" in details:
-        api = details.pop("ApiVersion")
-        minimum = details.pop("MinAPIVersion", None)
-        out.append(line(2, "API version", f"{api} (minimum version {minimum})"
-                        if minimum else api))
-    os_, arch = details.pop("Os", None), details.pop("Arch", None)
-    for key, label in _DETAIL_LABELS:
-        if key in details:
-            out.append(line(2, label, details.pop(key)))
-    if os_ or arch:
-        out.append(line(2, "OS/Arch", f"{os_}/{arch}"))
-    out.extend(line(2, key, value) for key, value in details.items())
+    name = comp.get("Name", "")
+    out = [f" {name}:", line(2, "Version", comp.get("Version", ""))]
+    if name != "Engine":
+        return out + [line(2, key, value) for key, value in details.items()]
+    api = details.get("ApiVersion", "")
+    minimum = details.get("MinAPIVersion")
+    out.append(line(2, "API version", f"{api} (minimum version {minimum})" if minimum else api))
+    out += [line(2, label, details[key]) for key, label in _ENGINE_LABELS if key in details]
+    out.append(line(2, "OS/Arch", f"{details.get('Os', '')}/{details.get('Arch', '')}"))
+    out.append(line(2, "Experimental", details.get("Experimental", False)))
     return out
 
 
