@@ -64,9 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"berth version {__version__}")
         return 0
     if args.command is None:
-        from berth.cli.parser import build
+        from berth.cli.parser import top_help
 
-        build().print_help()
+        print(top_help(), end="")
         return 0
 
     from berth.client.errors import APIError, ClientError, DaemonUnreachable

@@ -9,7 +9,18 @@ value: cobra's ``FlagErrorFunc``), 1 for a wrong number of arguments.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+
+
+# argparse looks up every message with gettext, whose first lookup imports ``locale``
+# (5 ms, a tenth of a whole ``berth ps``). docker speaks English only; so does berth.
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+argparse._ = str  # type: ignore[attr-defined]
+argparse.ngettext = _ngettext  # type: ignore[attr-defined]
 
 FLAG_ERROR = 125
 ARGS_ERROR = 1
@@ -62,6 +73,18 @@ class UsageError(Exception):
         return f"berth: {self.message}\nSee '{path} --help'."
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, minus its ``import shutil`` (7 ms) for the terminal width:
+    argparse builds one for every ``add_argument``, help or not."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = os.get_terminal_size(2).columns
+        except OSError:
+            columns = 80
+        super().__init__(prog, width=columns - 2)
+
+
 class _Parser(argparse.ArgumentParser):
     command: str | None = None
 
@@ -85,8 +108,6 @@ def _translate(message: str, command: str | None) -> UsageError:
             short = next((n for n in names if not n.startswith("--")), None)
             what = f"'{short[1:]}' in {short}" if short else long
             return UsageError(f"flag needs an argument: {what}", command, FLAG_ERROR)
-        if detail.startswith("invalid choice") and flags == "COMMAND":
-            return UsageError(detail, None, ARGS_ERROR)
         return UsageError(f'invalid argument for "{", ".join(names)}" flag: {detail}',
                           command, FLAG_ERROR)
     return UsageError(message, command, FLAG_ERROR)
@@ -102,23 +123,7 @@ def unknown_flag(arg: str, command: str | None) -> UsageError:
                       command, ARGS_ERROR)
 
 
-def _sub(subs: argparse._SubParsersAction[_Parser], name: str, **kw: object) -> _Parser:
-    p = subs.add_parser(name, help=COMMANDS[name], usage=USAGE[name],
-                        description=COMMANDS[name], allow_abbrev=False, **kw)  # type: ignore[arg-type]
-    p.command = name
-    return p
-
-
-def build() -> _Parser:
-    top = _Parser(prog="berth", usage="berth [OPTIONS] COMMAND",
-                  description="A Docker-compatible container engine", allow_abbrev=False)
-    top.add_argument("-H", "--host", help="daemon socket to connect to "
-                     "(default $BERTH_HOST, $DOCKER_HOST, unix:///run/berth/berthd.sock)")
-    top.add_argument("-v", "--version", action="store_true",
-                     help="print version information and quit")
-    subs = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    run = _sub(subs, "run", add_help=False)  # -h is --hostname, as in docker
+def _run(run: _Parser) -> None:
     run.add_argument("--help", action="help", help="show this help message and exit")
     run.add_argument("-d", "--detach", action="store_true",
                      help="run the container in background and print its ID")
@@ -140,7 +145,8 @@ def build() -> _Parser:
     run.add_argument("image", metavar="IMAGE")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="COMMAND [ARG...]")
 
-    ps = _sub(subs, "ps")
+
+def _ps(ps: _Parser) -> None:
     ps.add_argument("-a", "--all", action="store_true",
                     help="show all containers (default shows just running)")
     ps.add_argument("-q", "--quiet", action="store_true", help="only display container IDs")
@@ -150,21 +156,24 @@ def build() -> _Parser:
     ps.add_argument("-l", "--latest", action="store_true",
                     help="show the latest created container (includes all states)")
 
-    images = _sub(subs, "images")
+
+def _images(images: _Parser) -> None:
     images.add_argument("-a", "--all", action="store_true",
                         help="show all images (default hides intermediate images)")
     images.add_argument("-q", "--quiet", action="store_true", help="only show image IDs")
     images.add_argument("--no-trunc", action="store_true", help="don't truncate output")
     images.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
 
-    imp = _sub(subs, "import")
+
+def _import(imp: _Parser) -> None:
     imp.add_argument("-c", "--change", action="append", default=[], metavar="CHANGE",
                      help="apply a Dockerfile instruction to the created image")
     imp.add_argument("-m", "--message", default="", help="set commit message for imported image")
     imp.add_argument("source", metavar="file|URL|-")
     imp.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
 
-    logs = _sub(subs, "logs")
+
+def _logs(logs: _Parser) -> None:
     logs.add_argument("-f", "--follow", action="store_true", help="follow log output")
     logs.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
     logs.add_argument("-n", "--tail", default="all",
@@ -173,41 +182,114 @@ def build() -> _Parser:
     logs.add_argument("--until", help="show logs before a timestamp or relative (e.g. 42m)")
     logs.add_argument("container", metavar="CONTAINER")
 
-    rm = _sub(subs, "rm")
+
+def _rm(rm: _Parser) -> None:
     rm.add_argument("-f", "--force", action="store_true",
                     help="force the removal of a running container (uses SIGKILL)")
     rm.add_argument("-v", "--volumes", action="store_true",
                     help="remove anonymous volumes associated with the container")
     rm.add_argument("containers", nargs="+", metavar="CONTAINER")
 
-    start = _sub(subs, "start")
-    start.add_argument("containers", nargs="+", metavar="CONTAINER")
 
-    stop = _sub(subs, "stop")
+def _containers(p: _Parser) -> None:
+    p.add_argument("containers", nargs="+", metavar="CONTAINER")
+
+
+def _stop(stop: _Parser) -> None:
     stop.add_argument("-s", "--signal", help="signal to send to the container")
     stop.add_argument("-t", "--time", type=int, help="seconds to wait before killing it")
-    stop.add_argument("containers", nargs="+", metavar="CONTAINER")
+    _containers(stop)
 
-    kill = _sub(subs, "kill")
+
+def _kill(kill: _Parser) -> None:
     kill.add_argument("-s", "--signal", help='signal to send to the container (default "KILL")')
-    kill.add_argument("containers", nargs="+", metavar="CONTAINER")
+    _containers(kill)
 
-    wait = _sub(subs, "wait")
-    wait.add_argument("containers", nargs="+", metavar="CONTAINER")
 
-    inspect = _sub(subs, "inspect")
+def _inspect(inspect: _Parser) -> None:
     inspect.add_argument("--type", choices=("container", "image"),
                          help="only inspect objects of this type")
     inspect.add_argument("names", nargs="+", metavar="NAME|ID")
 
-    _sub(subs, "version")
-    _sub(subs, "info")
-    return top
+
+def _nothing(p: _Parser) -> None:
+    pass
+
+
+BUILDERS: dict[str, Callable[[_Parser], None]] = {
+    "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
+    "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
+    "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,
+}
+
+
+def command_parser(name: str) -> _Parser:
+    """The parser of one command (only the one that runs is ever built: argparse is
+    slow to set up, and ``berth`` should start fast)."""
+    p = _Parser(prog=f"berth {name}", usage=USAGE[name], description=COMMANDS[name],
+                allow_abbrev=False, add_help=name != "run",  # run: -h is --hostname
+                formatter_class=_Formatter)
+    p.command = name
+    BUILDERS[name](p)
+    return p
+
+
+TOP_HELP = """Usage:  berth [OPTIONS] COMMAND
+
+A Docker-compatible container engine
+
+Options:
+  -H, --host string   Daemon socket to connect to (default $BERTH_HOST, $DOCKER_HOST,
+                      unix:///run/berth/berthd.sock)
+  -v, --version       Print version information and quit
+  -h, --help          Print usage
+
+Commands:
+{commands}
+
+Run 'berth COMMAND --help' for more information on a command.
+"""
+
+
+def top_help() -> str:
+    lines = [f"  {name:<10}{text}" for name, text in sorted(COMMANDS.items())]
+    return TOP_HELP.format(commands="\n".join(lines))
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = build()
-    args, extra = parser.parse_known_args(list(argv))
+    """Global options, then the command and its own arguments (docker's order)."""
+    host: str | None = None
+    version = show_help = False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-H", "--host"):
+            if i + 1 >= len(argv):
+                raise UsageError("flag needs an argument: " + (
+                    "'H' in -H" if arg == "-H" else "--host"), None, FLAG_ERROR)
+            host = argv[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--host="):
+            host = arg.split("=", 1)[1]
+        elif arg.startswith("-H") and len(arg) > 2:
+            host = arg[2:].removeprefix("=")
+        elif arg in ("-v", "--version"):
+            version = True
+        elif arg in ("-h", "--help"):
+            show_help = True
+        elif arg.startswith("-"):
+            raise unknown_flag(arg, None)
+        else:
+            break
+        i += 1
+    if i == len(argv) or version or show_help:
+        return argparse.Namespace(host=host, version=version, command=None)
+    name = argv[i]
+    if name not in BUILDERS:
+        raise UsageError(f"'{name}' is not a berth command.", None, ARGS_ERROR)
+    args, extra = command_parser(name).parse_known_args(list(argv[i + 1:]))
     if extra:
-        raise unknown_flag(extra[0], args.command)
+        raise unknown_flag(extra[0], name)
+    args.host, args.version, args.command = host, False, name
     return args

@@ -38,7 +38,9 @@ def test_other_commands() -> None:
     (["rm"], 1, '"berth rm" requires at least 1 argument.'),
     (["ps", "extra"], 1, '"berth ps" accepts no argument "extra".'),
     (["ps", "-n", "x"], 125, 'invalid argument for "-n, --last" flag'),
-    (["frobnicate"], 1, "invalid choice: 'frobnicate'"),
+    (["frobnicate"], 1, "'frobnicate' is not a berth command."),
+    (["--bogus", "ps"], 125, "unknown flag: --bogus"),
+    (["-H"], 125, "flag needs an argument: 'H' in -H"),
     (["run", "--det", "busybox"], 125, "unknown flag: --det"),
 ])
 def test_usage_errors(argv: list[str], status: int | None, message: str | None) -> None:
@@ -49,6 +51,24 @@ def test_usage_errors(argv: list[str], status: int | None, message: str | None) 
         parse(argv)
     assert e.value.status == status
     assert message in e.value.message
+
+
+def test_global_options() -> None:
+    assert parse(["--host=unix:///x", "ps"]).host == "unix:///x"
+    assert parse(["-Hunix:///y", "ps"]).host == "unix:///y"
+    assert parse([]).command is None
+    assert parse(["-v"]).version
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage:  berth [OPTIONS] COMMAND\n")
+    assert "  run       Create and run a new container from an image\n" in out
+    with pytest.raises(SystemExit) as e:
+        main(["ps", "--help"])
+    assert e.value.code == 0
+    assert "--no-trunc" in capsys.readouterr().out
 
 
 def test_main_prints_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
