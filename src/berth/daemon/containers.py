@@ -224,20 +224,22 @@ class ContainerService:
 
     # -- wait, kill, remove -----------------------------------------------
 
-    async def wait(self, ref: str, condition: str = "not-running") -> int:
+    def waiter(self, ref: str, condition: str = "not-running") -> "asyncio.Future[int]":
+        """A future for the exit code, registered now: the API answers the head first."""
         if condition not in _WAIT_CONDITIONS:
-            raise InvalidArgument(f"invalid condition: \"{condition}\"")
+            raise InvalidArgument(f'invalid condition: "{condition}"')
         c = self.get(ref)
-        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         if condition == "removed":
-            fut: asyncio.Future[int] = loop.create_future()
             self._remove_waiters.setdefault(c.id, []).append(fut)
-            return await fut
-        if condition == "not-running" and not c.state.running:
-            return c.state.exit_code
-        fut = loop.create_future()
-        self._exit_waiters.setdefault(c.id, []).append(fut)
-        return await fut
+        elif condition == "not-running" and not c.state.running:
+            fut.set_result(c.state.exit_code)
+        else:
+            self._exit_waiters.setdefault(c.id, []).append(fut)
+        return fut
+
+    async def wait(self, ref: str, condition: str = "not-running") -> int:
+        return await self.waiter(ref, condition)
 
     async def kill(self, ref: str, sig: int = signal.SIGKILL) -> None:
         c = self.get(ref)

@@ -1,6 +1,7 @@
 """Container endpoints: create, list, inspect, start, wait, attach, logs, kill, stop, delete."""
 
 import asyncio
+import json
 import time
 
 from aiohttp import web
@@ -40,12 +41,16 @@ def register(router: Router, engine: Engine) -> None:
         started = await svc.start(request.match_info["id"])
         return web.Response(status=204 if started else 304)
 
-    async def wait(request: web.Request) -> web.Response:
+    async def wait(request: web.Request) -> web.StreamResponse:
+        """Like dockerd: the 200 head goes out once the waiter is registered."""
         condition = request.query.get("condition") or "not-running"
-        ref = request.match_info["id"]
-        svc.get(ref)
-        code = await svc.wait(ref, condition)
-        return web.json_response({"StatusCode": code, "Error": None})
+        fut = svc.waiter(request.match_info["id"], condition)
+        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        await resp.prepare(request)
+        code = await fut
+        await resp.write(json.dumps({"StatusCode": code, "Error": None}).encode() + b"\n")
+        await resp.write_eof()
+        return resp
 
     async def attach(request: web.Request) -> web.StreamResponse:
         c = svc.get(request.match_info["id"])

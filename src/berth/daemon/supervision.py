@@ -1,0 +1,73 @@
+"""The daemon's link to the supervisor: start it if none runs, then talk to it.
+
+The supervisor outlives berthd (live restore): berthd first tries the socket,
+and only when nothing answers does it spawn ``python -m berth.supervisor`` in
+a new session. The supervisor exits by itself after ``shutdown`` once no
+container runs.
+"""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from berth.daemon.hub import Chunk
+from berth.errors import Unavailable
+from berth.paths import Paths
+from berth.supervisor.aioclient import SupervisorClient
+
+
+class SupervisorLink:
+    def __init__(self, paths: Paths) -> None:
+        self._paths = paths
+        self._client = SupervisorClient(paths.supervisor_socket)
+
+    async def connect(self) -> None:
+        try:
+            await self._client.state()
+            return
+        except OSError:
+            pass
+        await asyncio.to_thread(self._spawn)
+
+    def _spawn(self) -> None:
+        log = (self._paths.exec_root / "supervisor.log").open("ab")
+        with log:
+            subprocess.Popen(
+                [sys.executable, "-m", "berth.supervisor", "--exec-root",
+                 str(self._paths.exec_root)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                close_fds=True, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            )
+        deadline = time.monotonic() + 10
+        sock = self._paths.supervisor_socket
+        while time.monotonic() < deadline:
+            if sock.exists():
+                return
+            time.sleep(0.01)
+        raise Unavailable(f"the supervisor did not start: see {self._paths.exec_root}/supervisor.log")
+
+    async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any],
+                                                           AsyncIterator[Chunk | dict[str, Any]]]:
+        return await self._client.start(request)
+
+    async def attach(self, cid: str) -> AsyncIterator[Chunk | dict[str, Any]]:
+        return await self._client.attach(cid)
+
+    async def kill(self, cid: str, sig: int) -> None:
+        await self._client.kill(cid, sig)
+
+    async def state(self) -> dict[str, Any]:
+        return await self._client.state()
+
+    async def forget(self, cid: str) -> None:
+        await self._client.forget(cid)
+
+    async def shutdown(self) -> None:
+        try:
+            await self._client.shutdown()
+        except OSError:
+            pass

@@ -1,0 +1,51 @@
+"""Docker's rules for merging the image's config with the request's."""
+
+import pytest
+
+from berth.daemon.specgen import command_of, merge_config, merge_env, parse_user
+from berth.errors import InvalidArgument
+
+IMAGE = {"config": {"Entrypoint": ["/entry"], "Cmd": ["default"], "Env": ["A=1", "PATH=/img"],
+                    "WorkingDir": "/srv", "Labels": {"from": "image"}}}
+
+
+def test_request_cmd_replaces_image_cmd_keeps_entrypoint():
+    config = merge_config(IMAGE, {"Cmd": ["mine"]})
+    assert command_of(config) == ["/entry", "mine"]
+
+
+def test_no_cmd_takes_the_images():
+    assert command_of(merge_config(IMAGE, {})) == ["/entry", "default"]
+
+
+def test_request_entrypoint_drops_image_cmd():
+    config = merge_config(IMAGE, {"Entrypoint": ["/other"]})
+    assert command_of(config) == ["/other"]
+
+
+def test_empty_entrypoint_string_resets_it():
+    config = merge_config(IMAGE, {"Entrypoint": [""], "Cmd": ["echo", "hi"]})
+    assert command_of(config) == ["echo", "hi"]
+
+
+def test_env_later_wins_in_place():
+    assert merge_env(["A=1", "B=2"], ["A=3", "C=4"]) == ["A=3", "B=2", "C=4"]
+    config = merge_config(IMAGE, {"Env": ["A=9"]})
+    assert config["Env"] == ["A=9", "PATH=/img"]
+
+
+def test_workdir_and_labels_inherit():
+    config = merge_config(IMAGE, {"Labels": {"mine": "1"}})
+    assert config["WorkingDir"] == "/srv"
+    assert config["Labels"] == {"from": "image", "mine": "1"}
+
+
+def test_no_command_at_all_is_an_error():
+    with pytest.raises(InvalidArgument, match="no command specified"):
+        command_of(merge_config({"config": {}}, {}))
+
+
+def test_numeric_user():
+    assert parse_user("") == (0, 0)
+    assert parse_user("1000") == (1000, 0)
+    assert parse_user("1000:50") == (1000, 50)
