@@ -5,6 +5,7 @@ Non-tty output is multiplexed: each frame is an 8-byte header (stream id:
 followed by the payload. A tty's output is raw bytes.
 """
 
+import asyncio
 import struct
 from typing import Any
 
@@ -31,8 +32,70 @@ def hijack_response(request: web.Request, multiplexed: bool) -> web.StreamRespon
     return resp
 
 
+def flush_head(request: web.Request) -> None:
+    """Send the prepared status line and headers now, before any body."""
+    request.writer.send_headers()
+
+
 def _api_at_least(request: web.Request, version: str) -> bool:
     current: Any = request.get("api_version")
     if not current:
         return True
     return tuple(map(int, str(current).split("."))) >= tuple(map(int, version.split(".")))
+
+
+class _RawProtocol(asyncio.Protocol):
+    """Takes over a hijacked connection from aiohttp: stdin in, half-close kept open."""
+
+    def __init__(self) -> None:
+        self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.lost = asyncio.Event()
+
+    def data_received(self, data: bytes) -> None:
+        self.incoming.put_nowait(data)
+
+    def eof_received(self) -> bool:
+        self.incoming.put_nowait(None)
+        return True  # the client closed its side only: keep sending output
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.incoming.put_nowait(None)
+        self.lost.set()
+
+
+class Hijacked:
+    """The raw two-way stream after ``101 Switching Protocols`` (or a 200 stream).
+
+    aiohttp closes a connection when the client half-closes it; docker's
+    clients half-close after stdin, so the transport is handed to our own
+    protocol, which keeps it open until the output is done.
+    """
+
+    def __init__(self, request: web.Request) -> None:
+        transport = request.transport
+        assert transport is not None
+        self._transport = transport
+        self._protocol = _RawProtocol()
+        tail = getattr(request.protocol, "_message_tail", b"")
+        if tail:
+            self._protocol.incoming.put_nowait(bytes(tail))
+        transport.set_protocol(self._protocol)
+        transport.resume_reading()
+
+    async def read(self) -> bytes | None:
+        """The next chunk the client sent, or None at its end."""
+        return await self._protocol.incoming.get()
+
+    def write(self, data: bytes) -> bool:
+        if self._transport.is_closing():
+            return False
+        self._transport.write(data)
+        return True
+
+    async def drain(self) -> None:
+        while (self._transport.get_write_buffer_size() > 1 << 20
+               and not self._transport.is_closing()):
+            await asyncio.sleep(0.005)
+
+    def close(self) -> None:
+        self._transport.close()

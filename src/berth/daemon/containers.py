@@ -28,18 +28,18 @@ from berth.errors import (
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
 from berth.paths import Paths
+from berth.supervisor.aioclient import Session
 from berth.util.timefmt import ZERO_TIME, now_rfc3339
 
 log = logging.getLogger("berth.containers")
 
-Event = Chunk | dict[str, Any]
 
 
 class Supervisor(Protocol):
-    async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], AsyncIterator[Event]]:
+    async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
         ...
 
-    async def attach(self, cid: str) -> AsyncIterator[Event]:
+    async def attach(self, cid: str) -> Session:
         ...
 
     async def kill(self, cid: str, sig: int) -> None:
@@ -67,6 +67,7 @@ class ContainerService:
         self._exit_waiters: dict[str, list[asyncio.Future[int]]] = {}
         self._remove_waiters: dict[str, list[asyncio.Future[int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sessions: dict[str, Session] = {}
         for text in table.all():
             c = Container.from_json(text)
             self._by_id[c.id] = c
@@ -146,7 +147,7 @@ class ContainerService:
         request = await asyncio.to_thread(self._prepare_bundle, c)
         hub = self._hubs.setdefault(c.id, OutputHub())
         try:
-            reply, stream = await self._sup.start(request)
+            reply, session = await self._sup.start(request)
         except (CommandNotFound, CommandNotInvokable) as e:
             c.state.exit_code = 127 if isinstance(e, CommandNotFound) else 126
             c.state.error = e.message
@@ -161,7 +162,7 @@ class ContainerService:
         c.state = State(status="running", pid=int(reply["pid"]),
                         started_at=reply.get("started_at") or now_rfc3339())
         self._save(c)
-        self._spawn(self._follow(c, hub, stream))
+        self._spawn(self._follow(c, hub, session))
         return True
 
     def _prepare_bundle(self, c: Container) -> dict[str, Any]:
@@ -186,11 +187,12 @@ class ContainerService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _follow(self, c: Container, hub: OutputHub, stream: AsyncIterator[Event]) -> None:
+    async def _follow(self, c: Container, hub: OutputHub, session: Session) -> None:
         """Relay output until the exit event, then record the exit."""
         exit_event: dict[str, Any] | None = None
+        self._sessions[c.id] = session
         try:
-            async for item in stream:
+            async for item in session.events():
                 if isinstance(item, dict):
                     exit_event = item
                     break
@@ -198,6 +200,8 @@ class ContainerService:
         except Exception:
             log.exception("lost the output stream of %s", c.id)
         finally:
+            if self._sessions.get(c.id) is session:
+                del self._sessions[c.id]
             if self._hubs.get(c.id) is hub:
                 del self._hubs[c.id]
             hub.close()
@@ -301,6 +305,16 @@ class ContainerService:
         hub = self._hubs.get(ref)
         if hub is not None:
             hub.unsubscribe(queue)
+
+    async def write_stdin(self, cid: str, data: bytes) -> None:
+        session = self._sessions.get(cid)
+        if session is not None and data:
+            await session.write_stdin(data)
+
+    async def close_stdin(self, cid: str) -> None:
+        session = self._sessions.get(cid)
+        if session is not None:
+            await session.write_stdin(b"")
 
     async def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool,
                    tail: int | None, timestamps: bool) -> AsyncIterator[Chunk]:

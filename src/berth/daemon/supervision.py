@@ -11,13 +11,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-from berth.daemon.hub import Chunk
 from berth.errors import Unavailable
 from berth.paths import Paths
-from berth.supervisor.aioclient import SupervisorClient
+from berth.supervisor.aioclient import Session, SupervisorClient
 
 
 class SupervisorLink:
@@ -50,11 +48,10 @@ class SupervisorLink:
             time.sleep(0.01)
         raise Unavailable(f"the supervisor did not start: see {self._paths.exec_root}/supervisor.log")
 
-    async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any],
-                                                           AsyncIterator[Chunk | dict[str, Any]]]:
+    async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
         return await self._client.start(request)
 
-    async def attach(self, cid: str) -> AsyncIterator[Chunk | dict[str, Any]]:
+    async def attach(self, cid: str) -> Session:
         return await self._client.attach(cid)
 
     async def kill(self, cid: str, sig: int) -> None:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from berth.api import params
 from berth.api.router import Router
-from berth.api.streams import frame, hijack_response
+from berth.api.streams import Hijacked, flush_head, frame, hijack_response
 from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
@@ -47,6 +47,7 @@ def register(router: Router, engine: Engine) -> None:
         fut = svc.waiter(request.match_info["id"], condition)
         resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
         await resp.prepare(request)
+        flush_head(request)
         code = await fut
         await resp.write(json.dumps({"StatusCode": code, "Error": None}).encode() + b"\n")
         await resp.write_eof()
@@ -61,15 +62,29 @@ def register(router: Router, engine: Engine) -> None:
         queue = svc.attach(c.id)
         resp = hijack_response(request, multiplexed=not tty)
         await resp.prepare(request)
+        flush_head(request)
+        conn = Hijacked(request)
+        stdin_task = None
+        if params.boolean(request, "stdin") and c.config.get("OpenStdin"):
+            stdin_task = asyncio.ensure_future(_pump_stdin(conn, c.id))
         try:
             while (item := await queue.get()) is not None:
                 stream, data = item
                 if want.get(stream):
-                    await resp.write(data if tty else frame(stream, data))
+                    if not conn.write(data if tty else frame(stream, data)):
+                        break
+                    await conn.drain()
         finally:
             svc.detach(c.id, queue)
-        await resp.write_eof()
+            if stdin_task is not None:
+                stdin_task.cancel()
+            conn.close()
         return resp
+
+    async def _pump_stdin(conn: Hijacked, cid: str) -> None:
+        while (data := await conn.read()) is not None:
+            await svc.write_stdin(cid, data)
+        await svc.close_stdin(cid)
 
     async def logs(request: web.Request) -> web.StreamResponse:
         ref = request.match_info["id"]

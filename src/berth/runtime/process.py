@@ -1,0 +1,102 @@
+"""The last steps before the user's program: user, capabilities, signals, exec.
+
+Steps 27 to 39 of shared/ref/container-init-sequence.md. Runs after
+``pivot_root``, so it imports nothing new: every module is loaded above.
+"""
+
+import os
+import signal
+import stat
+from typing import Any
+
+from berth.errors import CommandNotFound, CommandNotInvokable
+from berth.oci.defaults import CAPABILITY_NUMBERS
+from berth.runtime.linux import sys as lx
+
+
+def cap_mask(names: list[str]) -> int:
+    mask = 0
+    for name in names:
+        number = CAPABILITY_NUMBERS.get(name)
+        if number is not None:
+            mask |= 1 << number
+    return mask
+
+
+def drop_bounding(keep: int) -> None:
+    """Must precede the uid change: dropping needs CAP_SETPCAP."""
+    for cap in range(lx.last_cap() + 1):
+        if not keep & (1 << cap):
+            lx.capbset_drop(cap)
+
+
+def find_program(name: str, env: list[str]) -> str:
+    """Like Go's exec.LookPath, which docker's messages describe."""
+    if "/" in name:
+        try:
+            st = os.stat(name)
+        except FileNotFoundError:
+            raise CommandNotFound(
+                f'exec: "{name}": stat {name}: no such file or directory') from None
+        if stat.S_ISDIR(st.st_mode):
+            raise CommandNotInvokable(f'exec: "{name}": is a directory: permission denied')
+        return name
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    for item in env:
+        if item.startswith("PATH="):
+            path = item[5:]
+    for directory in path.split(":"):
+        candidate = os.path.join(directory or ".", name)
+        try:
+            st = os.stat(candidate)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+            return candidate
+    raise CommandNotFound(f'exec: "{name}": executable file not found in $PATH')
+
+
+def become_user(user: dict[str, Any], caps: dict[str, Any]) -> None:
+    uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
+    drop_bounding(cap_mask(list(caps.get("bounding", []))))
+    if uid != 0:
+        lx.prctl(lx.PR_SET_KEEPCAPS, 1)
+    os.setgroups([int(g) for g in user.get("additionalGids") or []])
+    os.setgid(gid)
+    os.setuid(uid)
+    if uid != 0:
+        lx.prctl(lx.PR_SET_KEEPCAPS, 0)
+    lx.capset(cap_mask(list(caps.get("effective", []))),
+              cap_mask(list(caps.get("permitted", []))),
+              cap_mask(list(caps.get("inheritable", []))))
+
+
+def reset_signals() -> None:
+    """CPython ignores SIGPIPE and SIGXFSZ; an ignored signal survives execve."""
+    for sig in signal.valid_signals():
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def exec_program(path: str, args: list[str], env: list[str]) -> None:
+    environ = {}
+    for item in env:
+        key, _, value = item.partition("=")
+        environ[key] = value
+    try:
+        os.execve(path, args, environ)
+    except PermissionError:
+        raise CommandNotInvokable(f'exec: "{args[0]}": permission denied') from None
+    except FileNotFoundError:
+        raise CommandNotFound(
+            f'exec: "{args[0]}": stat {path}: no such file or directory') from None
+    except OSError as e:
+        if e.errno == 8:  # ENOEXEC: not a binary the kernel can run
+            raise CommandNotInvokable(f'exec: "{args[0]}": exec format error: permission denied')\
+                from None
+        raise

@@ -1,0 +1,171 @@
+"""Assemble and enter a container's root: mounts, /dev, pivot_root, masks.
+
+Runs inside the container's fresh mount namespace, as PID 1 of its pid
+namespace, before the user's program. Order follows
+shared/ref/container-init-sequence.md, steps 19 to 26.
+"""
+
+import os
+import stat
+from typing import Any
+
+from berth.runtime.linux import sys as lx
+
+_FLAG_OPTIONS = {
+    "ro": lx.MS_RDONLY, "nosuid": lx.MS_NOSUID, "nodev": lx.MS_NODEV, "noexec": lx.MS_NOEXEC,
+    "bind": lx.MS_BIND, "rbind": lx.MS_BIND | lx.MS_REC, "strictatime": lx.MS_STRICTATIME,
+    "relatime": lx.MS_RELATIME, "noatime": lx.MS_NOATIME, "nodiratime": lx.MS_NODIRATIME,
+    "rw": 0, "private": 0, "rprivate": 0,
+}
+
+
+def parse_options(options: list[str]) -> tuple[int, str]:
+    flags, data = 0, []
+    for opt in options:
+        if opt in _FLAG_OPTIONS:
+            flags |= _FLAG_OPTIONS[opt]
+        else:
+            data.append(opt)
+    return flags, ",".join(data)
+
+
+def secure_join(root: str, path: str) -> str:
+    """``root/path`` with every symlink resolved as if root were ``/``.
+
+    A symlink in the image that points at ``/etc`` or ``../../..`` must name
+    something inside the container, never the host (the runc CVE-2021-30465
+    family).
+    """
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    resolved: list[str] = []
+    hops = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = os.path.join(root, *resolved, part)
+        try:
+            st = os.lstat(candidate)
+        except FileNotFoundError:
+            resolved.append(part)
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            hops += 1
+            if hops > 40:
+                raise OSError(40, "too many levels of symbolic links", path)
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
+            continue
+        resolved.append(part)
+    return os.path.join(root, *resolved)
+
+
+def mount_rootfs(root: str, rootfs_mounts: list[dict[str, Any]]) -> None:
+    # Nothing mounted from here on may propagate back to the host.
+    lx.mount(None, "/", None, lx.MS_SLAVE | lx.MS_REC)
+    for m in rootfs_mounts:
+        flags, data = parse_options(list(m.get("options", [])))
+        lx.mount(m.get("source", m["type"]), root, m["type"], flags, data or None)
+    # pivot_root needs the new root to be a mount point of its own.
+    lx.mount(root, root, None, lx.MS_BIND | lx.MS_REC)
+
+
+def mount_spec_mounts(root: str, mounts: list[dict[str, Any]]) -> None:
+    for m in mounts:
+        dest = secure_join(root, m["destination"])
+        kind = m.get("type", "bind")
+        flags, data = parse_options(list(m.get("options", [])))
+        source = m.get("source", kind)
+        if flags & lx.MS_BIND:
+            if os.path.isdir(source):
+                os.makedirs(dest, exist_ok=True)
+            elif not os.path.exists(dest):
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                open(dest, "a").close()
+            lx.mount(source, dest, None, flags & (lx.MS_BIND | lx.MS_REC))
+            # A plain bind ignores ro/nosuid/...: they take a remount.
+            extra = flags & ~(lx.MS_BIND | lx.MS_REC)
+            if extra:
+                lx.mount(None, dest, None, lx.MS_BIND | lx.MS_REMOUNT | extra)
+            continue
+        os.makedirs(dest, exist_ok=True)
+        lx.mount(source, dest, kind, flags, data or None)
+
+
+def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
+    dev = os.path.join(root, "dev")
+    for d in devices:
+        path = os.path.join(dev, os.path.basename(d["path"]))
+        kind = stat.S_IFCHR if d.get("type", "c") == "c" else stat.S_IFBLK
+        old = os.umask(0)
+        try:
+            os.mknod(path, kind | d.get("fileMode", 0o666), os.makedev(d["major"], d["minor"]))
+        finally:
+            os.umask(old)
+        os.chown(path, d.get("uid", 0), d.get("gid", 0))
+    for name, target in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"),
+                         ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        link = os.path.join(dev, name)
+        if not os.path.lexists(link):
+            os.symlink(target, link)
+    if os.path.exists("/proc/kcore"):
+        link = os.path.join(dev, "core")
+        if not os.path.lexists(link):
+            os.symlink("/proc/kcore", link)
+
+
+def pivot(root: str) -> None:
+    """Switch to the new root and drop the old one (runc's pivot_root(".", "."))."""
+    old_root = os.open("/", os.O_DIRECTORY | os.O_RDONLY)
+    new_root = os.open(root, os.O_DIRECTORY | os.O_RDONLY)
+    try:
+        os.fchdir(new_root)
+        lx.pivot_root(".", ".")
+        os.fchdir(old_root)
+        # The old root is stacked on "." now; detach it without telling the host.
+        lx.mount(None, ".", None, lx.MS_SLAVE | lx.MS_REC)
+        lx.umount2(".", lx.MNT_DETACH)
+    finally:
+        os.close(old_root)
+        os.close(new_root)
+    os.chdir("/")
+
+
+def readonly_paths(paths: list[str]) -> None:
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        lx.mount(path, path, None, lx.MS_BIND | lx.MS_REC)
+        flags = lx.MS_BIND | lx.MS_REMOUNT | lx.MS_RDONLY | _mount_flags(path)
+        lx.mount(None, path, None, flags)
+
+
+def masked_paths(paths: list[str]) -> None:
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            lx.mount("tmpfs", path, "tmpfs", lx.MS_RDONLY, None)
+        else:
+            lx.mount("/dev/null", path, None, lx.MS_BIND)
+
+
+def remount_root_readonly() -> None:
+    lx.mount(None, "/", None, lx.MS_BIND | lx.MS_REMOUNT | lx.MS_RDONLY | _mount_flags("/"))
+
+
+def _mount_flags(path: str) -> int:
+    st = os.statvfs(path)
+    flags = 0
+    for bit, flag in ((os.ST_NOSUID, lx.MS_NOSUID), (os.ST_NODEV, lx.MS_NODEV),
+                      (os.ST_NOEXEC, lx.MS_NOEXEC)):
+        if st.f_flag & bit:
+            flags |= flag
+    return flags

@@ -1,0 +1,16 @@
+"""``python -m berth.supervisor --exec-root DIR``."""
+
+import argparse
+from pathlib import Path
+
+from berth.supervisor.server import serve
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="berth-supervisor")
+    p.add_argument("--exec-root", required=True, type=Path)
+    serve(p.parse_args().exec_root)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,446 @@
+"""The supervisor: owns running containers and outlives berthd.
+
+Single-threaded, one ``selectors`` loop: forking a container's PID 1 from
+here is safe and costs about a millisecond (no interpreter per container).
+It reaps its containers (it is a child subreaper), records their exit codes,
+writes their json-file logs, holds their stdio and streams it to whoever is
+attached. Protocol: docs/interfaces.md.
+"""
+
+import fcntl
+import json
+import os
+import selectors
+import signal
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from berth.errors import BerthError, CommandNotFound, CommandNotInvokable
+from berth.runtime.linux import sys as lx
+from berth.runtime.spawn import spawn
+from berth.supervisor.protocol import JSON, STDERR, STDIN, STDOUT, FrameBuffer, encode, encode_json
+from berth.util.timefmt import now_rfc3339
+
+LOG_LINE_MAX = 16 * 1024
+STREAM_NAMES = {STDOUT: "stdout", STDERR: "stderr"}
+
+
+@dataclass(eq=False)
+class Conn:
+    sock: socket.socket
+    frames: FrameBuffer = field(default_factory=FrameBuffer)
+    out: bytearray = field(default_factory=bytearray)
+    container: "Container | None" = None
+    close_when_flushed: bool = False
+    handled_request: bool = False
+
+
+@dataclass(eq=False)
+class Container:
+    id: str
+    pid: int
+    log: Any
+    pipes: dict[int, int]  # fd -> stream
+    stdin: int | None
+    started_at: str
+    partial: dict[int, bytes] = field(default_factory=dict)
+    attached: list[Conn] = field(default_factory=list)
+    stdin_out: bytearray = field(default_factory=bytearray)
+    status: str = "running"
+    exit_code: int | None = None
+    finished_at: str | None = None
+    reaped: bool = False
+
+    def state(self) -> dict[str, Any]:
+        return {"pid": self.pid, "status": self.status, "exit_code": self.exit_code,
+                "started_at": self.started_at, "finished_at": self.finished_at}
+
+
+class Supervisor:
+    def __init__(self, exec_root: Path) -> None:
+        self.exec_root = exec_root
+        self.sel = selectors.DefaultSelector()
+        self.containers: dict[str, Container] = {}
+        self.by_pid: dict[int, Container] = {}
+        self.by_fd: dict[int, Container] = {}
+        self.stopping = False
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+
+    # -- set-up -----------------------------------------------------------
+
+    def listen(self) -> None:
+        path = self.exec_root / "supervisor.sock"
+        tmp = self.exec_root / f"supervisor.sock.{os.getpid()}"
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(tmp))
+        os.chmod(tmp, 0o600)
+        self.listener.listen(128)
+        self.listener.setblocking(False)
+        os.replace(tmp, path)
+        (self.exec_root / "supervisor.pid").write_text(str(os.getpid()))
+        self.sel.register(self.listener, selectors.EVENT_READ, self._accept)
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        self.sel.register(self.wake_r, selectors.EVENT_READ, self._on_signal)
+
+    def run(self) -> None:
+        while not (self.stopping and not self._running()):
+            for key, mask in self.sel.select(timeout=1.0):
+                key.data(key, mask)
+            self._reap()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        for path in (self.exec_root / "supervisor.sock", self.exec_root / "supervisor.pid"):
+            try:
+                if path.name != "supervisor.pid" or path.read_text() == str(os.getpid()):
+                    path.unlink()
+            except FileNotFoundError:
+                pass
+
+    def _running(self) -> bool:
+        return any(c.status == "running" for c in self.containers.values())
+
+    # -- connections ------------------------------------------------------
+
+    def _accept(self, key: selectors.SelectorKey, mask: int) -> None:
+        try:
+            sock, _ = self.listener.accept()
+        except BlockingIOError:
+            return
+        sock.setblocking(False)
+        conn = Conn(sock)
+        self.sel.register(sock, selectors.EVENT_READ, lambda k, m: self._conn_event(conn, m))
+
+    def _conn_event(self, conn: Conn, mask: int) -> None:
+        if mask & selectors.EVENT_WRITE:
+            self._flush(conn)
+        if mask & selectors.EVENT_READ:
+            try:
+                data = conn.sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._close(conn)
+                return
+            try:
+                frames = conn.frames.feed(data)
+            except ValueError:
+                self._close(conn)
+                return
+            for kind, payload in frames:
+                self._on_frame(conn, kind, payload)
+
+    def _on_frame(self, conn: Conn, kind: int, payload: bytes) -> None:
+        if kind == JSON and not conn.handled_request:
+            conn.handled_request = True
+            try:
+                request = json.loads(payload)
+                self._handle(conn, request)
+            except BerthError as e:
+                self._reply_error(conn, _kind_of(e), e.message)
+            except Exception as e:  # noqa: BLE001 - the loop must survive any request
+                self._reply_error(conn, "failed", f"{type(e).__name__}: {e}")
+        elif kind == STDIN and conn.container is not None:
+            self._stdin(conn.container, payload)
+
+    def _send(self, conn: Conn, data: bytes) -> None:
+        if conn.sock.fileno() < 0:
+            return
+        conn.out += data
+        self._flush(conn)
+
+    def _flush(self, conn: Conn) -> None:
+        if conn.sock.fileno() < 0:
+            return
+        while conn.out:
+            try:
+                sent = conn.sock.send(conn.out)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self._close(conn)
+                return
+            del conn.out[:sent]
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if conn.out else 0)
+        if not conn.out and conn.close_when_flushed:
+            self._close(conn)
+            return
+        self.sel.modify(conn.sock, events, lambda k, m: self._conn_event(conn, m))
+
+    def _close(self, conn: Conn) -> None:
+        if conn.sock.fileno() < 0:
+            return
+        if conn.container is not None and conn in conn.container.attached:
+            conn.container.attached.remove(conn)
+        self.sel.unregister(conn.sock)
+        conn.sock.close()
+
+    def _reply(self, conn: Conn, **fields: Any) -> None:
+        self._send(conn, encode_json({"ok": True, **fields}))
+
+    def _reply_error(self, conn: Conn, kind: str, message: str) -> None:
+        self._send(conn, encode_json({"ok": False, "kind": kind, "error": message}))
+        conn.close_when_flushed = True
+        self._flush(conn)
+
+    # -- requests ---------------------------------------------------------
+
+    def _handle(self, conn: Conn, req: dict[str, Any]) -> None:
+        op = req.get("op")
+        if op == "start":
+            self._start(conn, req)
+        elif op == "attach":
+            c = self._get(req)
+            self._reply(conn)
+            self._attach(conn, c)
+        elif op == "kill":
+            c = self._get(req)
+            if c.status == "running":
+                try:
+                    os.kill(c.pid, int(req.get("signal", signal.SIGKILL)))
+                except ProcessLookupError:
+                    pass
+            self._reply(conn)
+            conn.close_when_flushed = True
+            self._flush(conn)
+        elif op == "state":
+            self._reply(conn, containers={cid: c.state() for cid, c in self.containers.items()})
+            conn.close_when_flushed = True
+            self._flush(conn)
+        elif op == "forget":
+            c = self.containers.get(req.get("id", ""))
+            if c is not None and c.status == "exited":
+                del self.containers[c.id]
+            self._reply(conn)
+            conn.close_when_flushed = True
+            self._flush(conn)
+        elif op == "shutdown":
+            self.stopping = True
+            self._reply(conn)
+            conn.close_when_flushed = True
+            self._flush(conn)
+        else:
+            self._reply_error(conn, "failed", f"unknown op {op!r}")
+
+    def _get(self, req: dict[str, Any]) -> Container:
+        c = self.containers.get(req.get("id", ""))
+        if c is None:
+            raise _NoSuchContainer(f"no such container: {req.get('id')}")
+        return c
+
+    def _start(self, conn: Conn, req: dict[str, Any]) -> None:
+        cid = req["id"]
+        old = self.containers.get(cid)
+        if old is not None:
+            if old.status == "running":
+                raise _ConflictError(f"container {cid} is already running")
+            del self.containers[cid]
+        with open(Path(req["bundle"]) / "config.json") as f:
+            spec = json.load(f)
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        if req.get("open_stdin"):
+            in_r, in_w = os.pipe2(os.O_CLOEXEC)
+        else:
+            in_r, in_w = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC), -1
+        try:
+            pid = spawn(spec, list(req.get("rootfs_mounts", [])), in_r, out_w, err_w)
+        except BaseException:
+            for fd in (out_r, out_w, err_r, err_w, in_r, in_w):
+                if fd >= 0:
+                    os.close(fd)
+            raise
+        for fd in (out_w, err_w, in_r):
+            os.close(fd)
+        for fd in (out_r, err_r) + ((in_w,) if in_w >= 0 else ()):
+            fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+            fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        log = open(req["log_path"], "ab", buffering=0)  # noqa: SIM115 - lives with the container
+        c = Container(id=cid, pid=pid, log=log, pipes={out_r: STDOUT, err_r: STDERR},
+                      stdin=in_w if in_w >= 0 else None, started_at=now_rfc3339())
+        self.containers[cid] = c
+        self.by_pid[pid] = c
+        for fd in c.pipes:
+            self.by_fd[fd] = c
+            self.sel.register(fd, selectors.EVENT_READ, self._on_output)
+        self._reply(conn, pid=pid, started_at=c.started_at)
+        if req.get("stream"):
+            self._attach(conn, c)
+        else:
+            conn.close_when_flushed = True
+            self._flush(conn)
+
+    def _attach(self, conn: Conn, c: Container) -> None:
+        conn.container = c
+        if c.status == "exited":
+            self._send(conn, encode_json(self._exit_event(c)))
+            conn.close_when_flushed = True
+            self._flush(conn)
+        else:
+            c.attached.append(conn)
+
+    # -- container output and exit -----------------------------------------
+
+    def _on_output(self, key: selectors.SelectorKey, mask: int) -> None:
+        fd = key.fd
+        c = self.by_fd[fd]
+        try:
+            data = os.read(fd, 65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        stream = c.pipes[fd]
+        if not data:
+            self.sel.unregister(fd)
+            os.close(fd)
+            del c.pipes[fd]
+            del self.by_fd[fd]
+            self._log_partial(c, stream)
+            self._maybe_finish(c)
+            return
+        self._log(c, stream, data)
+        frame = encode(stream, data)
+        for conn in list(c.attached):
+            self._send(conn, frame)
+
+    def _log(self, c: Container, stream: int, data: bytes) -> None:
+        buf = c.partial.get(stream, b"") + data
+        lines = buf.split(b"\n")
+        rest = lines.pop()
+        now = now_rfc3339()
+        out = [_log_entry(line + b"\n", stream, now) for line in lines]
+        while len(rest) >= LOG_LINE_MAX:
+            out.append(_log_entry(rest[:LOG_LINE_MAX], stream, now))
+            rest = rest[LOG_LINE_MAX:]
+        c.partial[stream] = rest
+        if out:
+            c.log.write(b"".join(out))
+
+    def _log_partial(self, c: Container, stream: int) -> None:
+        rest = c.partial.pop(stream, b"")
+        if rest:
+            c.log.write(_log_entry(rest, stream, now_rfc3339()))
+
+    def _stdin(self, c: Container, data: bytes) -> None:
+        if c.stdin is None:
+            return
+        if not data:
+            if not c.stdin_out:
+                os.close(c.stdin)
+                c.stdin = None
+            else:
+                c.stdin_out += b"\0EOF"  # never a real payload end: marks the close
+            return
+        c.stdin_out += data
+        self._flush_stdin(c)
+
+    def _flush_stdin(self, c: Container) -> None:
+        while c.stdin is not None and c.stdin_out:
+            if c.stdin_out == b"\0EOF":
+                os.close(c.stdin)
+                c.stdin = None
+                c.stdin_out.clear()
+                return
+            end = c.stdin_out.find(b"\0EOF")
+            chunk = c.stdin_out if end < 0 else c.stdin_out[:end]
+            try:
+                n = os.write(c.stdin, chunk)
+            except BlockingIOError:
+                return
+            except OSError:
+                os.close(c.stdin)
+                c.stdin = None
+                c.stdin_out.clear()
+                return
+            del c.stdin_out[:n]
+
+    def _on_signal(self, key: selectors.SelectorKey, mask: int) -> None:
+        try:
+            while os.read(self.wake_r, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            c = self.by_pid.pop(pid, None)
+            if c is None:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            c.exit_code = 128 - code if code < 0 else code
+            c.reaped = True
+            self._maybe_finish(c)
+        for c in self.containers.values():
+            if c.stdin is not None and c.stdin_out:
+                self._flush_stdin(c)
+
+    def _maybe_finish(self, c: Container) -> None:
+        """Exited: reaped, and every byte of its output read."""
+        if not c.reaped or c.pipes or c.status == "exited":
+            return
+        c.status = "exited"
+        c.finished_at = now_rfc3339()
+        c.log.close()
+        if c.stdin is not None:
+            os.close(c.stdin)
+            c.stdin = None
+        event = encode_json(self._exit_event(c))
+        for conn in list(c.attached):
+            self._send(conn, event)
+            conn.close_when_flushed = True
+            self._flush(conn)
+        c.attached.clear()
+
+    def _exit_event(self, c: Container) -> dict[str, Any]:
+        return {"event": "exit", "exit_code": c.exit_code, "finished_at": c.finished_at,
+                "oom_killed": False}
+
+
+class _NoSuchContainer(BerthError):
+    pass
+
+
+class _ConflictError(BerthError):
+    pass
+
+
+def _kind_of(e: BerthError) -> str:
+    if isinstance(e, CommandNotFound):
+        return "not_found"
+    if isinstance(e, CommandNotInvokable):
+        return "not_invokable"
+    if isinstance(e, _NoSuchContainer):
+        return "no_such_container"
+    if isinstance(e, _ConflictError):
+        return "conflict"
+    return "failed"
+
+
+def _log_entry(data: bytes, stream: int, now: str) -> bytes:
+    return json.dumps({"log": data.decode("utf-8", "replace"), "stream": STREAM_NAMES[stream],
+                       "time": now}, separators=(",", ":")).encode() + b"\n"
+
+
+def serve(exec_root: Path) -> None:
+    exec_root.mkdir(parents=True, exist_ok=True)
+    if os.getpid() != os.getsid(0):
+        os.setsid()
+    lx.prctl(lx.PR_SET_CHILD_SUBREAPER, 1)
+    sup = Supervisor(exec_root)
+    sup.listen()
+    sup.run()
+
