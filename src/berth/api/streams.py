@@ -47,9 +47,10 @@ def _api_at_least(request: web.Request, version: str) -> bool:
 class _RawProtocol(asyncio.Protocol):
     """Takes over a hijacked connection from aiohttp: stdin in, half-close kept open."""
 
-    def __init__(self) -> None:
+    def __init__(self, previous: asyncio.BaseProtocol) -> None:
         self.incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.lost = asyncio.Event()
+        self._previous = previous
 
     def data_received(self, data: bytes) -> None:
         self.incoming.put_nowait(data)
@@ -61,6 +62,8 @@ class _RawProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.incoming.put_nowait(None)
         self.lost.set()
+        # aiohttp's handler of this connection must learn it is gone, or it waits forever.
+        self._previous.connection_lost(exc)
 
 
 class Hijacked:
@@ -75,7 +78,7 @@ class Hijacked:
         transport = request.transport
         assert transport is not None
         self._transport = transport
-        self._protocol = _RawProtocol()
+        self._protocol = _RawProtocol(transport.get_protocol())
         tail = getattr(request.protocol, "_message_tail", b"")
         if tail:
             self._protocol.incoming.put_nowait(bytes(tail))

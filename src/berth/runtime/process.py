@@ -4,6 +4,7 @@ Steps 27 to 39 of shared/ref/container-init-sequence.md. Runs after
 ``pivot_root``, so it imports nothing new: every module is loaded above.
 """
 
+import contextlib
 import os
 import signal
 import stat
@@ -57,6 +58,7 @@ def find_program(name: str, env: list[str]) -> str:
 
 
 def become_user(user: dict[str, Any], caps: dict[str, Any]) -> None:
+    """Step 31: bounding set, then ids, then the capability sets (the order matters)."""
     uid, gid = int(user.get("uid", 0)), int(user.get("gid", 0))
     drop_bounding(cap_mask(list(caps.get("bounding", []))))
     if uid != 0:
@@ -69,6 +71,11 @@ def become_user(user: dict[str, Any], caps: dict[str, Any]) -> None:
     lx.capset(cap_mask(list(caps.get("effective", []))),
               cap_mask(list(caps.get("permitted", []))),
               cap_mask(list(caps.get("inheritable", []))))
+    lx.prctl(lx.PR_CAP_AMBIENT, lx.PR_CAP_AMBIENT_CLEAR_ALL)
+    ambient = caps.get("ambient") or []
+    for name in ambient:
+        if name in CAPABILITY_NUMBERS:
+            lx.prctl(lx.PR_CAP_AMBIENT, lx.PR_CAP_AMBIENT_RAISE, CAPABILITY_NUMBERS[name])
 
 
 def reset_signals() -> None:
@@ -76,10 +83,8 @@ def reset_signals() -> None:
     for sig in signal.valid_signals():
         if sig in (signal.SIGKILL, signal.SIGSTOP):
             continue
-        try:
+        with contextlib.suppress(OSError, ValueError):
             signal.signal(sig, signal.SIG_DFL)
-        except (OSError, ValueError):
-            pass
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 

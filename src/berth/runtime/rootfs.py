@@ -15,18 +15,32 @@ _FLAG_OPTIONS = {
     "ro": lx.MS_RDONLY, "nosuid": lx.MS_NOSUID, "nodev": lx.MS_NODEV, "noexec": lx.MS_NOEXEC,
     "bind": lx.MS_BIND, "rbind": lx.MS_BIND | lx.MS_REC, "strictatime": lx.MS_STRICTATIME,
     "relatime": lx.MS_RELATIME, "noatime": lx.MS_NOATIME, "nodiratime": lx.MS_NODIRATIME,
-    "rw": 0, "private": 0, "rprivate": 0,
+    "rw": 0, "suid": 0, "dev": 0, "exec": 0,
+}
+
+_PROPAGATION = {
+    "private": lx.MS_PRIVATE, "rprivate": lx.MS_PRIVATE | lx.MS_REC,
+    "slave": lx.MS_SLAVE, "rslave": lx.MS_SLAVE | lx.MS_REC,
+    "shared": lx.MS_SHARED, "rshared": lx.MS_SHARED | lx.MS_REC,
 }
 
 
 def parse_options(options: list[str]) -> tuple[int, str]:
+    """Split OCI mount options into mount(2) flags and the data string."""
     flags, data = 0, []
     for opt in options:
         if opt in _FLAG_OPTIONS:
             flags |= _FLAG_OPTIONS[opt]
-        else:
+        elif opt not in _PROPAGATION:
             data.append(opt)
     return flags, ",".join(data)
+
+
+def propagation(options: list[str]) -> int:
+    flags = 0
+    for opt in options:
+        flags |= _PROPAGATION.get(opt, 0)
+    return flags
 
 
 def secure_join(root: str, path: str) -> str:
@@ -67,6 +81,7 @@ def secure_join(root: str, path: str) -> str:
 def mount_rootfs(root: str, rootfs_mounts: list[dict[str, Any]]) -> None:
     # Nothing mounted from here on may propagate back to the host.
     lx.mount(None, "/", None, lx.MS_SLAVE | lx.MS_REC)
+    os.makedirs(root, exist_ok=True)
     for m in rootfs_mounts:
         flags, data = parse_options(list(m.get("options", [])))
         lx.mount(m.get("source", m["type"]), root, m["type"], flags, data or None)
@@ -94,6 +109,8 @@ def mount_spec_mounts(root: str, mounts: list[dict[str, Any]]) -> None:
             continue
         os.makedirs(dest, exist_ok=True)
         lx.mount(source, dest, kind, flags, data or None)
+        if prop := propagation(list(m.get("options", []))):
+            lx.mount(None, dest, None, prop)
 
 
 def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
@@ -117,6 +134,14 @@ def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
         link = os.path.join(dev, "core")
         if not os.path.lexists(link):
             os.symlink("/proc/kcore", link)
+
+
+def bind_console(root: str, pty_path: str) -> None:
+    """The terminal's pty (from the supervisor's devpts) appears as /dev/console."""
+    console = os.path.join(root, "dev", "console")
+    if not os.path.lexists(console):
+        open(console, "a").close()  # noqa: SIM115 - an empty mount point, closed at once
+    lx.mount(pty_path, console, None, lx.MS_BIND)
 
 
 def pivot(root: str) -> None:
@@ -146,7 +171,12 @@ def readonly_paths(paths: list[str]) -> None:
 
 
 def masked_paths(paths: list[str]) -> None:
-    for path in paths:
+    """A directory gets an empty read-only tmpfs, a file the null device."""
+    null = os.stat("/dev/null")
+    # Bind only the real null device: an image could have put anything there.
+    if not stat.S_ISCHR(null.st_mode) or null.st_rdev != os.makedev(1, 3):
+        raise OSError(0, "/dev/null is not the null device", "/dev/null")
+    for path in dict.fromkeys(paths):
         try:
             st = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):

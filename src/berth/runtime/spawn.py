@@ -1,62 +1,99 @@
-"""Fork a container's PID 1 from a single-threaded process.
+"""Fork a container's PID 1 from a single-threaded process and exec its program.
 
 The caller (the supervisor) is single-threaded with every module imported,
-so ``fork`` is safe and cheap. The first child unshares the namespaces and
-forks again: a new pid namespace applies only to children, so the grandchild
-is PID 1. The middle process reports that pid and exits; the caller, a child
-subreaper, adopts PID 1.
+so ``fork`` is safe and cheap: no fresh interpreter per container. The first
+child ("middle") joins the namespaces given by path, unshares the new ones
+and forks again: a new pid namespace applies only to children, so the
+grandchild is PID 1. The middle process reports that pid and exits; the
+caller, a child subreaper, adopts PID 1.
 
 A CLOEXEC pipe reports the outcome: EOF with nothing written means the
-user's program was exec'd; otherwise a JSON error comes back.
+user's program was exec'd; otherwise one JSON object ``{"kind", "message"}``
+comes back, ``kind`` being ``not_found``, ``not_invokable`` or ``failed``.
 """
 
+import fcntl
 import json
 import os
+import signal
+import termios
 from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
 from berth.runtime import process, rootfs
 from berth.runtime.linux import sys as lx
 
-_NAMESPACE_FLAGS = {
+NAMESPACE_FLAGS = {
     "mount": lx.CLONE_NEWNS, "network": lx.CLONE_NEWNET, "uts": lx.CLONE_NEWUTS,
     "pid": lx.CLONE_NEWPID, "ipc": lx.CLONE_NEWIPC, "cgroup": lx.CLONE_NEWCGROUP,
 }
+
+NULL_STDIN = -1
+"""Pass as ``stdin`` to give the program the container's own ``/dev/null``."""
 
 _KINDS: dict[str, type[BerthError]] = {
     "not_found": CommandNotFound, "not_invokable": CommandNotInvokable,
 }
 
 
+def validate(spec: dict[str, Any]) -> None:
+    """Refuse a spec the init cannot run safely, before anything is forked."""
+    proc = spec.get("process") or {}
+    if not proc.get("args"):
+        raise FailedPrecondition("invalid spec: process.args is empty")
+    root = (spec.get("root") or {}).get("path", "")
+    if not os.path.isabs(root):
+        raise FailedPrecondition(f"invalid spec: root.path {root!r} is not absolute")
+    types = {ns.get("type") for ns in (spec.get("linux") or {}).get("namespaces", [])}
+    # Without its own mount namespace, pivot_root would move the host's root.
+    if "mount" not in types:
+        raise FailedPrecondition("invalid spec: a mount namespace is required")
+    unknown = types - set(NAMESPACE_FLAGS)
+    if unknown:
+        raise FailedPrecondition(f"invalid spec: unsupported namespaces {sorted(unknown)}")
+    if spec.get("hostname") and "uts" not in types:
+        raise FailedPrecondition("invalid spec: a hostname needs a uts namespace")
+
+
 def namespace_flags(spec: dict[str, Any]) -> int:
+    """The ``unshare`` flags for the namespaces to create (those without a path)."""
     flags = 0
-    for ns in spec.get("linux", {}).get("namespaces", []):
+    for ns in (spec.get("linux") or {}).get("namespaces", []):
         if not ns.get("path"):
-            flags |= _NAMESPACE_FLAGS.get(ns["type"], 0)
+            flags |= NAMESPACE_FLAGS[ns["type"]]
     return flags
 
 
 def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int, stdout: int,
           stderr: int) -> int:
-    """Start the container's PID 1 and exec its program; return its host pid."""
+    """Start the container's PID 1 and exec its program; return its host pid.
+
+    Returns once the program has been exec'd. Raises ``CommandNotFound``,
+    ``CommandNotInvokable`` or ``FailedPrecondition`` (and then nothing of the
+    container is left running). The caller must be a child subreaper (it
+    inherits PID 1 from the middle process) and must reap the returned pid.
+    """
+    validate(spec)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
-    middle = os.fork()
-    if middle == 0:
-        _middle(spec, rootfs_mounts, (stdin, stdout, stderr), err_w, pid_w)
-    os.close(err_w)
-    os.close(pid_w)
     try:
-        os.waitpid(middle, 0)
+        middle = os.fork()
+        if middle == 0:
+            _middle(spec, rootfs_mounts, (stdin, stdout, stderr), err_w, pid_w)
+        os.close(err_w)
+        os.close(pid_w)
+        err_w = pid_w = -1
+        _, status = os.waitpid(middle, 0)
         raw_pid = _read_all(pid_r)
         raw_err = _read_all(err_r)
     finally:
-        os.close(pid_r)
-        os.close(err_r)
+        for fd in (err_r, err_w, pid_r, pid_w):
+            if fd >= 0:
+                os.close(fd)
     pid = int(raw_pid) if raw_pid else 0
     if raw_err:
         if pid:
-            os.waitpid(pid, 0)
+            _reap(pid)
         try:
             error = json.loads(raw_err)
         except ValueError:
@@ -64,8 +101,15 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
         cls = _KINDS.get(error.get("kind", ""), FailedPrecondition)
         raise cls(error.get("message", "container init failed"))
     if not pid:
-        raise FailedPrecondition("container init failed before it started")
+        raise FailedPrecondition(f"container init failed before it started (status {status})")
     return pid
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def _read_all(fd: int) -> bytes:
@@ -81,11 +125,32 @@ def _report(fd: int, error: BaseException) -> None:
         kind = "not_found"
     elif isinstance(error, CommandNotInvokable):
         kind = "not_invokable"
-    message = error.message if isinstance(error, BerthError) else str(error)
+    if isinstance(error, BerthError):
+        message = error.message
+    elif isinstance(error, OSError):
+        where = f" {error.filename}" if error.filename else ""
+        message = f"container init:{where}: {error.strerror or error}"
+    else:
+        message = f"container init: {type(error).__name__}: {error}"
     try:
         os.write(fd, json.dumps({"kind": kind, "message": message}).encode())
     except OSError:
         pass
+
+
+def _join_namespaces(spec: dict[str, Any]) -> None:
+    """setns into every namespace given by path (e.g. a netns the engine prepared)."""
+    fds = []
+    try:
+        for ns in (spec.get("linux") or {}).get("namespaces", []):
+            if ns.get("path"):
+                fds.append((os.open(ns["path"], os.O_RDONLY | os.O_CLOEXEC),
+                            NAMESPACE_FLAGS[ns["type"]]))
+        for fd, nstype in fds:
+            lx.setns(fd, nstype)
+    finally:
+        for fd, _ in fds:
+            os.close(fd)
 
 
 def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
@@ -93,6 +158,9 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
     """The first child: never returns into the caller's code."""
     code = 1
     try:
+        # The supervisor's wakeup fd and handlers are not ours.
+        signal.set_wakeup_fd(-1)
+        _join_namespaces(spec)
         lx.unshare(namespace_flags(spec))
         child = os.fork()
         if child == 0:
@@ -100,52 +168,73 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
             _init(spec, rootfs_mounts, stdio, err_w)
         os.write(pid_w, str(child).encode())
         code = 0
-    except BaseException as e:  # noqa: BLE001 - reported to the caller, then exit
+    except BaseException as e:
         _report(err_w, e)
     finally:
         os._exit(code)
 
 
+def _setup_stdio(stdio: tuple[int, int, int], terminal: bool) -> None:
+    """Move the program's stdio to 0, 1, 2 (inheritable, unlike Python's fds)."""
+    # dup everything above 2 first, so no source is overwritten by another's dup2.
+    high = [fd if fd < 0 else fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3) for fd in stdio]
+    for target, fd in enumerate(high):
+        if fd >= 0:
+            os.dup2(fd, target)
+            os.close(fd)
+    if terminal:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
           stdio: tuple[int, int, int], err_w: int) -> None:
-    """PID 1 of the container: set everything up, then exec the program."""
-    code = 127
+    """PID 1 of the container: set everything up, then exec the program.
+
+    Order: shared/ref/container-init-sequence.md, sections C (19 to 39).
+    """
+    code = 1
     try:
         os.setsid()
-        for target, fd in enumerate(stdio):
-            os.dup2(fd, target)
         proc = spec["process"]
+        terminal = bool(proc.get("terminal"))
+        _setup_stdio(stdio, terminal)
         root = spec["root"]["path"]
-        linux = spec.get("linux", {})
+        linux = spec.get("linux") or {}
         rootfs.mount_rootfs(root, rootfs_mounts)
         rootfs.mount_spec_mounts(root, spec.get("mounts", []))
         rootfs.create_devices(root, linux.get("devices", []))
+        if terminal:
+            rootfs.bind_console(root, os.ttyname(0))
         rootfs.pivot(root)
+        if stdio[0] == NULL_STDIN:
+            null = os.open("/dev/null", os.O_RDONLY)
+            if null != 0:
+                os.dup2(null, 0)
+                os.close(null)
         rootfs.readonly_paths(linux.get("readonlyPaths", []))
         rootfs.masked_paths(linux.get("maskedPaths", []))
-        if spec.get("root", {}).get("readonly"):
+        if spec["root"].get("readonly"):
             rootfs.remount_root_readonly()
         if spec.get("hostname"):
             lx.sethostname(spec["hostname"])
         cwd = proc.get("cwd") or "/"
         os.makedirs(cwd, exist_ok=True)
         os.umask(0o022)
-        process.become_user(proc.get("user", {}), proc.get("capabilities", {}))
-        os.chdir(cwd)
         if proc.get("noNewPrivileges"):
             lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)
+        process.become_user(proc.get("user") or {}, proc.get("capabilities") or {})
+        os.chdir(cwd)
         args = list(proc["args"])
         env = list(proc.get("env", []))
         path = process.find_program(args[0], env)
         process.reset_signals()
-        os.closerange(3, err_w)
+        # Only 0-2 and the (CLOEXEC) error pipe survive into the program: a
+        # leaked host fd can give it the host's filesystem (CVE-2024-21626).
+        if err_w > 3:
+            lx.close_range(3, err_w - 1)
         lx.close_range(err_w + 1)
         process.exec_program(path, args, env)
-    except BaseException as e:  # noqa: BLE001 - reported to the caller, then exit
-        if isinstance(e, CommandNotInvokable):
-            code = 126
-        elif not isinstance(e, CommandNotFound):
-            code = 1
+    except BaseException as e:
         _report(err_w, e)
     finally:
         os._exit(code)
