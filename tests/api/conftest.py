@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 
-
 class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path: str, timeout: float = 30) -> None:
         super().__init__("localhost", timeout=timeout)

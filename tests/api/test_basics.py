@@ -78,8 +78,8 @@ def test_invalid_container_name(api):
 
 
 def test_create_start_wait_logs_delete(api):
-    status, _, body = api("POST", "/containers/create",
-                          {"Image": "busybox", "Cmd": ["sh", "-c", "echo out; echo err >&2; exit 5"]})
+    cmd = ["sh", "-c", "echo out; echo err >&2; exit 5"]
+    status, _, body = api("POST", "/containers/create", {"Image": "busybox", "Cmd": cmd})
     assert status == 201
     cid = json.loads(body)["Id"]
     assert api("POST", f"/containers/{cid}/start")[0] == 204
@@ -102,7 +102,8 @@ def test_create_start_wait_logs_delete(api):
 
 
 def test_remove_running_needs_force(api):
-    status, _, body = api("POST", "/containers/create", {"Image": "busybox", "Cmd": ["sleep", "60"]})
+    body = {"Image": "busybox", "Cmd": ["sleep", "60"]}
+    status, _, body = api("POST", "/containers/create", body)
     cid = json.loads(body)["Id"]
     assert api("POST", f"/containers/{cid}/start")[0] == 204
     assert api("POST", f"/containers/{cid}/start")[0] == 304

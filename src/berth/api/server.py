@@ -7,8 +7,8 @@ from aiohttp import web
 
 import berth
 from berth.api.errors import status_of
-from berth.api.routes import containers, images, system
 from berth.api.router import Router
+from berth.api.routes import containers, images, system
 from berth.daemon.engine import Engine
 from berth.daemon.system import API_VERSION, MIN_API_VERSION
 from berth.errors import BerthError

@@ -46,7 +46,8 @@ class SupervisorLink:
             if sock.exists():
                 return
             time.sleep(0.01)
-        raise Unavailable(f"the supervisor did not start: see {self._paths.exec_root}/supervisor.log")
+        log_path = self._paths.exec_root / "supervisor.log"
+        raise Unavailable(f"the supervisor did not start: see {log_path}")
 
     async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
         return await self._client.start(request)

@@ -72,7 +72,7 @@ def apply_layer(stream: IO[bytes], target: Path) -> int:
     dir_times: list[tuple[str, float]] = []
     written = 0
     try:
-        tar = tarfile.open(fileobj=stream, mode="r|*")
+        tar = tarfile.open(fileobj=stream, mode="r|*")  # noqa: SIM115 - closed below
     except (tarfile.TarError, EOFError, OSError) as e:
         raise InvalidArgument(f"not a valid layer tar: {e}") from None
     try:
@@ -151,8 +151,8 @@ def _apply_member(tar: tarfile.TarFile, m: tarfile.TarInfo, root: str,
     for key, value in (m.pax_headers or {}).items():
         if key.startswith("SCHILY.xattr."):
             try:
-                os.setxattr(path, key[len("SCHILY.xattr."):], value.encode("utf-8", "surrogateescape"),
-                            follow_symlinks=False)
+                raw = value.encode("utf-8", "surrogateescape")
+                os.setxattr(path, key[len("SCHILY.xattr."):], raw, follow_symlinks=False)
             except OSError:
                 pass
     if not m.isdir():

@@ -6,7 +6,7 @@ Schema (version 1)::
     images(id TEXT PRIMARY KEY,                       -- 'sha256:<hex>' of the config
            manifest_digest TEXT, manifest_media_type TEXT,
            config BLOB, size INTEGER, created TEXT)
-    tags(ref TEXT PRIMARY KEY,                        -- normalized 'docker.io/library/busybox:latest'
+    tags(ref TEXT PRIMARY KEY,              -- normalized: 'docker.io/library/busybox:latest'
          image_id TEXT NOT NULL REFERENCES images(id))
     containers(id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,
                image_id TEXT NOT NULL, image_ref TEXT NOT NULL,

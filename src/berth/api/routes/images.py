@@ -8,7 +8,6 @@ from typing import Any
 
 from aiohttp import web
 
-from berth.api import params
 from berth.api.router import Router
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
