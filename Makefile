@@ -11,7 +11,7 @@ run: setup
 
 lint: setup
 	.venv/bin/ruff check src tests
-	.venv/bin/lint-imports --no-cache -q 2>/dev/null || .venv/bin/lint-imports --no-cache
+	.venv/bin/lint-imports --no-cache --no-logo
 
 test: setup lint
 	BERTH_REQUIRE_PRIVILEGES=1 .venv/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -16,7 +16,6 @@ from berth.images.layers import HashingReader, open_uncompressed
 from berth.metadata.db import Database
 from berth.metadata.images import ImageRow, ImageTable
 from berth.oci import mediatypes, reference
-from berth.oci.digest import of_bytes
 from berth.paths import Paths
 from berth.snapshots.overlay import OverlaySnapshots, chain_ids
 from berth.util.timefmt import now_rfc3339

@@ -1,6 +1,7 @@
 """``python -m berth.supervisor --exec-root DIR``."""
 
 import argparse
+import sys
 from pathlib import Path
 
 from berth.supervisor.server import serve
@@ -9,7 +10,7 @@ from berth.supervisor.server import serve
 def main() -> None:
     p = argparse.ArgumentParser(prog="berth-supervisor")
     p.add_argument("--exec-root", required=True, type=Path)
-    serve(p.parse_args().exec_root)
+    sys.exit(serve(p.parse_args().exec_root))
 
 
 if __name__ == "__main__":

@@ -7,20 +7,32 @@ writes their json-file logs, holds their stdio and streams it to whoever is
 attached. Protocol: docs/interfaces.md.
 """
 
-import fcntl
+import contextlib
 import json
 import os
 import selectors
 import signal
 import socket
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from berth.errors import BerthError, CommandNotFound, CommandNotInvokable
+from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
 from berth.runtime.linux import sys as lx
-from berth.runtime.spawn import spawn
-from berth.supervisor.protocol import JSON, STDERR, STDIN, STDOUT, FrameBuffer, encode, encode_json
+from berth.runtime.spawn import NULL_STDIN, spawn
+from berth.supervisor.protocol import (
+    JSON,
+    STDERR,
+    STDIN,
+    STDOUT,
+    FrameBuffer,
+    FrameError,
+    decode_json,
+    encode,
+    encode_json,
+    error_reply,
+)
 from berth.util.timefmt import now_rfc3339
 
 LOG_LINE_MAX = 16 * 1024
@@ -41,7 +53,7 @@ class Conn:
 class Container:
     id: str
     pid: int
-    log: Any
+    log: BinaryIO
     pipes: dict[int, int]  # fd -> stream
     stdin: int | None
     started_at: str
@@ -83,9 +95,14 @@ class Supervisor:
         self.sel.register(self.listener, selectors.EVENT_READ, self._accept)
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        signal.signal(signal.SIGTERM, lambda *_: None)
+        # SIGTERM and SIGINT ask for what "shutdown" does: exit once none runs.
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         self.sel.register(self.wake_r, selectors.EVENT_READ, self._on_signal)
+
+    def _stop(self, signum: int, frame: object) -> None:
+        self.stopping = True
 
     def run(self) -> None:
         while not (self.stopping and not self._running()):
@@ -131,7 +148,7 @@ class Supervisor:
                 return
             try:
                 frames = conn.frames.feed(data)
-            except ValueError:
+            except FrameError:
                 self._close(conn)
                 return
             for kind, payload in frames:
@@ -141,12 +158,12 @@ class Supervisor:
         if kind == JSON and not conn.handled_request:
             conn.handled_request = True
             try:
-                request = json.loads(payload)
-                self._handle(conn, request)
+                self._handle(conn, decode_json(payload))
             except BerthError as e:
-                self._reply_error(conn, _kind_of(e), e.message)
-            except Exception as e:  # noqa: BLE001 - the loop must survive any request
-                self._reply_error(conn, "failed", f"{type(e).__name__}: {e}")
+                self._reply_error(conn, e)
+            except Exception as e:
+                # The loop must survive any request; the daemon gets the reason.
+                self._reply_error(conn, FailedPrecondition(f"{type(e).__name__}: {e}"))
         elif kind == STDIN and conn.container is not None:
             self._stdin(conn.container, payload)
 
@@ -185,8 +202,12 @@ class Supervisor:
     def _reply(self, conn: Conn, **fields: Any) -> None:
         self._send(conn, encode_json({"ok": True, **fields}))
 
-    def _reply_error(self, conn: Conn, kind: str, message: str) -> None:
-        self._send(conn, encode_json({"ok": False, "kind": kind, "error": message}))
+    def _reply_error(self, conn: Conn, error: BerthError) -> None:
+        self._send(conn, encode_json(error_reply(error)))
+        self._finish(conn)
+
+    def _finish(self, conn: Conn) -> None:
+        """Close the connection once everything queued on it is sent."""
         conn.close_when_flushed = True
         self._flush(conn)
 
@@ -203,68 +224,68 @@ class Supervisor:
         elif op == "kill":
             c = self._get(req)
             if c.status == "running":
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(c.pid, int(req.get("signal", signal.SIGKILL)))
-                except ProcessLookupError:
-                    pass
             self._reply(conn)
-            conn.close_when_flushed = True
-            self._flush(conn)
+            self._finish(conn)
         elif op == "state":
             self._reply(conn, containers={cid: c.state() for cid, c in self.containers.items()})
-            conn.close_when_flushed = True
-            self._flush(conn)
+            self._finish(conn)
         elif op == "forget":
-            c = self.containers.get(req.get("id", ""))
-            if c is not None and c.status == "exited":
-                del self.containers[c.id]
+            gone = self.containers.get(str(req.get("id", "")))
+            if gone is not None:
+                if gone.status == "running":
+                    raise Conflict(f"container {gone.id} is running")
+                del self.containers[gone.id]
             self._reply(conn)
-            conn.close_when_flushed = True
-            self._flush(conn)
+            self._finish(conn)
         elif op == "shutdown":
             self.stopping = True
             self._reply(conn)
-            conn.close_when_flushed = True
-            self._flush(conn)
+            self._finish(conn)
         else:
-            self._reply_error(conn, "failed", f"unknown op {op!r}")
+            raise FailedPrecondition(f"unknown op {op!r}")
 
     def _get(self, req: dict[str, Any]) -> Container:
-        c = self.containers.get(req.get("id", ""))
+        c = self.containers.get(str(req.get("id", "")))
         if c is None:
-            raise _NoSuchContainer(f"no such container: {req.get('id')}")
+            raise NotFound(f"no such container: {req.get('id')}")
         return c
 
     def _start(self, conn: Conn, req: dict[str, Any]) -> None:
-        cid = req["id"]
+        cid = str(req["id"])
         old = self.containers.get(cid)
-        if old is not None:
-            if old.status == "running":
-                raise _ConflictError(f"container {cid} is already running")
-            del self.containers[cid]
+        if old is not None and old.status == "running":
+            raise Conflict(f"container {cid} is already running")
         with open(Path(req["bundle"]) / "config.json") as f:
             spec = json.load(f)
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        if req.get("open_stdin"):
-            in_r, in_w = os.pipe2(os.O_CLOEXEC)
-        else:
-            in_r, in_w = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC), -1
+        tty = bool(req.get("tty"))
+        if tty:
+            spec.setdefault("process", {})["terminal"] = True
+        # The log is opened first: once the program runs, nothing may fail.
+        log = open(req["log_path"], "ab", buffering=0)  # noqa: SIM115 - lives with the container
+        ours, theirs = _stdio(tty, bool(req.get("open_stdin")))
         try:
-            pid = spawn(spec, list(req.get("rootfs_mounts", [])), in_r, out_w, err_w)
+            pid = spawn(spec, list(req.get("rootfs_mounts", [])), *theirs)
         except BaseException:
-            for fd in (out_r, out_w, err_r, err_w, in_r, in_w):
+            log.close()
+            for fd in ours:
                 if fd >= 0:
                     os.close(fd)
             raise
-        for fd in (out_w, err_w, in_r):
-            os.close(fd)
-        for fd in (out_r, err_r) + ((in_w,) if in_w >= 0 else ()):
-            fl = fcntl.fcntl(fd, fcntl.F_GETFL)
-            fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_NONBLOCK)
-        log = open(req["log_path"], "ab", buffering=0)  # noqa: SIM115 - lives with the container
-        c = Container(id=cid, pid=pid, log=log, pipes={out_r: STDOUT, err_r: STDERR},
-                      stdin=in_w if in_w >= 0 else None, started_at=now_rfc3339())
+        finally:
+            for fd in set(theirs):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+        out_fd, err_fd, in_fd = ours
+        pipes = {out_fd: STDOUT} if tty else {out_fd: STDOUT, err_fd: STDERR}
+        for fd in {*pipes, in_fd} - {-1}:
+            os.set_blocking(fd, False)
+        if old is not None:
+            del self.containers[cid]
+        c = Container(id=cid, pid=pid, log=log, pipes=pipes,
+                      stdin=in_fd if in_fd >= 0 else None, started_at=now_rfc3339())
         self.containers[cid] = c
         self.by_pid[pid] = c
         for fd in c.pipes:
@@ -274,15 +295,13 @@ class Supervisor:
         if req.get("stream"):
             self._attach(conn, c)
         else:
-            conn.close_when_flushed = True
-            self._flush(conn)
+            self._finish(conn)
 
     def _attach(self, conn: Conn, c: Container) -> None:
         conn.container = c
         if c.status == "exited":
             self._send(conn, encode_json(self._exit_event(c)))
-            conn.close_when_flushed = True
-            self._flush(conn)
+            self._finish(conn)
         else:
             c.attached.append(conn)
 
@@ -410,24 +429,24 @@ class Supervisor:
                 "oom_killed": False}
 
 
-class _NoSuchContainer(BerthError):
-    pass
+def _stdio(tty: bool, open_stdin: bool) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """(our ends: out, err, in) and (the program's stdin, stdout, stderr); -1: none.
 
-
-class _ConflictError(BerthError):
-    pass
-
-
-def _kind_of(e: BerthError) -> str:
-    if isinstance(e, CommandNotFound):
-        return "not_found"
-    if isinstance(e, CommandNotInvokable):
-        return "not_invokable"
-    if isinstance(e, _NoSuchContainer):
-        return "no_such_container"
-    if isinstance(e, _ConflictError):
-        return "conflict"
-    return "failed"
+    With a terminal, the pty master is the one output stream (docker sends a
+    tty's output as stdout) and a dup of it takes stdin, so closing stdin
+    leaves the output open.
+    """
+    if tty:
+        master, slave = os.openpty()
+        stdin_w = os.dup(master) if open_stdin else -1
+        return (master, -1, stdin_w), (slave, slave, slave)
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    if open_stdin:
+        in_r, in_w = os.pipe2(os.O_CLOEXEC)
+    else:
+        in_r, in_w = NULL_STDIN, -1
+    return (out_r, err_r, in_w), (in_r, out_w, err_w)
 
 
 def _log_entry(data: bytes, stream: int, now: str) -> bytes:
@@ -435,12 +454,29 @@ def _log_entry(data: bytes, stream: int, now: str) -> bytes:
                        "time": now}, separators=(",", ":")).encode() + b"\n"
 
 
-def serve(exec_root: Path) -> None:
+def already_running(sock_path: Path) -> bool:
+    """Whether a supervisor answers on the socket (then berthd reuses that one)."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(sock_path))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
+def serve(exec_root: Path) -> int:
     exec_root.mkdir(parents=True, exist_ok=True)
+    if already_running(exec_root / "supervisor.sock"):
+        print(f"berth-supervisor: one already runs on {exec_root}/supervisor.sock",
+              file=sys.stderr)
+        return 1
     if os.getpid() != os.getsid(0):
         os.setsid()
     lx.prctl(lx.PR_SET_CHILD_SUBREAPER, 1)
+    lx.last_cap()  # read once here, so no init reads the container's /proc for it
     sup = Supervisor(exec_root)
     sup.listen()
     sup.run()
-
+    return 0
