@@ -54,3 +54,35 @@ def test_writes_stay_in_their_container(berth_cli, daemon):
     upper = daemon.data_root / "containers" / first / "upper" / "tmp" / "mine"
     assert upper.read_text() == "secret\n"
     berth_cli("rm", first)
+
+
+def test_rm_leaves_nothing_behind(berth_cli, daemon):
+    before = set((daemon.data_root / "containers").iterdir())
+    code, out, _ = berth_cli("run", "--rm", "--name", "ephemeral", "busybox", "sh", "-c",
+                             "echo x > /tmp/y; cat /proc/self/mountinfo | wc -l")
+    assert code == 0 and int(out) > 5
+    assert set((daemon.data_root / "containers").iterdir()) == before
+    assert "ephemeral" not in berth_cli("ps", "-a")[1]
+    mountinfo = open("/proc/self/mountinfo").read()
+    assert str(daemon.root) not in mountinfo
+    assert not list(daemon.exec_root.glob("*ephemeral*"))
+
+
+def test_import_failure_stores_nothing(berth_cli, daemon, tmp_path):
+    blobs = daemon.data_root / "content" / "blobs" / "sha256"
+    before = sorted(p.name for p in blobs.iterdir())
+    snapshots = sorted(p.name for p in (daemon.data_root / "snapshots").iterdir())
+    bad = tmp_path / "escape.tar"
+    import io
+    import tarfile
+
+    with tarfile.open(bad, "w") as tar:
+        ti = tarfile.TarInfo("../../escaped")
+        ti.size = 3
+        tar.addfile(ti, io.BytesIO(b"bad"))
+    code, _, err = berth_cli("import", str(bad), "evil:1")
+    assert code == 1 and "unsafe path" in err
+    assert sorted(p.name for p in blobs.iterdir()) == before
+    assert sorted(p.name for p in (daemon.data_root / "snapshots").iterdir()) == snapshots
+    assert "evil" not in berth_cli("images")[1]
+    assert not (daemon.root.parent / "escaped").exists()
