@@ -1,27 +1,29 @@
-"""The daemon's asyncio client of the supervisor's socket."""
+"""The daemon's asyncio client of the supervisor's socket.
+
+``start`` and ``attach`` return a ``Session``: iterate it (or its
+``events()``) for ``(stream, bytes)`` output frames, ending with the exit
+event dict ``{"event": "exit", "exit_code": N, "finished_at": .., "oom_killed": ..}``;
+write to the container's stdin with ``write_stdin`` (``b""`` closes it).
+The iteration also ends, without an exit event, if the supervisor goes away.
+"""
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from berth.errors import (
-    BerthError,
-    CommandNotFound,
-    CommandNotInvokable,
-    Conflict,
-    FailedPrecondition,
-    NotFound,
+from berth.errors import Unavailable
+from berth.supervisor.protocol import (
+    HEADER,
+    JSON,
+    STDIN,
+    check_reply,
+    decode_json,
+    encode,
+    encode_json,
 )
-from berth.supervisor.protocol import HEADER, JSON, STDIN, encode, encode_json
 
 Event = tuple[int, bytes] | dict[str, Any]
-
-_ERRORS: dict[str, type[BerthError]] = {
-    "not_found": CommandNotFound, "not_invokable": CommandNotInvokable,
-    "no_such_container": NotFound, "conflict": Conflict,
-}
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes] | None:
@@ -29,7 +31,7 @@ async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes] | None:
         head = await reader.readexactly(HEADER.size)
         kind, size = HEADER.unpack(head)
         return kind, await reader.readexactly(size)
-    except asyncio.IncompleteReadError:
+    except (asyncio.IncompleteReadError, ConnectionError):
         return None
 
 
@@ -45,11 +47,14 @@ class Session:
             while (frame := await _read_frame(self.reader)) is not None:
                 kind, payload = frame
                 if kind == JSON:
-                    yield json.loads(payload)
+                    yield decode_json(payload)
                     return
                 yield kind, payload
         finally:
             self.close()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self.events()
 
     async def write_stdin(self, data: bytes) -> None:
         self.writer.write(encode(STDIN, data))
@@ -63,34 +68,31 @@ class SupervisorClient:
     def __init__(self, socket: Path) -> None:
         self._socket = socket
 
-    async def _open(self, request: dict[str, Any]) -> tuple[Session, dict[str, Any]]:
+    async def _open(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
         reader, writer = await asyncio.open_unix_connection(str(self._socket))
         session = Session(reader, writer)
-        writer.write(encode_json(request))
-        await writer.drain()
-        frame = await _read_frame(reader)
-        if frame is None or frame[0] != JSON:
+        try:
+            writer.write(encode_json(request))
+            await writer.drain()
+            frame = await _read_frame(reader)
+            if frame is None or frame[0] != JSON:
+                raise Unavailable("the supervisor closed the connection without a reply")
+            return check_reply(decode_json(frame[1])), session
+        except BaseException:
             session.close()
-            raise FailedPrecondition("the supervisor closed the connection")
-        reply: dict[str, Any] = json.loads(frame[1])
-        if not reply.get("ok"):
-            session.close()
-            cls = _ERRORS.get(reply.get("kind", ""), FailedPrecondition)
-            raise cls(reply.get("error", "supervisor error"))
-        return session, reply
+            raise
 
     async def _call(self, request: dict[str, Any]) -> dict[str, Any]:
-        session, reply = await self._open(request)
+        reply, session = await self._open(request)
         session.close()
         return reply
 
     async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
-        session, reply = await self._open(request)
-        return reply, session
+        """``request`` as docs/interfaces.md's start op; the reply and the session."""
+        return await self._open({**request, "op": "start"})
 
     async def attach(self, cid: str) -> Session:
-        session, _ = await self._open({"op": "attach", "id": cid})
-        return session
+        return (await self._open({"op": "attach", "id": cid}))[1]
 
     async def kill(self, cid: str, sig: int) -> None:
         await self._call({"op": "kill", "id": cid, "signal": sig})
