@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,8 @@ class Supervisor:
 
     def prepare(self, args: list[str], *, cid: str | None = None, hostname: str = "box",
                 env: list[str] | None = None, cwd: str = "/", uid: int = 0, gid: int = 0,
-                **spec_changes: Any) -> tuple[str, dict[str, Any]]:
+                edit: Callable[[dict[str, Any]], object] | None = None,
+                ) -> tuple[str, dict[str, Any]]:
         """Write a bundle for a new container; return its id and the start request."""
         cid = cid or uuid.uuid4().hex
         cdir = self.container_dir(cid)
@@ -103,7 +105,8 @@ class Supervisor:
             args=args, env=["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                             f"HOSTNAME={hostname}", *(env or [])],
             cwd=cwd, hostname=hostname, root_path=str(cdir / "merged"), uid=uid, gid=gid)
-        spec.update(spec_changes)
+        if edit is not None:
+            edit(spec)
         (cdir / "config.json").write_text(json.dumps(spec))
         request = {
             "id": cid, "bundle": str(cdir), "log_path": str(self.log_path(cid)),
