@@ -1,5 +1,7 @@
 """Docker's defaults for a container, as data (see shared/ref/docker-defaults.md)."""
 
+from typing import Any
+
 DEFAULT_PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 CAPABILITY_NUMBERS: dict[str, int] = {
@@ -35,7 +37,7 @@ READONLY_PATHS: tuple[str, ...] = (
 DEFAULT_SHM_SIZE = 64 * 1024 * 1024
 
 
-def default_mounts(shm_size: int = DEFAULT_SHM_SIZE) -> list[dict[str, object]]:
+def default_mounts(shm_size: int = DEFAULT_SHM_SIZE) -> list[dict[str, Any]]:
     """The mounts every container gets before volumes and binds, in order."""
     return [
         {"destination": "/proc", "type": "proc", "source": "proc",
