@@ -178,10 +178,11 @@ def leftovers(root: Path) -> tuple[list[str], list[int]]:
 def stop_supervisor(sup: Supervisor) -> None:
     """Kill what still runs, shut the supervisor down, check nothing is left."""
     try:
-        for cid, c in sup.client.state().items():
-            if c["status"] == "running":
-                sup.client.kill(cid, signal.SIGKILL)
-        sup.client.shutdown()
+        if sup.process.poll() is None:
+            for cid, c in sup.client.state().items():
+                if c["status"] == "running":
+                    sup.client.kill(cid, signal.SIGKILL)
+            sup.client.shutdown()
         sup.process.wait(10)
     finally:
         if sup.process.poll() is None:
