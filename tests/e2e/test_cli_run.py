@@ -153,13 +153,14 @@ def test_images_lists_busybox(berth_cli: BerthCLI) -> None:
 
 def test_import_of_a_non_tar_fails_and_changes_nothing(berth_cli: BerthCLI,
                                                       tmp_path: Path) -> None:
-    before = berth_cli("images", "-a", "--no-trunc")[1]
+    before = berth_cli("images", "-a", "-q", "--no-trunc")[1]
     junk = tmp_path / "junk.tar"
     junk.write_bytes(b"this is not a tar archive\n" * 100)
     code, _, err = berth_cli("import", str(junk), "junk:1")
     assert code == 1
     assert err.strip()
-    assert berth_cli("images", "-a", "--no-trunc")[1] == before
+    assert berth_cli("images", "-a", "-q", "--no-trunc")[1] == before
+    assert "junk" not in berth_cli("images")[1]
 
 
 def test_import_from_stdin(berth_cli: BerthCLI, busybox_tar: Path) -> None:
