@@ -1,6 +1,7 @@
 """What a process sees from inside a berth container."""
 
 import os
+from pathlib import Path
 
 
 def test_command_is_pid_1(berth_cli):
@@ -63,7 +64,7 @@ def test_rm_leaves_nothing_behind(berth_cli, daemon):
     assert code == 0 and int(out) > 5
     assert set((daemon.data_root / "containers").iterdir()) == before
     assert "ephemeral" not in berth_cli("ps", "-a")[1]
-    mountinfo = open("/proc/self/mountinfo").read()
+    mountinfo = Path("/proc/self/mountinfo").read_text()
     assert str(daemon.root) not in mountinfo
     assert not list(daemon.exec_root.glob("*ephemeral*"))
 
