@@ -58,7 +58,8 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
                  no_new_privileges: bool = False, masked_paths: list[str] | None = None,
                  readonly_paths: list[str] | None = None, cgroup_namespace: bool = False,
                  namespace_paths: dict[str, str] | None = None,
-                 mounts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                 mounts: list[dict[str, Any]] | None = None, cgroups_path: str | None = None,
+                 resources: dict[str, Any] | None = None) -> dict[str, Any]:
     """A runtime spec for one container process with docker's defaults.
 
     ``masked_paths``/``readonly_paths`` replace docker's lists when given (even
@@ -66,7 +67,10 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
     clears them and grants every capability. ``namespace_paths`` joins
     existing namespaces (e.g. ``{"network": "/run/berth/netns/<id>"}``) instead
     of creating them. ``mounts`` (volumes, binds, resolv.conf...) come after the
-    default mounts.
+    default mounts. ``cgroups_path`` (berth uses ``berth/<id>``, relative: under
+    the supervisor's own cgroup) and OCI ``resources`` (``memory.limit``,
+    ``memory.swap``, ``pids.limit``, ``cpu.shares/quota/period``) put the
+    container in a cgroup with those limits.
     """
     caps = capabilities(cap_add, cap_drop, privileged)
     kinds = list(DEFAULT_NAMESPACES) + (["cgroup"] if cgroup_namespace else [])
@@ -82,6 +86,19 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
         for m in default:
             if m["destination"] == "/sys":
                 m["options"] = [o for o in m["options"] if o != "ro"]
+    linux: dict[str, Any] = {
+        "namespaces": namespaces,
+        "devices": [{"path": p, "type": t, "major": ma, "minor": mi, "fileMode": 0o666,
+                     "uid": 0, "gid": 0} for p, t, ma, mi in DEFAULT_DEVICES],
+        "maskedPaths": [] if privileged else list(
+            MASKED_PATHS if masked_paths is None else masked_paths),
+        "readonlyPaths": [] if privileged else list(
+            READONLY_PATHS if readonly_paths is None else readonly_paths),
+    }
+    if cgroups_path:
+        linux["cgroupsPath"] = cgroups_path
+    if resources:
+        linux["resources"] = resources
     return {
         "ociVersion": OCI_VERSION,
         "process": {
@@ -97,13 +114,5 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
         "root": {"path": root_path, "readonly": readonly},
         "hostname": hostname,
         "mounts": default + [dict(m) for m in mounts or []],
-        "linux": {
-            "namespaces": namespaces,
-            "devices": [{"path": p, "type": t, "major": ma, "minor": mi, "fileMode": 0o666,
-                         "uid": 0, "gid": 0} for p, t, ma, mi in DEFAULT_DEVICES],
-            "maskedPaths": [] if privileged else list(
-                MASKED_PATHS if masked_paths is None else masked_paths),
-            "readonlyPaths": [] if privileged else list(
-                READONLY_PATHS if readonly_paths is None else readonly_paths),
-        },
+        "linux": linux,
     }

@@ -21,6 +21,7 @@ from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
 from berth.runtime import process, rootfs
+from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
 
 NAMESPACE_FLAGS = {
@@ -72,14 +73,30 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
     ``CommandNotInvokable`` or ``FailedPrecondition`` (and then nothing of the
     container is left running). The caller must be a child subreaper (it
     inherits PID 1 from the middle process) and must reap the returned pid.
+    With ``linux.cgroupsPath`` in the spec, the container runs in that cgroup
+    (``berth.runtime.cgroups``); the caller removes it after the exit with
+    ``Cgroup.for_spec(spec).remove()``.
     """
     validate(spec)
+    cgroup = Cgroup.for_spec(spec)
+    if cgroup is not None:
+        cgroup.create((spec.get("linux") or {}).get("resources"))
+    try:
+        return _spawn(spec, rootfs_mounts, (stdin, stdout, stderr), cgroup)
+    except BaseException:
+        if cgroup is not None:
+            cgroup.remove()
+        raise
+
+
+def _spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
+           stdio: tuple[int, int, int], cgroup: Cgroup | None) -> int:
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
     try:
         middle = os.fork()
         if middle == 0:
-            _middle(spec, rootfs_mounts, (stdin, stdout, stderr), err_w, pid_w)
+            _middle(spec, rootfs_mounts, stdio, cgroup, err_w, pid_w)
         os.close(err_w)
         os.close(pid_w)
         err_w = pid_w = -1
@@ -154,12 +171,15 @@ def _join_namespaces(spec: dict[str, Any]) -> None:
 
 
 def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-            stdio: tuple[int, int, int], err_w: int, pid_w: int) -> None:
+            stdio: tuple[int, int, int], cgroup: Cgroup | None, err_w: int, pid_w: int) -> None:
     """The first child: never returns into the caller's code."""
     code = 1
     try:
         # The supervisor's wakeup fd and handlers are not ours.
         signal.set_wakeup_fd(-1)
+        # Into the cgroup before PID 1 exists, so nothing of the container escapes it.
+        if cgroup is not None:
+            cgroup.enter()
         _join_namespaces(spec)
         lx.unshare(namespace_flags(spec))
         child = os.fork()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
+from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
 from berth.runtime.spawn import NULL_STDIN, spawn
 from berth.supervisor.protocol import (
@@ -64,10 +65,13 @@ class Container:
     exit_code: int | None = None
     finished_at: str | None = None
     reaped: bool = False
+    cgroup: Cgroup | None = None
+    oom_killed: bool = False
 
     def state(self) -> dict[str, Any]:
         return {"pid": self.pid, "status": self.status, "exit_code": self.exit_code,
-                "started_at": self.started_at, "finished_at": self.finished_at}
+                "started_at": self.started_at, "finished_at": self.finished_at,
+                "oom_killed": self.oom_killed}
 
 
 class Supervisor:
@@ -285,7 +289,8 @@ class Supervisor:
         if old is not None:
             del self.containers[cid]
         c = Container(id=cid, pid=pid, log=log, pipes=pipes,
-                      stdin=in_fd if in_fd >= 0 else None, started_at=now_rfc3339())
+                      stdin=in_fd if in_fd >= 0 else None, started_at=now_rfc3339(),
+                      cgroup=Cgroup.for_spec(spec))
         self.containers[cid] = c
         self.by_pid[pid] = c
         for fd in c.pipes:
@@ -414,6 +419,12 @@ class Supervisor:
         c.status = "exited"
         c.finished_at = now_rfc3339()
         c.log.close()
+        if c.cgroup is not None:
+            c.oom_killed = c.cgroup.oom_killed()
+            try:
+                c.cgroup.remove()
+            except (OSError, BerthError) as e:
+                print(f"berth-supervisor: {c.id}: {e}", file=sys.stderr)
         if c.stdin is not None:
             os.close(c.stdin)
             c.stdin = None
@@ -426,7 +437,7 @@ class Supervisor:
 
     def _exit_event(self, c: Container) -> dict[str, Any]:
         return {"event": "exit", "exit_code": c.exit_code, "finished_at": c.finished_at,
-                "oom_killed": False}
+                "oom_killed": c.oom_killed}
 
 
 def _stdio(tty: bool, open_stdin: bool) -> tuple[tuple[int, int, int], tuple[int, int, int]]:

@@ -1,0 +1,151 @@
+"""A container's cgroup (v1): created before its init forks, removed after it exits.
+
+Layout: for each controller in ``CONTROLLERS``, the directory
+``/sys/fs/cgroup/<controller>/<base>/<linux.cgroupsPath>`` where ``<base>``
+is the calling process's own cgroup in that hierarchy when the path is
+relative (as runc reads a relative ``cgroupsPath``; berth uses
+``berth/<id>``, so containers nest under the supervisor's cgroup and stay
+within its limits) and ``/`` when it is absolute. The container's middle
+process enters the cgroup before it forks PID 1, so every process of the
+container is born inside it (container-init-sequence.md, step 5).
+
+Resources applied (OCI ``linux.resources``): ``memory.limit``,
+``memory.swap`` (memory + swap, as docker passes it), ``pids.limit``,
+``cpu.shares``, ``cpu.quota``, ``cpu.period``.
+"""
+
+import contextlib
+import errno
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from berth.errors import FailedPrecondition
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+CONTROLLERS: tuple[str, ...] = ("memory", "pids", "cpu", "freezer")
+
+
+def own_cgroups(proc_cgroup: str = "/proc/self/cgroup") -> dict[str, str]:
+    """This process's cgroup in each v1 hierarchy, by controller name."""
+    out: dict[str, str] = {}
+    with open(proc_cgroup) as f:
+        for line in f:
+            _, names, path = line.rstrip("\n").split(":", 2)
+            for name in names.split(","):
+                if name:
+                    out[name] = path
+    return out
+
+
+def _write(path: str, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Cgroup:
+    paths: dict[str, str]  # controller -> directory
+
+    @classmethod
+    def for_spec(cls, spec: dict[str, Any]) -> "Cgroup | None":
+        """The container's cgroup as the spec names it; None without ``cgroupsPath``."""
+        name = ((spec.get("linux") or {}).get("cgroupsPath") or "").strip()
+        if not name:
+            return None
+        if os.path.exists(os.path.join(CGROUP_ROOT, "cgroup.controllers")):
+            raise FailedPrecondition("cgroup v2 hosts are not supported yet")
+        parts = [p for p in name.split("/") if p]
+        if not parts or any(p in (".", "..") for p in parts):
+            raise FailedPrecondition(f"invalid cgroupsPath {name!r}")
+        own = {} if name.startswith("/") else own_cgroups()
+        paths = {}
+        for controller in CONTROLLERS:
+            mount = os.path.join(CGROUP_ROOT, controller)
+            if not os.path.isdir(mount):
+                continue
+            base = own.get(controller, "/").lstrip("/")
+            paths[controller] = os.path.join(mount, base, *parts)
+        return cls(paths)
+
+    def create(self, resources: dict[str, Any] | None) -> None:
+        """Make the directories and write the limits; undone on any failure."""
+        try:
+            for path in self.paths.values():
+                os.makedirs(path, exist_ok=True)
+            self._apply(resources or {})
+        except OSError as e:
+            self.remove()
+            raise FailedPrecondition(f"cgroup {e.filename}: {e.strerror}") from None
+
+    def _apply(self, resources: dict[str, Any]) -> None:
+        memory = resources.get("memory") or {}
+        mem = self.paths.get("memory")
+        if mem and memory.get("limit") is not None:
+            _write(f"{mem}/memory.limit_in_bytes", str(int(memory["limit"])))
+        if mem and memory.get("swap") is not None and os.path.exists(
+                f"{mem}/memory.memsw.limit_in_bytes"):
+            _write(f"{mem}/memory.memsw.limit_in_bytes", str(int(memory["swap"])))
+        pids = (resources.get("pids") or {}).get("limit")
+        if self.paths.get("pids") and pids is not None:
+            value = "max" if int(pids) <= 0 else str(int(pids))
+            _write(f"{self.paths['pids']}/pids.max", value)
+        cpu = resources.get("cpu") or {}
+        cpu_dir = self.paths.get("cpu")
+        if cpu_dir:
+            for key, file in (("shares", "cpu.shares"), ("period", "cpu.cfs_period_us"),
+                              ("quota", "cpu.cfs_quota_us")):
+                if cpu.get(key):
+                    _write(f"{cpu_dir}/{file}", str(int(cpu[key])))
+
+    def enter(self) -> None:
+        """Move the calling process into the cgroup (children inherit it)."""
+        for path in self.paths.values():
+            _write(f"{path}/cgroup.procs", "0")
+
+    def procs(self) -> list[int]:
+        path = next(iter(self.paths.values()), None)
+        if path is None:
+            return []
+        try:
+            with open(f"{path}/cgroup.procs") as f:
+                return [int(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    def oom_killed(self) -> bool:
+        """Whether the kernel's OOM killer killed a process of this cgroup."""
+        mem = self.paths.get("memory")
+        if not mem:
+            return False
+        try:
+            with open(f"{mem}/memory.oom_control") as f:
+                fields = dict(line.split() for line in f if line.strip())
+        except (FileNotFoundError, ValueError):
+            return False
+        return int(fields.get("oom_kill", "0")) > 0
+
+    def remove(self) -> None:
+        """Remove the directories; a process still inside is killed first."""
+        for _ in range(50):
+            busy = False
+            for path in self.paths.values():
+                try:
+                    os.rmdir(path)
+                except FileNotFoundError:
+                    continue
+                except OSError as e:
+                    if e.errno != errno.EBUSY:
+                        raise
+                    busy = True
+            if not busy:
+                return
+            for pid in self.procs():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 9)
+            time.sleep(0.01)
+        raise FailedPrecondition(f"cgroup {next(iter(self.paths.values()))} is still busy")
