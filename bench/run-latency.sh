@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20}
+DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}  # Debian docker.io: the 20.10 client beside its dockerd
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 export BERTH_HOST="unix://$tmp/run/berthd.sock" BERTH_DATA_ROOT="$tmp/data" BERTH_EXEC_ROOT="$tmp/run"
 cleanup() {
@@ -37,7 +38,7 @@ if [ "${DOCKER:-0}" = 1 ] && command -v dockerd >/dev/null; then
         --pidfile "$tmp/docker.pid" --bridge none --iptables=false >"$tmp/dockerd.log" 2>&1 &
     DOCKERD_PID=$!
     export DOCKER_HOST="unix://$tmp/docker.sock"
-    for _ in $(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.2; done
-    docker import "$tmp/busybox.tar" busybox:latest >/dev/null
-    echo "docker run --rm busybox true: median $(measure docker run --rm --network none busybox true) ms over $N runs"
+    for _ in $(seq 100); do "$DOCKER_CLI" version >/dev/null 2>&1 && break; sleep 0.2; done
+    "$DOCKER_CLI" import "$tmp/busybox.tar" busybox:latest >/dev/null
+    echo "docker run --rm busybox true: median $(measure "$DOCKER_CLI" run --rm --network none busybox true) ms over $N runs"
 fi
