@@ -80,11 +80,11 @@ def become_user(user: dict[str, Any], caps: dict[str, Any]) -> None:
 
 def reset_signals() -> None:
     """CPython ignores SIGPIPE and SIGXFSZ; an ignored signal survives execve."""
-    for sig in signal.valid_signals():
+    for sig in range(1, signal.SIGRTMAX + 1):
         if sig in (signal.SIGKILL, signal.SIGSTOP):
             continue
-        with contextlib.suppress(OSError, ValueError):
-            signal.signal(sig, signal.SIG_DFL)
+        with contextlib.suppress(OSError):
+            lx.default_signal(sig)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 

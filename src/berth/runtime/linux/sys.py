@@ -146,3 +146,22 @@ def last_cap() -> int:
 
 def close_range(first: int, last: int = 0xFFFFFFFF) -> None:
     _check(_libc.close_range(ctypes.c_uint(first), ctypes.c_uint(last), 0), "close_range")
+
+
+_SYS_RT_SIGACTION = 13  # x86_64
+
+
+class _KernelSigaction(ctypes.Structure):
+    _fields_ = [("handler", ctypes.c_void_p), ("flags", ctypes.c_ulong),
+                ("restorer", ctypes.c_void_p), ("mask", ctypes.c_uint64)]
+
+
+def default_signal(sig: int) -> None:
+    """SIG_DFL for ``sig`` by the raw syscall.
+
+    glibc's sigaction refuses its reserved signals 32 and 33, but a parent may
+    have left them ignored, and an ignored signal survives execve.
+    """
+    act = _KernelSigaction(None, 0, None, 0)
+    _check(_libc.syscall(ctypes.c_long(_SYS_RT_SIGACTION), ctypes.c_int(sig), ctypes.byref(act),
+                         None, ctypes.c_size_t(8)), f"rt_sigaction {sig}")
