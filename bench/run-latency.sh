@@ -18,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 .venv/bin/python tests/fixtures/busybox_rootfs.py "$tmp/busybox.tar"
-.venv/bin/berthd --host "$BERTH_HOST" --data-root "$tmp/data" --exec-root "$tmp/run" >"$tmp/berthd.log" 2>&1 &
+.venv/bin/python -m berth.api.main --host "$BERTH_HOST" --data-root "$tmp/data" --exec-root "$tmp/run" >"$tmp/berthd.log" 2>&1 &
 echo $! > "$tmp/berthd.pid"
 for _ in $(seq 100); do .venv/bin/berth version >/dev/null 2>&1 && break; sleep 0.1; done
 .venv/bin/berth import "$tmp/busybox.tar" busybox:latest >/dev/null
