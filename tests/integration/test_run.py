@@ -1,7 +1,9 @@
 """Running a container through the supervisor: output, exit codes, errors, logs, stdin."""
 
 import json
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from rt_support import Supervisor, collect
@@ -132,3 +134,37 @@ def test_start_is_fast(supervisor: Supervisor) -> None:
         supervisor.run(["true"])
     per_run = (time.monotonic() - t0) / 5
     assert per_run < 0.05, f"a container run took {per_run * 1000:.1f} ms"
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_slow_client_pauses_output_instead_of_buffering(supervisor: Supervisor) -> None:
+    before = _rss_kib(supervisor.process.pid)
+    cid, _, conn = supervisor.start(["sh", "-c", "head -c 50000000 /dev/zero; echo end >&2"])
+    time.sleep(0.5)  # the client reads nothing meanwhile
+    assert supervisor.client.state()[cid]["status"] == "running"
+    assert _rss_kib(supervisor.process.pid) - before < 16 * 1024
+    out, err, exit_event = collect(conn)
+    assert (len(out), err, exit_event["exit_code"]) == (50000000, b"end\n", 0)
+
+
+def test_large_stdin_is_not_buffered_without_bound(supervisor: Supervisor) -> None:
+    before = _rss_kib(supervisor.process.pid)
+    _, _, conn = supervisor.start(["sh", "-c", "sleep 0.5; wc -c"], open_stdin=True)
+
+    def feed() -> None:
+        conn.write_stdin(b"x" * 30_000_000)
+        conn.write_stdin(b"")
+
+    sender = threading.Thread(target=feed)
+    sender.start()
+    time.sleep(0.3)  # the program reads nothing yet: the sender must be held back
+    assert _rss_kib(supervisor.process.pid) - before < 16 * 1024
+    out, _, exit_event = collect(conn)
+    sender.join()
+    assert (exit_event["exit_code"], out.strip()) == (0, b"30000000")

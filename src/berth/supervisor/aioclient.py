@@ -16,11 +16,10 @@ from berth.errors import Unavailable
 from berth.supervisor.protocol import (
     HEADER,
     JSON,
-    STDIN,
     check_reply,
     decode_json,
-    encode,
     encode_json,
+    encode_stdin,
 )
 
 Event = tuple[int, bytes] | dict[str, Any]
@@ -57,8 +56,9 @@ class Session:
         return self.events()
 
     async def write_stdin(self, data: bytes) -> None:
-        self.writer.write(encode(STDIN, data))
-        await self.writer.drain()
+        for frame in encode_stdin(data):
+            self.writer.write(frame)
+            await self.writer.drain()
 
     def close(self) -> None:
         self.writer.close()

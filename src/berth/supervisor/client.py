@@ -17,12 +17,11 @@ from typing import Any
 from berth.errors import Unavailable
 from berth.supervisor.protocol import (
     JSON,
-    STDIN,
     FrameBuffer,
     check_reply,
     decode_json,
-    encode,
     encode_json,
+    encode_stdin,
 )
 
 Event = tuple[int, bytes] | dict[str, Any]
@@ -64,7 +63,8 @@ class Connection:
 
     def write_stdin(self, data: bytes) -> None:
         """Send bytes to the container's stdin; ``b""`` closes it."""
-        self._sock.sendall(encode(STDIN, data))
+        for frame in encode_stdin(data):
+            self._sock.sendall(frame)
 
     def close(self) -> None:
         self._sock.close()

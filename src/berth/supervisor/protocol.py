@@ -45,6 +45,14 @@ def encode(kind: int, payload: bytes) -> bytes:
     return HEADER.pack(kind, len(payload)) + payload
 
 
+def encode_stdin(data: bytes, chunk: int = 1 << 20) -> list[bytes]:
+    """Stdin frames for ``data`` (split to stay far below MAX_FRAME); ``b""``: the close."""
+    if not data:
+        return [encode(STDIN, b"")]
+    view = memoryview(data)
+    return [encode(STDIN, bytes(view[i:i + chunk])) for i in range(0, len(data), chunk)]
+
+
 def encode_json(message: dict[str, Any]) -> bytes:
     return encode(JSON, json.dumps(message, separators=(",", ":")).encode())
 

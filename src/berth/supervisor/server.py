@@ -37,6 +37,8 @@ from berth.supervisor.protocol import (
 from berth.util.timefmt import now_rfc3339
 
 LOG_LINE_MAX = 16 * 1024
+OUTPUT_HIGH = 1 << 20  # bytes queued for one client before the output is paused
+OUTPUT_LOW = 64 * 1024  # ... and resumed
 STREAM_NAMES = {STDOUT: "stdout", STDERR: "stderr"}
 
 
@@ -48,6 +50,8 @@ class Conn:
     container: "Container | None" = None
     close_when_flushed: bool = False
     handled_request: bool = False
+    events: int = 0  # what the selector watches on the socket
+    callback: Any = None
 
 
 @dataclass(eq=False)
@@ -61,6 +65,9 @@ class Container:
     partial: dict[int, bytes] = field(default_factory=dict)
     attached: list[Conn] = field(default_factory=list)
     stdin_out: bytearray = field(default_factory=bytearray)
+    stdin_eof: bool = False
+    stdin_waiting: bool = False  # stdin registered for EVENT_WRITE
+    paused: bool = False  # output not read while an attached client lags
     status: str = "running"
     exit_code: int | None = None
     finished_at: str | None = None
@@ -135,7 +142,9 @@ class Supervisor:
             return
         sock.setblocking(False)
         conn = Conn(sock)
-        self.sel.register(sock, selectors.EVENT_READ, lambda k, m: self._conn_event(conn, m))
+        conn.callback = lambda k, m: self._conn_event(conn, m)
+        self.sel.register(sock, selectors.EVENT_READ, conn.callback)
+        conn.events = selectors.EVENT_READ
 
     def _conn_event(self, conn: Conn, mask: int) -> None:
         if mask & selectors.EVENT_WRITE:
@@ -170,6 +179,8 @@ class Supervisor:
                 self._reply_error(conn, FailedPrecondition(f"{type(e).__name__}: {e}"))
         elif kind == STDIN and conn.container is not None:
             self._stdin(conn.container, payload)
+            if conn.sock.fileno() >= 0:
+                self._watch(conn)
 
     def _send(self, conn: Conn, data: bytes) -> None:
         if conn.sock.fileno() < 0:
@@ -189,19 +200,40 @@ class Supervisor:
                 self._close(conn)
                 return
             del conn.out[:sent]
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if conn.out else 0)
+        if conn.container is not None and conn.container.paused:
+            self._resume(conn.container)
         if not conn.out and conn.close_when_flushed:
             self._close(conn)
             return
-        self.sel.modify(conn.sock, events, lambda k, m: self._conn_event(conn, m))
+        self._watch(conn)
+
+    def _watch(self, conn: Conn) -> None:
+        """Select the connection for writing while output waits, and for reading
+        unless the container's stdin queue is full (then the client's sends block)."""
+        c = conn.container
+        reading = c is None or len(c.stdin_out) <= OUTPUT_HIGH
+        events = (selectors.EVENT_READ if reading else 0) | (
+            selectors.EVENT_WRITE if conn.out else 0)
+        if events != conn.events:
+            if conn.events and events:
+                self.sel.modify(conn.sock, events, conn.callback)
+            elif events:
+                self.sel.register(conn.sock, events, conn.callback)
+            else:
+                self.sel.unregister(conn.sock)
+            conn.events = events
 
     def _close(self, conn: Conn) -> None:
         if conn.sock.fileno() < 0:
             return
-        if conn.container is not None and conn in conn.container.attached:
-            conn.container.attached.remove(conn)
-        self.sel.unregister(conn.sock)
+        if conn.events:
+            self.sel.unregister(conn.sock)
+            conn.events = 0
         conn.sock.close()
+        c = conn.container
+        if c is not None and conn in c.attached:
+            c.attached.remove(conn)
+            self._resume(c)
 
     def _reply(self, conn: Conn, **fields: Any) -> None:
         self._send(conn, encode_json({"ok": True, **fields}))
@@ -334,6 +366,25 @@ class Supervisor:
         frame = encode(stream, data)
         for conn in list(c.attached):
             self._send(conn, frame)
+        if any(len(conn.out) > OUTPUT_HIGH for conn in c.attached):
+            self._pause(c)
+
+    def _pause(self, c: Container) -> None:
+        """Stop reading the container's output: its pipes fill and its writes block.
+
+        Keeps the supervisor's memory bounded when an attached client reads
+        slower than the container writes (a terminal behaves the same).
+        """
+        if not c.paused:
+            for fd in c.pipes:
+                self.sel.unregister(fd)
+            c.paused = True
+
+    def _resume(self, c: Container) -> None:
+        if c.paused and all(len(conn.out) <= OUTPUT_LOW for conn in c.attached):
+            for fd in c.pipes:
+                self.sel.register(fd, selectors.EVENT_READ, self._on_output)
+            c.paused = False
 
     def _log(self, c: Container, stream: int, data: bytes) -> None:
         buf = c.partial.get(stream, b"") + data
@@ -354,37 +405,51 @@ class Supervisor:
             c.log.write(_log_entry(rest, stream, now_rfc3339()))
 
     def _stdin(self, c: Container, data: bytes) -> None:
+        """Queue bytes for the container's stdin; empty closes it once the queue drains."""
         if c.stdin is None:
             return
-        if not data:
-            if not c.stdin_out:
-                os.close(c.stdin)
-                c.stdin = None
-            else:
-                c.stdin_out += b"\0EOF"  # never a real payload end: marks the close
-            return
-        c.stdin_out += data
+        if data:
+            c.stdin_out += data
+        else:
+            c.stdin_eof = True
         self._flush_stdin(c)
 
     def _flush_stdin(self, c: Container) -> None:
-        while c.stdin is not None and c.stdin_out:
-            if c.stdin_out == b"\0EOF":
-                os.close(c.stdin)
-                c.stdin = None
-                c.stdin_out.clear()
-                return
-            end = c.stdin_out.find(b"\0EOF")
-            chunk = c.stdin_out if end < 0 else c.stdin_out[:end]
+        fd = c.stdin
+        if fd is None:
+            return
+        while c.stdin_out:
             try:
-                n = os.write(c.stdin, chunk)
-            except BlockingIOError:
-                return
-            except OSError:
-                os.close(c.stdin)
-                c.stdin = None
+                n = os.write(fd, c.stdin_out)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:  # the program closed its stdin: drop what is left
                 c.stdin_out.clear()
-                return
+                c.stdin_eof = True
+                break
             del c.stdin_out[:n]
+        waiting = bool(c.stdin_out)
+        if len(c.stdin_out) <= OUTPUT_LOW:
+            for conn in c.attached:
+                self._watch(conn)
+        if waiting != c.stdin_waiting:
+            if waiting:
+                self.sel.register(fd, selectors.EVENT_WRITE, lambda k, m: self._flush_stdin(c))
+            else:
+                self.sel.unregister(fd)
+            c.stdin_waiting = waiting
+        if not waiting and c.stdin_eof:
+            self._close_stdin(c)
+
+    def _close_stdin(self, c: Container) -> None:
+        if c.stdin is None:
+            return
+        if c.stdin_waiting:
+            self.sel.unregister(c.stdin)
+            c.stdin_waiting = False
+        os.close(c.stdin)
+        c.stdin = None
+        c.stdin_out.clear()
 
     def _on_signal(self, key: selectors.SelectorKey, mask: int) -> None:
         try:
@@ -408,9 +473,6 @@ class Supervisor:
             c.exit_code = 128 - code if code < 0 else code
             c.reaped = True
             self._maybe_finish(c)
-        for c in self.containers.values():
-            if c.stdin is not None and c.stdin_out:
-                self._flush_stdin(c)
 
     def _maybe_finish(self, c: Container) -> None:
         """Exited: reaped, and every byte of its output read."""
@@ -425,9 +487,7 @@ class Supervisor:
                 c.cgroup.remove()
             except (OSError, BerthError) as e:
                 print(f"berth-supervisor: {c.id}: {e}", file=sys.stderr)
-        if c.stdin is not None:
-            os.close(c.stdin)
-            c.stdin = None
+        self._close_stdin(c)
         event = encode_json(self._exit_event(c))
         for conn in list(c.attached):
             self._send(conn, event)

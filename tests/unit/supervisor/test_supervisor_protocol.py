@@ -21,6 +21,7 @@ from berth.supervisor.protocol import (
     decode_json,
     encode,
     encode_json,
+    encode_stdin,
     error_reply,
 )
 
@@ -84,3 +85,12 @@ def test_check_reply() -> None:
     assert check_reply({"ok": True, "pid": 3}) == {"ok": True, "pid": 3}
     with pytest.raises(FailedPrecondition, match="supervisor error"):
         check_reply({"ok": False})
+
+
+def test_stdin_is_split_into_bounded_frames() -> None:
+    assert encode_stdin(b"") == [b"\x00\x00\x00\x00\x00"]
+    frames = encode_stdin(b"x" * 2_500_000)
+    buf = FrameBuffer()
+    decoded = [f for raw in frames for f in buf.feed(raw)]
+    assert [len(p) for _, p in decoded] == [1 << 20, 1 << 20, 2_500_000 - (2 << 20)]
+    assert all(kind == STDIN for kind, _ in decoded)
