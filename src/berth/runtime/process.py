@@ -6,6 +6,7 @@ Steps 27 to 39 of shared/ref/container-init-sequence.md. Runs after
 
 import contextlib
 import os
+import resource
 import signal
 import stat
 from typing import Any
@@ -76,6 +77,23 @@ def become_user(user: dict[str, Any], caps: dict[str, Any]) -> None:
     for name in ambient:
         if name in CAPABILITY_NUMBERS:
             lx.prctl(lx.PR_CAP_AMBIENT, lx.PR_CAP_AMBIENT_RAISE, CAPABILITY_NUMBERS[name])
+
+
+def write_sysctls(sysctls: dict[str, str]) -> None:
+    """Step 24: after pivot_root (this is the container's /proc), before /proc/sys is ro."""
+    for key, value in sysctls.items():
+        path = "/proc/sys/" + key.replace(".", "/")
+        with open(path, "w") as f:
+            f.write(str(value))
+
+
+def set_rlimits(rlimits: list[dict[str, Any]]) -> None:
+    """OCI ``process.rlimits``: ``{"type": "RLIMIT_NOFILE", "soft": N, "hard": N}``."""
+    for limit in rlimits:
+        kind = getattr(resource, str(limit["type"]), None)
+        if not isinstance(kind, int):
+            raise OSError(22, f"unknown rlimit {limit['type']}")
+        resource.setrlimit(kind, (int(limit["soft"]), int(limit["hard"])))
 
 
 def reset_signals() -> None:

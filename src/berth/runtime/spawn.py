@@ -52,8 +52,24 @@ def validate(spec: dict[str, Any]) -> None:
     unknown = types - set(NAMESPACE_FLAGS)
     if unknown:
         raise FailedPrecondition(f"invalid spec: unsupported namespaces {sorted(unknown)}")
-    if spec.get("hostname") and "uts" not in types:
+    if (spec.get("hostname") or spec.get("domainname")) and "uts" not in types:
         raise FailedPrecondition("invalid spec: a hostname needs a uts namespace")
+    for key in (spec.get("linux") or {}).get("sysctl") or {}:
+        if not _namespaced_sysctl(key, types):
+            raise FailedPrecondition(f"sysctl {key!r} is not allowed in the container")
+
+
+_IPC_SYSCTLS = frozenset({
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+    "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+})
+
+
+def _namespaced_sysctl(key: str, namespaces: set[str]) -> bool:
+    """Only sysctls of the container's own namespaces (never kernel.hostname: a field)."""
+    if key in _IPC_SYSCTLS or key.startswith("fs.mqueue."):
+        return "ipc" in namespaces
+    return key.startswith("net.") and "network" in namespaces
 
 
 def namespace_flags(spec: dict[str, Any]) -> int:
@@ -180,6 +196,10 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         # Into the cgroup before PID 1 exists, so nothing of the container escapes it.
         if cgroup is not None:
             cgroup.enter()
+        oom_score_adj = (spec.get("process") or {}).get("oomScoreAdj")
+        if oom_score_adj is not None:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write(str(int(oom_score_adj)))
         _join_namespaces(spec)
         lx.unshare(namespace_flags(spec))
         child = os.fork()
@@ -231,15 +251,20 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
             if null != 0:
                 os.dup2(null, 0)
                 os.close(null)
-        rootfs.readonly_paths(linux.get("readonlyPaths", []))
-        rootfs.masked_paths(linux.get("maskedPaths", []))
+        cwd = proc.get("cwd") or "/"
+        os.makedirs(cwd, exist_ok=True)  # like docker; inside the root now, before any ro
         if spec["root"].get("readonly"):
             rootfs.remount_root_readonly()
+        umask = (proc.get("user") or {}).get("umask")
+        os.umask(0o022 if umask is None else int(umask))
         if spec.get("hostname"):
             lx.sethostname(spec["hostname"])
-        cwd = proc.get("cwd") or "/"
-        os.makedirs(cwd, exist_ok=True)
-        os.umask(0o022)
+        if spec.get("domainname"):
+            lx.setdomainname(spec["domainname"])
+        process.write_sysctls(linux.get("sysctl") or {})
+        rootfs.readonly_paths(linux.get("readonlyPaths", []))
+        rootfs.masked_paths(linux.get("maskedPaths", []))
+        process.set_rlimits(proc.get("rlimits") or [])
         if proc.get("noNewPrivileges"):
             lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)
         process.become_user(proc.get("user") or {}, proc.get("capabilities") or {})
