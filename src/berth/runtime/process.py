@@ -64,9 +64,9 @@ def become_user(user: dict[str, Any], caps: dict[str, Any]) -> None:
     drop_bounding(cap_mask(list(caps.get("bounding", []))))
     if uid != 0:
         lx.prctl(lx.PR_SET_KEEPCAPS, 1)
-    os.setgroups([int(g) for g in user.get("additionalGids") or []])
-    os.setgid(gid)
-    os.setuid(uid)
+    lx.setgroups([int(g) for g in user.get("additionalGids") or []])
+    lx.setgid(gid)
+    lx.setuid(uid)
     if uid != 0:
         lx.prctl(lx.PR_SET_KEEPCAPS, 0)
     lx.capset(cap_mask(list(caps.get("effective", []))),

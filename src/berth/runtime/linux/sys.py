@@ -144,6 +144,20 @@ def last_cap() -> int:
     return _last_cap
 
 
+def setgroups(groups: list[int]) -> None:
+    os.setgroups(groups)
+
+
+def setgid(gid: int) -> None:
+    """Real, effective and saved gid (we run as root)."""
+    os.setresgid(gid, gid, gid)
+
+
+def setuid(uid: int) -> None:
+    """Real, effective and saved uid: the capability rules of capabilities(7) apply."""
+    os.setresuid(uid, uid, uid)
+
+
 def close_range(first: int, last: int = 0xFFFFFFFF) -> None:
     _check(_libc.close_range(ctypes.c_uint(first), ctypes.c_uint(last), 0), "close_range")
 
