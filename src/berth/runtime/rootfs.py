@@ -90,27 +90,34 @@ def mount_rootfs(root: str, rootfs_mounts: list[dict[str, Any]]) -> None:
 
 
 def mount_spec_mounts(root: str, mounts: list[dict[str, Any]]) -> None:
+    """Step 19.4: each spec mount at its destination resolved inside ``root``."""
     for m in mounts:
         dest = secure_join(root, m["destination"])
-        kind = m.get("type", "bind")
-        flags, data = parse_options(list(m.get("options", [])))
-        source = m.get("source", kind)
-        if flags & lx.MS_BIND:
-            if os.path.isdir(source):
-                os.makedirs(dest, exist_ok=True)
-            elif not os.path.exists(dest):
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
-                open(dest, "a").close()
-            lx.mount(source, dest, None, flags & (lx.MS_BIND | lx.MS_REC))
-            # A plain bind ignores ro/nosuid/...: they take a remount.
-            extra = flags & ~(lx.MS_BIND | lx.MS_REC)
-            if extra:
-                lx.mount(None, dest, None, lx.MS_BIND | lx.MS_REMOUNT | extra)
-            continue
-        os.makedirs(dest, exist_ok=True)
-        lx.mount(source, dest, kind, flags, data or None)
-        if prop := propagation(list(m.get("options", []))):
+        kind = m.get("type") or "bind"
+        options = list(m.get("options", []))
+        flags, data = parse_options(options)
+        source = m.get("source") or kind
+        if kind == "bind" or flags & lx.MS_BIND:
+            _bind(source, dest, flags | lx.MS_BIND)
+        else:
+            os.makedirs(dest, exist_ok=True)
+            lx.mount(source, dest, kind, flags, data or None)
+        if prop := propagation(options):
             lx.mount(None, dest, None, prop)
+
+
+def _bind(source: str, dest: str, flags: int) -> None:
+    # The mount point matches the source: a directory, or an empty file.
+    if os.path.isdir(source):
+        os.makedirs(dest, exist_ok=True)
+    elif not os.path.exists(dest):
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        open(dest, "a").close()
+    lx.mount(source, dest, None, flags & (lx.MS_BIND | lx.MS_REC))
+    # A plain bind ignores ro/nosuid/...: they take a remount.
+    extra = flags & ~(lx.MS_BIND | lx.MS_REC)
+    if extra:
+        lx.mount(None, dest, None, lx.MS_BIND | lx.MS_REMOUNT | extra)
 
 
 def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
