@@ -91,3 +91,16 @@ def test_failed_start_removes_the_cgroup(supervisor: Supervisor, name: str) -> N
     with pytest.raises(CommandNotFound):
         supervisor.start(["nosuchcommand"], edit=_with(name, {"pids": {"limit": 10}}))
     assert not any(d.exists() for d in _cgroup_dirs(name).values())
+
+
+def test_sys_fs_cgroup_shows_the_containers_own_cgroup_read_only(
+        supervisor: Supervisor, name: str) -> None:
+    r = supervisor.run(["sh", "-c", "ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/pids.max; "
+                                    "echo 5 > /sys/fs/cgroup/pids/pids.max || echo ro-ok; "
+                                    "grep ' /sys/fs/cgroup' /proc/self/mountinfo"],
+                       edit=_with(name, {"pids": {"limit": 33}}))
+    lines = r.stdout.decode().splitlines()
+    assert {"memory", "pids", "cpu", "freezer"} <= set(lines)
+    assert "33" in lines and "ro-ok" in lines
+    mounts = [line.split() for line in lines if len(line.split()) > 5]
+    assert all(m[5].startswith("ro") for m in mounts), mounts

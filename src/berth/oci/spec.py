@@ -84,7 +84,7 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
     default = default_mounts(shm_size)
     if privileged:
         for m in default:
-            if m["destination"] == "/sys":
+            if m["destination"] in ("/sys", "/sys/fs/cgroup"):
                 m["options"] = [o for o in m["options"] if o != "ro"]
     linux: dict[str, Any] = {
         "namespaces": namespaces,

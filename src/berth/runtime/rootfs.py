@@ -99,11 +99,59 @@ def mount_spec_mounts(root: str, mounts: list[dict[str, Any]]) -> None:
         source = m.get("source") or kind
         if kind == "bind" or flags & lx.MS_BIND:
             _bind(source, dest, flags | lx.MS_BIND)
+        elif kind == "cgroup":
+            mount_cgroup(dest, flags)
         else:
             os.makedirs(dest, exist_ok=True)
             lx.mount(source, dest, kind, flags, data or None)
         if prop := propagation(options):
             lx.mount(None, dest, None, prop)
+
+
+def cgroup_v1_hierarchies(mountinfo: str = "/proc/self/mountinfo",
+                          proc_cgroup: str = "/proc/self/cgroup") -> list[tuple[str, str]]:
+    """(host mount point, this process's cgroup dir in it) for each v1 hierarchy."""
+    own: dict[str, str] = {}
+    with open(proc_cgroup) as f:
+        for line in f:
+            _, names, path = line.rstrip("\n").split(":", 2)
+            if names:
+                own[names] = path
+    out = []
+    with open(mountinfo) as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            if fields[sep + 1] != "cgroup":
+                continue
+            options = fields[sep + 3].split(",")
+            key = ",".join(o for o in options if o not in ("rw", "ro") and (
+                o.startswith("name=") or "=" not in o))
+            for names, path in own.items():
+                if set(names.split(",")) == set(key.split(",")):
+                    out.append((fields[4], path))
+    return out
+
+
+def mount_cgroup(dest: str, flags: int) -> None:
+    """Docker's /sys/fs/cgroup. On a v1 host (the host's cgroup namespace): a tmpfs
+    with, per hierarchy, the container's own cgroup bound read-only, as runc does.
+    On a v2 host: a cgroup2 mount (meant for a private cgroup namespace).
+    """
+    os.makedirs(dest, exist_ok=True)
+    hierarchies = cgroup_v1_hierarchies()
+    if not hierarchies:
+        lx.mount("cgroup2", dest, "cgroup2", flags | lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC)
+        return
+    lx.mount("tmpfs", dest, "tmpfs", lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC, "mode=755")
+    sub_flags = lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC | (flags & lx.MS_RDONLY)
+    for mountpoint, path in hierarchies:
+        target = os.path.join(dest, os.path.basename(mountpoint))
+        os.makedirs(target, exist_ok=True)
+        _bind(mountpoint + path, target, lx.MS_BIND | lx.MS_REC | sub_flags)
+    if flags & lx.MS_RDONLY:
+        lx.mount(None, dest, None, lx.MS_REMOUNT | lx.MS_RDONLY | lx.MS_NOSUID | lx.MS_NODEV
+                 | lx.MS_NOEXEC, "mode=755")
 
 
 def _bind(source: str, dest: str, flags: int) -> None:

@@ -34,11 +34,13 @@ def test_default_spec_has_dockers_defaults() -> None:
     assert {d["path"] for d in linux["devices"]} == {
         "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
     dests = [m["destination"] for m in spec["mounts"]]
-    assert dests == ["/proc", "/dev", "/dev/pts", "/sys", "/dev/mqueue", "/dev/shm"]
+    assert dests == ["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue",
+                     "/dev/shm"]
     devpts = spec["mounts"][2]["options"]
     assert "newinstance" in devpts and "ptmxmode=0666" in devpts
     assert "ro" in spec["mounts"][3]["options"]
-    assert "size=67108864" in spec["mounts"][5]["options"]
+    assert "ro" in spec["mounts"][4]["options"]
+    assert "size=67108864" in spec["mounts"][6]["options"]
 
 
 def test_spec_is_fresh_each_time() -> None:
@@ -65,7 +67,7 @@ def test_options() -> None:
     assert spec["linux"]["maskedPaths"] == []
     assert spec["linux"]["readonlyPaths"] == ["/proc/sys"]
     assert spec["mounts"][-1]["destination"] == "/data"
-    assert "size=1024" in spec["mounts"][5]["options"]
+    assert "size=1024" in spec["mounts"][6]["options"]
 
 
 def test_privileged() -> None:
@@ -73,6 +75,7 @@ def test_privileged() -> None:
     assert "CAP_SYS_ADMIN" in spec["process"]["capabilities"]["effective"]
     assert spec["linux"]["maskedPaths"] == [] and spec["linux"]["readonlyPaths"] == []
     assert "ro" not in spec["mounts"][3]["options"]
+    assert "ro" not in spec["mounts"][4]["options"]
 
 
 def test_cap_add_and_drop() -> None:
