@@ -296,8 +296,8 @@ class Supervisor:
         with open(Path(req["bundle"]) / "config.json") as f:
             spec = json.load(f)
         tty = bool(req.get("tty"))
-        if tty:
-            spec.setdefault("process", {})["terminal"] = True
+        # The request decides: the init makes the pty its controlling terminal.
+        spec.setdefault("process", {})["terminal"] = tty
         # The log is opened first: once the program runs, nothing may fail.
         log = open(req["log_path"], "ab", buffering=0)  # noqa: SIM115 - lives with the container
         ours, theirs = _stdio(tty, bool(req.get("open_stdin")))
