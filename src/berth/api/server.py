@@ -1,5 +1,6 @@
 """The aiohttp application: version checks, common headers, errors as docker writes them."""
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -30,7 +31,10 @@ def _version_tuple(v: str) -> tuple[int, ...]:
 
 
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"message": message}, status=status, headers=COMMON_HEADERS)
+    """Docker's error body; the Go client decodes it only when the type is exactly JSON."""
+    body = json.dumps({"message": message}).encode()
+    return web.Response(body=body, status=status, headers=COMMON_HEADERS,
+                        content_type="application/json")
 
 
 @web.middleware

@@ -68,6 +68,8 @@ class ContainerService:
         self._remove_waiters: dict[str, list[asyncio.Future[int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sessions: dict[str, Session] = {}
+        # stdin that arrived on an attach before the container started (docker -i).
+        self._early_stdin: dict[str, list[bytes]] = {}
         for text in table.all():
             c = Container.from_json(text)
             self._by_id[c.id] = c
@@ -154,6 +156,8 @@ class ContainerService:
             self._save(c)
             self._hubs.pop(c.id, None)
             hub.close()
+            if c.host_config.get("AutoRemove"):
+                await self.remove(c.id, force=True)  # as dockerd does: `run --rm` waits for it
             raise
         except BaseException:
             self._hubs.pop(c.id, None)
@@ -162,6 +166,9 @@ class ContainerService:
         c.state = State(status="running", pid=int(reply["pid"]),
                         started_at=reply.get("started_at") or now_rfc3339())
         self._save(c)
+        self._sessions[c.id] = session
+        for data in self._early_stdin.pop(c.id, []):
+            await session.write_stdin(data)
         self._spawn(self._follow(c, hub, session))
         return True
 
@@ -190,7 +197,6 @@ class ContainerService:
     async def _follow(self, c: Container, hub: OutputHub, session: Session) -> None:
         """Relay output until the exit event, then record the exit."""
         exit_event: dict[str, Any] | None = None
-        self._sessions[c.id] = session
         try:
             async for item in session.events():
                 if isinstance(item, dict):
@@ -283,6 +289,7 @@ class ContainerService:
         if c.id not in self._by_id:
             return  # removed meanwhile (AutoRemove)
         del self._by_id[c.id]
+        self._early_stdin.pop(c.id, None)
         self._table.delete(c.id)
         await asyncio.to_thread(shutil.rmtree, self._paths.container(c.id), True)
         for fut in self._remove_waiters.pop(c.id, []):
@@ -307,14 +314,15 @@ class ContainerService:
             hub.unsubscribe(queue)
 
     async def write_stdin(self, cid: str, data: bytes) -> None:
-        session = self._sessions.get(cid)
-        if session is not None and data:
-            await session.write_stdin(data)
-
-    async def close_stdin(self, cid: str) -> None:
+        """``b""`` closes the container's stdin."""
         session = self._sessions.get(cid)
         if session is not None:
-            await session.write_stdin(b"")
+            await session.write_stdin(data)
+        elif self._by_id.get(cid) is not None and self._by_id[cid].state.status == "created":
+            self._early_stdin.setdefault(cid, []).append(data)
+
+    async def close_stdin(self, cid: str) -> None:
+        await self.write_stdin(cid, b"")
 
     async def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool,
                    tail: int | None, timestamps: bool) -> AsyncIterator[Chunk]:
