@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(busybox-static iproute2 iptables libseccomp2 sqlite3 ca-certificates)
+PACKAGES=(busybox-static iproute2 iptables libseccomp2 sqlite3 ca-certificates
+          docker.io)  # docker.io: the 20.10 client and dockerd, our test peer and yardstick
 
 missing=()
 for p in "${PACKAGES[@]}"; do
