@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from berth.content.store import ContentStore
+from berth.content.store import LocalContentStore
 from berth.diff.apply import apply_layer
 from berth.errors import InvalidArgument, NotFound
 from berth.images.changes import apply_changes
@@ -38,7 +38,7 @@ class Image:
 
 class ImageService:
     def __init__(self, paths: Paths, db: Database) -> None:
-        self.content = ContentStore(paths.content)
+        self.content = LocalContentStore(paths.content)
         self.snapshots = OverlaySnapshots(paths.snapshots)
         self.snapshots.clean_temps()
         self._table = ImageTable(db)
