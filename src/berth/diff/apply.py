@@ -1,160 +1,272 @@
 """Apply a layer tar to a directory, never writing outside it.
 
-The layer is a stream (uncompressed or gzip). Names are cleaned and kept
-inside the target: absolute names are taken relative to it and a name that
-climbs out with ``..`` is refused. No parent directory may be a symlink (the
-tar could have planted one pointing at ``/etc``), regular files are opened
-with ``O_NOFOLLOW``, hard links must name a file inside the target. Whiteouts
-become overlayfs whiteouts (a 0:0 character device) and opaque directories
-get ``trusted.overlay.opaque=y``, so each layer can be a lower dir as is.
+The layer is a stream, uncompressed or gzip (sniffed). Its diff_id (the sha256
+of the uncompressed tar) is computed on the way, in the same single pass.
+
+Safety (CVE-2014-6407, CVE-2014-9356, CVE-2018-15664 and their kin):
+
+- names are cleaned like Go's ``filepath.Clean`` and taken relative to the
+  target; a name that climbs out with ``..`` is refused;
+- every parent of an entry must be a real directory (``lstat``), so a symlink
+  planted by the tar (``a -> /etc``) is never followed to write ``a/passwd``;
+- an entry is created fresh (the old one removed first, ``O_EXCL|O_NOFOLLOW``
+  for files) and its metadata set through its own fd or without following;
+- hard links must name an existing entry inside the target through real
+  directories; the link is made to the entry itself, never through a symlink;
+- ``trusted.overlay.*`` xattrs from the tar are dropped (they would forge
+  whiteouts, opaque dirs or redirects).
+
+Whiteouts: with ``whiteouts="overlay"`` (the default: each layer unpacked on
+its own is an overlayfs lower dir) ``.wh.name`` becomes a 0:0 character
+device and ``.wh..wh..opq`` sets ``trusted.overlay.opaque=y`` on its dir. With
+``whiteouts="delete"`` (applying onto a copy of the lower layers) they remove
+what they name; an opaque dir keeps only what this layer put in it.
 """
 
 import os
+import shutil
 import stat
 import tarfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import Literal
 
+from berth.diff.compression import HashingReader, Reader, decompressed
 from berth.errors import InvalidArgument
 
 WHITEOUT_PREFIX = ".wh."
+WHITEOUT_META_PREFIX = ".wh..wh."
 OPAQUE = ".wh..wh..opq"
+_CHUNK = 1 << 20
+_TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    diff_id: str  # sha256 of the uncompressed tar
+    tar_size: int  # bytes of the uncompressed tar
+    size: int  # bytes unpacked: regular files (hard links once) and symlink targets
+    compression: str  # "", "gzip" or "zstd"
 
 
 def clean_name(name: str) -> str:
-    """The member's path relative to the root, or raise when it leaves it."""
+    """The member's path relative to the root, or InvalidArgument when it leaves it."""
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):
             continue
         if part == "..":
             if not parts:
-                raise InvalidArgument(f"layer contains an unsafe path: {name!r} leaves the root")
+                raise InvalidArgument(f"invalid layer: {name!r} is outside the root")
             parts.pop()
             continue
         parts.append(part)
     return "/".join(parts)
 
 
-def _check_parents(root: str, rel: str) -> str:
-    """Create missing parents; refuse a parent that is not a real directory."""
-    path = root
-    parts = rel.split("/")
-    for part in parts[:-1]:
-        path = os.path.join(path, part)
+def apply_layer(stream: Reader, target: Path,
+                whiteouts: Literal["overlay", "delete"] = "overlay") -> Applied:
+    """Unpack the layer into ``target`` (an existing directory)."""
+    raw, compression = decompressed(stream)
+    reader = HashingReader(raw)
+    applier = _Applier(str(target), whiteouts)
+    try:
+        tar = tarfile.open(fileobj=reader, mode="r|", bufsize=1 << 16)  # type: ignore[call-overload]  # noqa: SIM115
+    except _TAR_ERRORS as e:
+        raise InvalidArgument(f"invalid tar header: not a tar archive ({e})") from None
+    try:
+        for member in tar:
+            applier.apply(tar, member)
+        reader.drain()
+    except _TAR_ERRORS as e:
+        raise InvalidArgument(f"invalid layer tar: {e}") from None
+    finally:
+        tar.close()
+    applier.finish()
+    return Applied(reader.digest, reader.size, applier.size, compression)
+
+
+class _Applier:
+    def __init__(self, root: str, whiteouts: str) -> None:
+        self.root = root
+        self.overlay = whiteouts == "overlay"
+        self.size = 0
+        self._dirs: set[str] = {""}  # relative dirs known to be real directories
+        self._dir_times: list[tuple[str, float]] = []
+        self._unpacked: set[str] = set()  # for opaque dirs in delete mode
+
+    # -- paths --------------------------------------------------------------
+
+    def _parent(self, rel: str, create: bool = True) -> str:
+        """Make sure every parent of ``rel`` is a real directory; the absolute path."""
+        parent = rel.rpartition("/")[0]
+        if parent not in self._dirs:
+            path = self.root
+            sofar = ""
+            for part in parent.split("/"):
+                sofar = f"{sofar}/{part}" if sofar else part
+                path = os.path.join(path, part)
+                if sofar in self._dirs:
+                    continue
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    if not create:
+                        raise InvalidArgument(f"invalid layer: {rel!r} has no parent") from None
+                    os.mkdir(path, 0o755)
+                else:
+                    if not stat.S_ISDIR(st.st_mode):
+                        raise InvalidArgument(
+                            f"invalid layer: a parent of {rel!r} is not a directory "
+                            f"(a symlink or file would be followed out of the root)")
+                self._dirs.add(sofar)
+        return os.path.join(self.root, rel)
+
+    def _remove(self, rel: str, path: str) -> None:
         try:
             st = os.lstat(path)
         except FileNotFoundError:
-            os.mkdir(path, 0o755)
-            continue
-        if not stat.S_ISDIR(st.st_mode):
-            raise InvalidArgument(
-                f"layer contains an unsafe path: a parent of {rel!r} is not a directory")
-    return os.path.join(root, rel)
+            return
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(path)
+            prefix = rel + "/"
+            self._dirs = {d for d in self._dirs if d != rel and not d.startswith(prefix)}
+        else:
+            os.unlink(path)
 
+    # -- members ------------------------------------------------------------
 
-def _remove(path: str) -> None:
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    if stat.S_ISDIR(st.st_mode):
-        import shutil
+    def apply(self, tar: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+        rel = clean_name(m.name)
+        if not rel:
+            if m.isdir():
+                self._metadata(self.root, m)
+                self._dir_times.append((self.root, m.mtime))
+            return
+        base = rel.rpartition("/")[2]
+        if base.startswith(WHITEOUT_PREFIX):
+            self._whiteout(rel, base, m)
+            return
+        path = self._parent(rel)
+        self._unpacked.add(rel)
+        if m.isdir():
+            self._dir(rel, path, m)
+        elif m.isreg():
+            self._remove(rel, path)
+            self._file(tar, path, m)
+        elif m.issym():
+            self._remove(rel, path)
+            os.symlink(m.linkname, path)
+            self.size += len(m.linkname.encode())
+            self._metadata(path, m)
+        elif m.islnk():
+            self._hardlink(rel, path, m)
+        elif m.ischr() or m.isblk() or m.isfifo():
+            self._remove(rel, path)
+            kind = stat.S_IFCHR if m.ischr() else stat.S_IFBLK if m.isblk() else stat.S_IFIFO
+            os.mknod(path, kind | 0o600, os.makedev(m.devmajor, m.devminor))
+            self._metadata(path, m)
+        # other types (GNU volume headers...) carry no file
 
-        shutil.rmtree(path)
-    else:
-        os.unlink(path)
-
-
-def apply_layer(stream: IO[bytes], target: Path) -> int:
-    """Unpack the layer into ``target``; returns the bytes of file content written."""
-    root = str(target)
-    dir_times: list[tuple[str, float]] = []
-    written = 0
-    try:
-        tar = tarfile.open(fileobj=stream, mode="r|*")  # noqa: SIM115 - closed below
-    except (tarfile.TarError, EOFError, OSError) as e:
-        raise InvalidArgument(f"not a valid layer tar: {e}") from None
-    try:
-        for member in tar:
-            written += _apply_member(tar, member, root, dir_times)
-    except (tarfile.TarError, EOFError, OSError) as e:
-        raise InvalidArgument(f"not a valid layer tar: {e}") from None
-    finally:
-        tar.close()
-    for path, mtime in reversed(dir_times):
-        os.utime(path, (mtime, mtime), follow_symlinks=False)
-    return written
-
-
-def _apply_member(tar: tarfile.TarFile, m: tarfile.TarInfo, root: str,
-                  dir_times: list[tuple[str, float]]) -> int:
-    rel = clean_name(m.name)
-    if not rel:
-        return 0  # the root itself: keep the target's own mode
-    base = os.path.basename(rel)
-    if base == OPAQUE:
-        parent = _check_parents(root, rel)
-        directory = os.path.dirname(parent)
-        for entry in os.listdir(directory):
-            _remove(os.path.join(directory, entry))
-        os.setxattr(directory, "trusted.overlay.opaque", b"y")
-        return 0
-    if base.startswith(WHITEOUT_PREFIX):
-        hidden = base[len(WHITEOUT_PREFIX):]
-        if hidden in ("", ".", ".."):
-            raise InvalidArgument(f"layer contains an invalid whiteout: {m.name!r}")
-        path = _check_parents(root, os.path.join(os.path.dirname(rel), hidden))
-        _remove(path)
-        os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
-        return 0
-    path = _check_parents(root, rel)
-    written = 0
-    if m.isdir():
+    def _dir(self, rel: str, path: str, m: tarfile.TarInfo) -> None:
         try:
             st = os.lstat(path)
             if not stat.S_ISDIR(st.st_mode):
-                _remove(path)
+                self._remove(rel, path)
                 os.mkdir(path, 0o700)
         except FileNotFoundError:
             os.mkdir(path, 0o700)
-        dir_times.append((path, m.mtime))
-    else:
-        _remove(path)
-        if m.isreg():
-            src = tar.extractfile(m)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                assert src is not None
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
-                    written += len(chunk)
-        elif m.issym():
-            os.symlink(m.linkname, path)
-        elif m.islnk():
-            link_rel = clean_name(m.linkname)
-            source = _check_parents(root, link_rel)
-            if not os.path.lexists(source):
-                raise InvalidArgument(f"layer contains a hard link to a missing file: {m.name!r}")
-            os.link(source, path, follow_symlinks=False)
-            return 0
-        elif m.ischr() or m.isblk():
-            kind = stat.S_IFCHR if m.ischr() else stat.S_IFBLK
-            os.mknod(path, kind | (m.mode & 0o7777), os.makedev(m.devmajor, m.devminor))
-        elif m.isfifo():
-            os.mkfifo(path, m.mode & 0o7777)
-        else:
-            return 0
-    os.lchown(path, m.uid, m.gid)
-    if not m.issym():
-        os.chmod(path, m.mode & 0o7777)
-    for key, value in (m.pax_headers or {}).items():
-        if key.startswith("SCHILY.xattr."):
+        self._dirs.add(rel)
+        self._metadata(path, m)
+        self._dir_times.append((path, m.mtime))
+
+    def _file(self, tar: tarfile.TarFile, path: str, m: tarfile.TarInfo) -> None:
+        src = tar.extractfile(m)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600)
+        try:
+            if src is not None:
+                while chunk := src.read(_CHUNK):
+                    os.write(fd, chunk)
+            os.fchown(fd, m.uid, m.gid)
+            os.fchmod(fd, m.mode & 0o7777)  # after chown, which clears setuid bits
+            self._xattrs(fd, m)
+            os.utime(fd, (m.mtime, m.mtime))
+        finally:
+            os.close(fd)
+        self.size += m.size
+
+    def _hardlink(self, rel: str, path: str, m: tarfile.TarInfo) -> None:
+        source_rel = clean_name(m.linkname)
+        if not source_rel:
+            raise InvalidArgument(f"invalid layer: hard link {m.name!r} to the root")
+        source = self._parent(source_rel, create=False)
+        try:
+            st = os.lstat(source)
+        except FileNotFoundError:
+            raise InvalidArgument(
+                f"invalid layer: hard link {m.name!r} to a missing {m.linkname!r}") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InvalidArgument(f"invalid layer: hard link {m.name!r} to a directory")
+        if source_rel == rel:
+            return
+        self._remove(rel, path)
+        os.link(source, path, follow_symlinks=False)
+
+    def _whiteout(self, rel: str, base: str, m: tarfile.TarInfo) -> None:
+        parent_rel = rel.rpartition("/")[0]
+        if base == OPAQUE:
+            self._parent(rel)
+            directory = os.path.join(self.root, parent_rel)
+            if self.overlay:
+                os.setxattr(directory, "trusted.overlay.opaque", b"y")
+                return
+            prefix = parent_rel + "/" if parent_rel else ""
+            for entry in os.listdir(directory):
+                child = prefix + entry
+                if child not in self._unpacked:
+                    self._remove(child, os.path.join(directory, entry))
+            return
+        if base.startswith(WHITEOUT_META_PREFIX):
+            return  # aufs metadata (.wh..wh.plnk, .wh..wh.aufs): nothing to unpack
+        hidden = base[len(WHITEOUT_PREFIX):]
+        if hidden in ("", ".", ".."):
+            raise InvalidArgument(f"invalid layer: bad whiteout {m.name!r}")
+        hidden_rel = f"{parent_rel}/{hidden}" if parent_rel else hidden
+        path = self._parent(hidden_rel)
+        self._remove(hidden_rel, path)
+        if self.overlay:
+            os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
+            os.lchown(path, m.uid, m.gid)
+
+    # -- metadata -----------------------------------------------------------
+
+    def _metadata(self, path: str, m: tarfile.TarInfo) -> None:
+        os.lchown(path, m.uid, m.gid)
+        if not m.issym():
+            os.chmod(path, m.mode & 0o7777)  # path is a fresh non-symlink with real parents
+        self._xattrs(path, m)
+        if not m.isdir():
+            os.utime(path, (m.mtime, m.mtime), follow_symlinks=False)
+
+    def _xattrs(self, target: int | str, m: tarfile.TarInfo) -> None:
+        for key, value in (m.pax_headers or {}).items():
+            if not key.startswith("SCHILY.xattr."):
+                continue
+            name = key[len("SCHILY.xattr."):]
+            if name.startswith("trusted.overlay."):
+                continue
+            raw = value.encode("utf-8", "surrogateescape")
             try:
-                raw = value.encode("utf-8", "surrogateescape")
-                os.setxattr(path, key[len("SCHILY.xattr."):], raw, follow_symlinks=False)
+                if isinstance(target, int):
+                    os.setxattr(target, name, raw)
+                else:
+                    os.setxattr(target, name, raw, follow_symlinks=False)
             except OSError:
-                pass
-    if not m.isdir():
-        os.utime(path, (m.mtime, m.mtime), follow_symlinks=False)
-    return written
+                pass  # e.g. user.* on a symlink, or a filesystem without xattrs
+
+    def finish(self) -> None:
+        """Directory mtimes last (entries created in them changed them), deepest first."""
+        for path, mtime in reversed(self._dir_times):
+            os.utime(path, (mtime, mtime), follow_symlinks=False)

@@ -1,0 +1,157 @@
+"""Streams of layer bytes: compression sniffed from the magic, decompressed, hashed.
+
+``decompressed(raw)`` gives a reader of the uncompressed tar whatever the
+layer's compression (none or gzip; zstd when the ``zstandard`` module is
+there). ``HashingReader`` computes the diff_id of what passes through it.
+A truncated or corrupt stream raises ``InvalidArgument``.
+"""
+
+import zlib
+from typing import IO, Protocol
+
+from berth.errors import InvalidArgument
+from berth.oci.digest import Hasher
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_CHUNK = 1 << 18
+
+
+class Reader(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+class PeekReader:
+    """A reader that can look at its first bytes without consuming them."""
+
+    def __init__(self, raw: Reader) -> None:
+        self._raw = raw
+        self._head = b""
+
+    def peek(self, n: int) -> bytes:
+        while len(self._head) < n:
+            data = self._raw.read(n - len(self._head))
+            if not data:
+                break
+            self._head += data
+        return self._head[:n]
+
+    def read(self, n: int = -1, /) -> bytes:
+        if self._head:
+            if n < 0:
+                out, self._head = self._head + self._raw.read(), b""
+                return out
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        return self._raw.read(n)
+
+
+class GunzipReader:
+    """gzip (every member of a multi-member file) decompressed with zlib, in C."""
+
+    def __init__(self, raw: Reader) -> None:
+        self._raw = raw
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._buf = b""
+        self._pending = b""  # input after the end of a member
+        self._eof = False
+
+    def _fill(self) -> None:
+        while not self._buf and not self._eof:
+            if self._z.eof:
+                data, self._pending = self._pending or self._raw.read(_CHUNK), b""
+                if not data:
+                    self._eof = True
+                    return
+                if not data.strip(b"\0"):
+                    continue  # zero padding after the last member
+                self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            else:
+                data = self._z.unconsumed_tail or self._raw.read(_CHUNK)
+                if not data:
+                    raise InvalidArgument("unexpected EOF: the gzip stream is truncated")
+            try:
+                self._buf = self._z.decompress(data, _CHUNK * 4)
+            except zlib.error as e:
+                raise InvalidArgument(f"invalid gzip stream: {e}") from None
+            if self._z.eof:
+                self._pending = self._z.unused_data
+
+    def read(self, n: int = -1, /) -> bytes:
+        if n < 0:
+            parts = []
+            while chunk := self.read(_CHUNK * 4):
+                parts.append(chunk)
+            return b"".join(parts)
+        self._fill()
+        out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
+class HashingReader:
+    """Passes reads through and hashes them (the diff_id of an uncompressed tar)."""
+
+    def __init__(self, raw: Reader) -> None:
+        self._raw = raw
+        self._hasher = Hasher()
+
+    def read(self, n: int = -1, /) -> bytes:
+        data = self._raw.read(n)
+        self._hasher.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(_CHUNK):
+            pass
+
+    @property
+    def digest(self) -> str:
+        return self._hasher.digest
+
+    @property
+    def size(self) -> int:
+        return self._hasher.size
+
+
+class TeeReader:
+    """Reads from ``raw`` and hands every byte read to ``sink`` too (e.g. a blob writer)."""
+
+    def __init__(self, raw: Reader, sink: "Sink") -> None:
+        self._raw = raw
+        self._sink = sink
+
+    def read(self, n: int = -1, /) -> bytes:
+        data = self._raw.read(n)
+        if data:
+            self._sink.write(data)
+        return data
+
+
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+def sniff(reader: PeekReader) -> str:
+    """``""``, ``"gzip"`` or ``"zstd"`` from the stream's first bytes."""
+    head = reader.peek(4)
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head == ZSTD_MAGIC:
+        return "zstd"
+    return ""
+
+
+def decompressed(raw: Reader) -> tuple[Reader, str]:
+    """The uncompressed stream of a layer and the name of its compression."""
+    peek = PeekReader(raw)
+    kind = sniff(peek)
+    if kind == "gzip":
+        return GunzipReader(peek), kind
+    if kind == "zstd":
+        try:
+            import zstandard
+        except ImportError:
+            raise InvalidArgument("zstd-compressed layers are not supported here") from None
+        stream: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(peek)
+        return stream, kind
+    return peek, kind
