@@ -8,6 +8,7 @@ restarts from a record that matches what the supervisor reports.
 import asyncio
 import json
 import logging
+import os
 import shutil
 import signal
 from collections.abc import AsyncIterator
@@ -119,7 +120,9 @@ class ContainerService:
         config["Image"] = image_name
         argv = command_of(config)
         cid = new_id()
-        config["Hostname"] = config.get("Hostname") or cid[:12]
+        if not config.get("Hostname"):  # the host's name when sharing the host's network
+            host_net = (body.get("HostConfig") or {}).get("NetworkMode") == "host"
+            config["Hostname"] = os.uname().nodename if host_net else cid[:12]
         host_config = _default_host_config(host_config)
         name = name.lstrip("/") if name else random_name({c.name for c in self._by_id.values()})
         c = Container(
@@ -162,6 +165,8 @@ class ContainerService:
         except BaseException:
             self._hubs.pop(c.id, None)
             hub.close()
+            if c.host_config.get("AutoRemove") and c.id in self._by_id:
+                await self.remove(c.id, force=True)
             raise
         c.state = State(status="running", pid=int(reply["pid"]),
                         started_at=reply.get("started_at") or now_rfc3339())
@@ -176,8 +181,11 @@ class ContainerService:
         cdir = self._paths.container(c.id)
         image = self._images.resolve(c.image_id)
         mounts = self._images.rootfs_mounts(image, cdir / "upper", cdir / "work")
-        spec = build_spec(c.config, c.host_config, str(cdir / "merged"),
+        spec = build_spec(c.id, c.config, c.host_config, str(cdir / "merged"),
                           c.config.get("Hostname") or c.id[:12])
+        for m in spec["mounts"]:
+            if m.get("type") == "bind" and not os.path.exists(m["source"]):
+                os.makedirs(m["source"], exist_ok=True)  # docker creates a missing bind source
         tmp = cdir / "config.json.tmp"
         tmp.write_text(json.dumps(spec))
         tmp.replace(cdir / "config.json")

@@ -9,6 +9,7 @@ variables, a later one of the same name replacing the earlier in place.
 from typing import Any
 
 from berth.errors import InvalidArgument
+from berth.oci.defaults import DEFAULT_SHM_SIZE
 from berth.oci.spec import default_spec
 
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -80,13 +81,73 @@ def parse_user(user: str) -> tuple[int, int]:
     return uid, gid
 
 
-def build_spec(config: dict[str, Any], host_config: dict[str, Any], root_path: str,
-               hostname: str) -> dict[str, Any]:
+_HOST_NAMESPACES = {"NetworkMode": "network", "PidMode": "pid", "IpcMode": "ipc",
+                    "UTSMode": "uts"}
+
+
+def host_namespaces(host_config: dict[str, Any]) -> set[str]:
+    """``--network host`` and friends: those namespaces are not created, but shared."""
+    return {kind for key, kind in _HOST_NAMESPACES.items() if host_config.get(key) == "host"}
+
+
+def resources(host_config: dict[str, Any]) -> dict[str, Any]:
+    """Docker's HostConfig limits as OCI ``linux.resources``."""
+    out: dict[str, Any] = {}
+    memory = int(host_config.get("Memory") or 0)
+    if memory:
+        out["memory"] = {"limit": memory}
+        swap = int(host_config.get("MemorySwap") or 0)
+        if swap:
+            out["memory"]["swap"] = swap
+    pids = host_config.get("PidsLimit")
+    if pids:
+        out["pids"] = {"limit": int(pids)}
+    cpu: dict[str, int] = {}
+    if host_config.get("CpuShares"):
+        cpu["shares"] = int(host_config["CpuShares"])
+    if host_config.get("NanoCpus"):
+        if host_config.get("CpuQuota") or host_config.get("CpuPeriod"):
+            raise InvalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both "
+                                  "be set")
+        cpu["period"] = 100_000
+        cpu["quota"] = int(host_config["NanoCpus"]) * 100_000 // 1_000_000_000
+    elif host_config.get("CpuQuota"):
+        cpu["quota"] = int(host_config["CpuQuota"])
+        cpu["period"] = int(host_config.get("CpuPeriod") or 100_000)
+    if cpu:
+        out["cpu"] = cpu
+    return out
+
+
+def user_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Binds (``src:dst[:ro]``) and tmpfs mounts, after docker's defaults."""
+    mounts: list[dict[str, Any]] = []
+    for bind in host_config.get("Binds") or []:
+        parts = str(bind).split(":")
+        if len(parts) < 2 or not parts[0].startswith("/"):
+            raise InvalidArgument(f"invalid volume specification: '{bind}'")
+        src, dst = parts[0], parts[1]
+        mode = parts[2].split(",") if len(parts) > 2 else []
+        if not dst.startswith("/"):
+            raise InvalidArgument(f"invalid volume specification: '{bind}': "
+                                  "mount path must be absolute")
+        options = ["rbind"] + (["ro"] if "ro" in mode else [])
+        mounts.append({"destination": dst, "type": "bind", "source": src, "options": options})
+    for dst, opts in (host_config.get("Tmpfs") or {}).items():
+        options = ["nosuid", "nodev", "noexec"] + [o for o in str(opts).split(",") if o]
+        mounts.append({"destination": dst, "type": "tmpfs", "source": "tmpfs",
+                       "options": options})
+    return mounts
+
+
+def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str, Any],
+               root_path: str, hostname: str) -> dict[str, Any]:
     argv = command_of(config)
     env = merge_env([DEFAULT_PATH, f"HOSTNAME={hostname}"],
                     ["TERM=xterm"] if config.get("Tty") else [], config.get("Env"))
     uid, gid = parse_user(config.get("User") or "")
-    return default_spec(
+    security = [str(o) for o in host_config.get("SecurityOpt") or []]
+    spec = default_spec(
         args=argv,
         env=env,
         cwd=config.get("WorkingDir") or "/",
@@ -96,4 +157,26 @@ def build_spec(config: dict[str, Any], host_config: dict[str, Any], root_path: s
         gid=gid,
         readonly=bool(host_config.get("ReadonlyRootfs")),
         terminal=bool(config.get("Tty")),
+        shm_size=int(host_config.get("ShmSize") or DEFAULT_SHM_SIZE),
+        cap_add=host_config.get("CapAdd"),
+        cap_drop=host_config.get("CapDrop"),
+        privileged=bool(host_config.get("Privileged")),
+        no_new_privileges=any(o in ("no-new-privileges", "no-new-privileges:true",
+                                    "no-new-privileges=true") for o in security),
+        masked_paths=host_config.get("MaskedPaths"),
+        readonly_paths=host_config.get("ReadonlyPaths"),
+        mounts=user_mounts(host_config),
+        cgroups_path=f"berth/{container_id}",
+        resources=resources(host_config),
     )
+    shared = host_namespaces(host_config)
+    linux = spec["linux"]
+    linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] not in shared]
+    if "network" in shared:
+        # sysfs belongs to a network namespace: bind the host's, cgroups included.
+        spec["mounts"] = [m for m in spec["mounts"] if not m["destination"].startswith("/sys/")]
+        for m in spec["mounts"]:
+            if m["destination"] == "/sys":
+                m.update(type="bind", source="/sys", options=["rbind", "nosuid", "noexec",
+                                                               "nodev", "ro"])
+    return spec
