@@ -39,6 +39,7 @@ WHITEOUT_PREFIX = ".wh."
 WHITEOUT_META_PREFIX = ".wh..wh."
 OPAQUE = ".wh..wh..opq"
 _CHUNK = 1 << 20
+_TAR_BUFSIZE = 1 << 16
 _TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error)
 
 
@@ -69,15 +70,16 @@ def apply_layer(stream: Reader, target: Path,
                 whiteouts: Literal["overlay", "delete"] = "overlay") -> Applied:
     """Unpack the layer into ``target`` (an existing directory)."""
     raw, compression = decompressed(stream)
-    reader = HashingReader(raw)
+    reader = HashingReader(raw, keep=_TAR_BUFSIZE * 4)
     applier = _Applier(str(target), whiteouts)
     try:
-        tar = tarfile.open(fileobj=reader, mode="r|", bufsize=1 << 16)  # type: ignore[call-overload]  # noqa: SIM115
+        tar = tarfile.open(fileobj=reader, mode="r|", bufsize=_TAR_BUFSIZE)  # type: ignore[call-overload]  # noqa: SIM115
     except _TAR_ERRORS as e:
         raise InvalidArgument(f"invalid tar header: not a tar archive ({e})") from None
     try:
         for member in tar:
             applier.apply(tar, member)
+        _check_end(reader.since(tar.offset, 1024))
         reader.drain()
     except _TAR_ERRORS as e:
         raise InvalidArgument(f"invalid layer tar: {e}") from None
@@ -85,6 +87,21 @@ def apply_layer(stream: Reader, target: Path,
         tar.close()
     applier.finish()
     return Applied(reader.digest, reader.size, applier.size, compression)
+
+
+def _check_end(rest: bytes) -> None:
+    """Where tarfile stopped, an archive ends as Go's reader wants it.
+
+    tarfile quietly stops at a truncated or garbled header; docker does not.
+    The end is the end of the stream, or a zero block and then the end of the
+    stream or a second zero block.
+    """
+    zero = bytes(512)
+    if not rest or rest == zero or (len(rest) == 1024 and rest == zero * 2):
+        return
+    if len(rest) < 512 or (rest[:512] == zero and len(rest) < 1024):
+        raise InvalidArgument("invalid layer tar: unexpected EOF")
+    raise InvalidArgument("invalid layer tar: invalid tar header")
 
 
 class _Applier:

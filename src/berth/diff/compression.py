@@ -7,6 +7,7 @@ A truncated or corrupt stream raises ``InvalidArgument``.
 """
 
 import zlib
+from collections import deque
 from typing import IO, Protocol
 
 from berth.errors import InvalidArgument
@@ -89,16 +90,36 @@ class GunzipReader:
 
 
 class HashingReader:
-    """Passes reads through and hashes them (the diff_id of an uncompressed tar)."""
+    """Passes reads through and hashes them (the diff_id of an uncompressed tar).
 
-    def __init__(self, raw: Reader) -> None:
+    It keeps at least the last ``keep`` bytes read, for ``since`` to look back at.
+    """
+
+    def __init__(self, raw: Reader, keep: int = 0) -> None:
         self._raw = raw
         self._hasher = Hasher()
+        self._keep = keep
+        self._recent: deque[bytes] = deque()
+        self._recent_size = 0
 
     def read(self, n: int = -1, /) -> bytes:
         data = self._raw.read(n)
         self._hasher.update(data)
+        if self._keep and data:
+            self._recent.append(data)
+            self._recent_size += len(data)
+            while self._recent_size - len(self._recent[0]) >= self._keep:
+                self._recent_size -= len(self._recent.popleft())
         return data
+
+    def since(self, offset: int, n: int) -> bytes:
+        """Up to ``n`` bytes of the stream from ``offset``, reading on as needed."""
+        while self.size < offset + n and self.read(_CHUNK):
+            pass
+        start = self.size - self._recent_size
+        if offset < start:
+            raise ValueError("offset is no longer kept")
+        return b"".join(self._recent)[offset - start:offset - start + n]
 
     def drain(self) -> None:
         while self.read(_CHUNK):

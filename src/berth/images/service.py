@@ -1,158 +1,202 @@
-"""The image service: import, list, resolve, and the mounts of a container's root."""
+"""The image service: import, list, resolve, tag, and the mounts of a container's root.
 
-from __future__ import annotations
+Images are stored the OCI way: every layer, config and manifest is a blob in
+the content store; the ``images`` table holds one row per config digest (the
+image id) with its manifest's digest, and ``tags`` maps normalized references
+to image ids. Layers are unpacked once per chain id into the snapshotter.
+A tag that moves leaves its old image in place, untagged ("dangling").
+"""
 
-import json
+import os
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from berth.content.store import LocalContentStore
-from berth.diff.apply import apply_layer
-from berth.errors import InvalidArgument, NotFound
+from berth.diff.apply import Applied, apply_layer
+from berth.diff.compression import TeeReader
+from berth.errors import FailedPrecondition, InvalidArgument, NotFound
 from berth.images.changes import apply_changes
-from berth.images.layers import HashingReader, open_uncompressed
 from berth.metadata.db import Database
 from berth.metadata.images import ImageRow, ImageTable
 from berth.oci import mediatypes, reference
+from berth.oci.image import Descriptor, History, ImageConfig, Manifest, canonical, loads
 from berth.paths import Paths
-from berth.snapshots.overlay import OverlaySnapshots, chain_ids
+from berth.snapshots.overlay import OverlaySnapshotter, chain_ids
 from berth.util.timefmt import now_rfc3339
+
+Strs = list[str]
+Mounts = list[dict[str, Any]]
+
+_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386",
+         "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
+
+
+def host_arch() -> str:
+    machine = os.uname().machine
+    return _ARCH.get(machine, machine)
 
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    id: str
-    config: dict[str, Any]
-    repo_tags: list[str] = field(default_factory=list)
-    repo_digests: list[str] = field(default_factory=list)
+    id: str  # "sha256:<hex>" of the config
+    config: dict[str, Any]  # the OCI image config JSON
+    repo_tags: list[str] = field(default_factory=list)  # familiar: "busybox:latest"
+    repo_digests: list[str] = field(default_factory=list)  # familiar: "busybox@sha256:..."
     size: int = 0
     created: str = ""
     manifest_digest: str = ""
 
     @property
     def diff_ids(self) -> list[str]:
-        return list((self.config.get("rootfs") or {}).get("diff_ids", []))
+        return list((self.config.get("rootfs") or {}).get("diff_ids") or [])
 
 
 class ImageService:
     def __init__(self, paths: Paths, db: Database) -> None:
         self.content = LocalContentStore(paths.content)
-        self.snapshots = OverlaySnapshots(paths.snapshots)
+        self.snapshots = OverlaySnapshotter(paths.snapshots)
         self.snapshots.clean_temps()
+        self.content.clean_ingests()
         self._table = ImageTable(db)
-        self._lock = threading.Lock()
+        self._unpack_lock = threading.Lock()
 
-    # -- import -----------------------------------------------------------
+    # -- import -------------------------------------------------------------
 
-    def import_tar(self, stream: IO[bytes], ref: str | None, changes: list[str],
+    def import_tar(self, stream: BinaryIO, reference: str | None, changes: list[str],
                    message: str) -> str:
-        """docker import: the tar becomes one layer; nothing is stored when it is not a tar."""
-        tag = str(reference.parse(ref)) if ref else None
+        """``docker import``: the tar (plain or gzip) becomes a one-layer image; its id.
+
+        Everything is checked before anything is stored: a bad reference or
+        change fails at once, a stream that is not a tar leaves no blob, no
+        snapshot and no row.
+        """
+        tag = _import_tag(reference)
         config_fields = apply_changes({}, changes)
         with self.content.writer() as blob:
-            while chunk := stream.read(1 << 20):
-                blob.write(chunk)
-            with blob.path.open("rb") as f:
-                raw, compression = open_uncompressed(f)
-                reader = HashingReader(raw)
-                tmp = self.snapshots.prepare_temp()
-                try:
-                    apply_layer(reader, tmp / "fs")
-                    reader.drain()
-                except BaseException:
-                    self.snapshots.discard(tmp)
-                    raise
-            diff_id = reader.digest
-            self.snapshots.commit(tmp, diff_id)
-            layer_size = blob.size
-            layer_digest = blob.commit()
+            tee = TeeReader(stream, blob)
+            tmp = self.snapshots.prepare_temp()
+            try:
+                applied = apply_layer(tee, tmp / "fs")
+                while tee.read(1 << 20):
+                    pass
+                layer_digest = blob.commit()
+                self.snapshots.commit_temp(tmp, applied.diff_id)
+            except BaseException:
+                self.snapshots.discard_temp(tmp)
+                raise
         created = now_rfc3339()
-        config = {
-            "architecture": "amd64",
-            "os": "linux",
-            "created": created,
-            "config": config_fields,
-            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-            "history": [{"created": created, "created_by": "",
-                         "comment": message or "Imported from -"}],
-        }
-        layer_type = {"gzip": mediatypes.OCI_LAYER_GZIP,
-                      "zstd": mediatypes.OCI_LAYER_ZSTD}.get(compression, mediatypes.OCI_LAYER)
-        return self._store(config, [(layer_type, layer_digest, layer_size)], reader.size, tag)
+        comment = message or "Imported from -"
+        config = ImageConfig(
+            architecture=host_arch(), os="linux", diff_ids=(applied.diff_id,),
+            config=config_fields, created=created,
+            history=(History(created=created, comment=comment),),
+            extra={"comment": comment})
+        layer = Descriptor(mediatypes.oci_layer(applied.compression), layer_digest,
+                           self.content.info(layer_digest).size)
+        return self._store(config, [layer], applied.size, tag)
 
-    def _store(self, config: dict[str, Any], layers: list[tuple[str, str, int]], size: int,
+    def _store(self, config: ImageConfig, layers: list[Descriptor], size: int,
                tag: str | None) -> str:
-        config_raw = json.dumps(config, separators=(",", ":")).encode()
+        config_raw = canonical(config.to_json())
         config_digest = self.content.put(config_raw)
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": mediatypes.OCI_MANIFEST,
-            "config": {"mediaType": mediatypes.OCI_CONFIG, "digest": config_digest,
-                       "size": len(config_raw)},
-            "layers": [{"mediaType": t, "digest": d, "size": s} for t, d, s in layers],
-        }
-        manifest_digest = self.content.put(json.dumps(manifest, separators=(",", ":")).encode())
+        manifest = Manifest(Descriptor(mediatypes.OCI_CONFIG, config_digest, len(config_raw)),
+                            tuple(layers))
+        manifest_digest = self.content.put(canonical(manifest.to_json()))
         row = ImageRow(id=config_digest, manifest_digest=manifest_digest,
-                       manifest_media_type=mediatypes.OCI_MANIFEST, config=config_raw, size=size,
-                       created=config.get("created") or now_rfc3339())
-        with self._lock:
-            self._table.add(row, tag)
+                       manifest_media_type=manifest.media_type, config=config_raw, size=size,
+                       created=config.created or now_rfc3339())
+        self._table.add(row, tag)
         return config_digest
 
-    # -- lookup -----------------------------------------------------------
+    # -- tags ---------------------------------------------------------------
 
-    def resolve(self, name: str) -> Image:
-        image_id = self._find(name)
+    def tag(self, name_or_id: str, target: str) -> None:
+        """``docker tag``: point ``target`` (a name, ``:latest`` by default) at the image."""
+        image = self.resolve(name_or_id)
+        ref = reference.parse(target)
+        if ref.digest is not None:
+            raise InvalidArgument("refusing to create a tag with a digest reference")
+        self._table.set_tag(str(ref), image.id)
+
+    # -- lookup -------------------------------------------------------------
+
+    def resolve(self, name_or_id: str) -> Image:
+        """An image by reference, full or short id (docker's GetImage); NotFound else."""
+        ref = reference.parse_any(name_or_id)
+        if isinstance(ref, str):
+            row = self._table.get(ref)
+            if row is None:
+                raise NotFound(f"No such image: {ref}")
+            return self._image(row)
+        image_id = self._table.tag_target(str(ref))
+        if image_id is None:
+            image_id = self._by_short_id(name_or_id)
         row = self._table.get(image_id) if image_id else None
         if row is None:
-            raise NotFound(f"No such image: {_familiar(name)}")
-        return self._image(row, self._table.tags().get(row.id, []))
+            raise NotFound(f"No such image: {ref.familiar()}")
+        return self._image(row)
 
-    def _find(self, name: str) -> str | None:
-        if not name:
+    def _by_short_id(self, text: str) -> str | None:
+        hex_part = text.removeprefix("sha256:")
+        if not hex_part or len(hex_part) > 64 or any(c not in "0123456789abcdef"
+                                                    for c in hex_part):
             return None
-        if name.startswith("sha256:"):
-            matches = self._table.by_prefix(name) if len(name) > 7 else []
-            return matches[0] if len(matches) == 1 else None
-        try:
-            ref = reference.parse(name)
-        except InvalidArgument:
-            ref = None
-        if ref is not None:
-            target = self._table.tag_target(str(ref))
-            if target:
-                return target
-        if all(c in "0123456789abcdef" for c in name):
-            matches = self._table.by_prefix("sha256:" + name)
-            if len(matches) == 1:
-                return matches[0]
-        return None
+        matches = self._table.by_prefix("sha256:" + hex_part)
+        return matches[0] if len(matches) == 1 else None
 
     def list(self) -> list[Image]:
         tags = self._table.tags()
         return [self._image(row, tags.get(row.id, [])) for row in self._table.all()]
 
-    def _image(self, row: ImageRow, tags: list[str]) -> Image:
+    def _image(self, row: ImageRow, refs: Strs | None = None) -> Image:
+        if refs is None:
+            refs = self._table.tags_of(row.id)
+        familiar = [reference.familiar(r) for r in refs]
         return Image(
-            id=row.id, config=json.loads(row.config),
-            repo_tags=sorted(reference.parse(t).familiar() for t in tags),
-            size=row.size, created=row.created, manifest_digest=row.manifest_digest,
-        )
+            id=row.id, config=loads(row.config, "image config"),
+            repo_tags=sorted(f for f in familiar if "@" not in f),
+            repo_digests=sorted(f for f in familiar if "@" in f),
+            size=row.size, created=row.created, manifest_digest=row.manifest_digest)
 
-    # -- containers -------------------------------------------------------
+    # -- containers ---------------------------------------------------------
 
-    def rootfs_mounts(self, image: Image, upper: Path, work: Path) -> list[dict[str, Any]]:
+    def rootfs_mounts(self, image: Image, upper: Path, work: Path) -> Mounts:
+        """The OCI-shaped overlay mount of a container's root over the image's layers.
+
+        A layer whose snapshot is missing is unpacked again from its blob.
+        """
         chain = chain_ids(image.diff_ids)
-        missing = [c for c in chain if not self.snapshots.exists(c)]
-        if missing:
-            raise NotFound(f"layers of image {image.id} are missing: {missing[0]}")
-        return self.snapshots.mounts(chain, upper, work)
+        if any(not self.snapshots.exists(c) for c in chain):
+            self._unpack(image, chain)
+        return [m.to_json() for m in self.snapshots.mounts(chain, upper, work)]
+
+    def _unpack(self, image: Image, chain: Strs) -> None:
+        if not image.manifest_digest:
+            raise NotFound(f"image {image.id} has no manifest to unpack its layers from")
+        manifest = Manifest.parse(self.content.read(image.manifest_digest))
+        if len(manifest.layers) != len(chain):
+            raise FailedPrecondition(f"image {image.id}: manifest and config disagree on layers")
+        with self._unpack_lock:
+            for layer, diff_id, chain_id in zip(manifest.layers, image.diff_ids, chain,
+                                                strict=True):
+                self.snapshots.unpack(chain_id, partial(self._apply_blob, layer.digest, diff_id))
+
+    def _apply_blob(self, digest: str, diff_id: str, fs: Path) -> Applied:
+        with self.content.open(digest) as f:
+            applied = apply_layer(f, fs)
+        if applied.diff_id != diff_id:
+            raise FailedPrecondition(
+                f"layer {digest} unpacks to {applied.diff_id}, not the diff_id {diff_id}")
+        return applied
 
 
-def _familiar(name: str) -> str:
-    try:
-        return reference.parse(name).familiar()
-    except InvalidArgument:
-        return name
+def _import_tag(text: str | None) -> str | None:
+    if not text:
+        return None
+    ref = reference.parse(text)
+    if ref.digest is not None:
+        raise InvalidArgument("cannot import digest reference")
+    return str(ref)

@@ -206,6 +206,20 @@ def test_not_a_tar(dirs: tuple[Path, Path], blob: bytes) -> None:
     assert os.listdir(target) == []
 
 
+def test_end_of_archive_is_checked(dirs: tuple[Path, Path]) -> None:
+    target, _ = dirs
+    raw = make_tar(member("a", data=b"1"), member("b", data=b"2"))
+    end = raw.index(bytes(1024), 512 * 4)  # where the two zero blocks begin
+    apply_layer(io.BytesIO(raw[:end]), target)  # no end blocks at all: Go accepts it
+    apply_layer(io.BytesIO(raw[:end + 512]), target)
+    for bad in (raw[:1024 + 200],  # b's header cut short
+                raw[:end - 300],  # b's data cut short
+                raw[:end + 200],  # a zero block cut short
+                raw[:end] + b"garbage!" * 64 + raw[end:]):  # a header that is not one
+        with pytest.raises(InvalidArgument):
+            apply_layer(io.BytesIO(bad), target)
+
+
 def test_overlay_whiteouts(dirs: tuple[Path, Path]) -> None:
     target, _ = dirs
     raw = make_tar(member("etc/.wh.gone"), member("var/cache/.wh..wh..opq"),
