@@ -59,7 +59,7 @@ def clean_name(name: str) -> str:
             continue
         if part == "..":
             if not parts:
-                raise InvalidArgument(f"invalid layer: {name!r} is outside the root")
+                raise InvalidArgument(f"invalid layer: unsafe path {name!r} is outside the root")
             parts.pop()
             continue
         parts.append(part)
@@ -135,8 +135,8 @@ class _Applier:
                 else:
                     if not stat.S_ISDIR(st.st_mode):
                         raise InvalidArgument(
-                            f"invalid layer: a parent of {rel!r} is not a directory "
-                            f"(a symlink or file would be followed out of the root)")
+                            f"invalid layer: unsafe path {rel!r}: a parent is not a "
+                            f"directory (a symlink would be followed out of the root)")
                 self._dirs.add(sofar)
         return os.path.join(self.root, rel)
 
