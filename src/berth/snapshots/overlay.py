@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from berth.errors import NotFound
-from berth.snapshots.mounts import Mount, bind, overlay
 from berth.oci.digest import hex_of, is_sha256
+from berth.snapshots.mounts import Mount, bind, overlay
 
 T = TypeVar("T")
 
