@@ -49,9 +49,11 @@ class Daemon:
 
     def cli(self, *args: str, input: bytes | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*BERTH, *args], env=self.env, capture_output=True, text=True,
-                              input=None if input is None else input.decode(errors="replace"),
-                              timeout=timeout)
+        r = subprocess.run([*BERTH, *args], env=self.env, capture_output=True, input=input,
+                           timeout=timeout)
+        return subprocess.CompletedProcess(r.args, r.returncode,
+                                           r.stdout.decode(errors="replace"),
+                                           r.stderr.decode(errors="replace"))
 
 
 def _wait_for_socket(path: Path, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -91,6 +93,30 @@ def start_daemon(root: Path) -> Daemon:
     return d
 
 
+def _pids_with_arg(arg: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if arg.encode() in (entry / "cmdline").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def _terminate(pid: int, timeout: float = 20) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.05)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+
+
 def stop_daemon(d: Daemon) -> None:
     """Remove every container, stop berthd and its supervisor, check nothing is left."""
     ids = d.cli("ps", "-aq").stdout.split() if d.process.poll() is None else []
@@ -103,6 +129,8 @@ def stop_daemon(d: Daemon) -> None:
         except subprocess.TimeoutExpired:
             d.process.kill()
             d.process.wait()
+    for pid in _pids_with_arg(f"unix://{d.socket}"):  # a berthd the CLI auto-started
+        _terminate(pid)
     pid_file = d.exec_root / "supervisor.pid"
     if pid_file.exists():
         try:
@@ -150,3 +178,16 @@ def berth_cli(daemon: Daemon) -> Callable[..., tuple[int, str, str]]:
         return r.returncode, r.stdout, r.stderr
 
     return run
+
+
+@pytest.fixture
+def own_daemon(tmp_path_factory: pytest.TempPathFactory,
+               busybox_tar: Path) -> Iterator[Daemon]:
+    """A berthd of the test's own, for tests that stop or kill it."""
+    d = start_daemon(tmp_path_factory.mktemp("own"))
+    try:
+        r = d.cli("import", "-c", 'CMD ["sh"]', str(busybox_tar), "busybox:latest")
+        assert r.returncode == 0, r.stderr
+        yield d
+    finally:
+        stop_daemon(d)

@@ -82,7 +82,7 @@ def test_import_failure_stores_nothing(berth_cli, daemon, tmp_path):
         ti.size = 3
         tar.addfile(ti, io.BytesIO(b"bad"))
     code, _, err = berth_cli("import", str(bad), "evil:1")
-    assert code == 1 and "unsafe path" in err
+    assert code == 1 and "'../../escaped' is outside the root" in err
     assert sorted(p.name for p in blobs.iterdir()) == before
     assert sorted(p.name for p in (daemon.data_root / "snapshots").iterdir()) == snapshots
     assert "evil" not in berth_cli("images")[1]

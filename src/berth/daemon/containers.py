@@ -13,7 +13,7 @@ import shutil
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
@@ -335,29 +335,28 @@ class ContainerService:
     async def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool,
                    tail: int | None, timestamps: bool) -> AsyncIterator[Chunk]:
         c = self.get(ref)
-        path = self._paths.container_log(c.id)
         wanted = {"stdout": 1 if stdout else 0, "stderr": 2 if stderr else 0}
-        lines = await asyncio.to_thread(_read_lines, path)
-        if tail is not None:
-            lines = lines[-tail:] if tail > 0 else []
-        offset = path.stat().st_size if path.exists() else 0
-        for line in lines:
-            chunk = _decode_log_line(line, wanted, timestamps)
-            if chunk is not None:
-                yield chunk
-        while follow and (c.id in self._by_id and c.state.running):
-            await asyncio.sleep(0.05)
-            offset, new_lines = await asyncio.to_thread(_read_from, path, offset)
-            for line in new_lines:
-                chunk = _decode_log_line(line, wanted, timestamps)
-                if chunk is not None:
-                    yield chunk
-        if follow:
-            _, new_lines = await asyncio.to_thread(_read_from, path, offset)
-            for line in new_lines:
-                chunk = _decode_log_line(line, wanted, timestamps)
-                if chunk is not None:
-                    yield chunk
+        # One open file for the whole stream: a removal while following unlinks the
+        # log, and what the container wrote must still be read to the end.
+        reader = _LogReader(self._paths.container_log(c.id))
+        try:
+            lines = await asyncio.to_thread(reader.read_lines)
+            if tail is not None:
+                lines = lines[-tail:] if tail > 0 else []
+            while True:
+                for line in lines:
+                    chunk = _decode_log_line(line, wanted, timestamps)
+                    if chunk is not None:
+                        yield chunk
+                if not follow:
+                    return
+                if not (c.id in self._by_id and c.state.running):
+                    follow = False  # one last read: everything up to the exit
+                else:
+                    await asyncio.sleep(0.05)
+                lines = await asyncio.to_thread(reader.read_lines)
+        finally:
+            reader.close()
 
     # -- recovery ---------------------------------------------------------
 
@@ -412,22 +411,28 @@ def signal_number(name: str | int) -> int:
         raise InvalidArgument(f"Invalid signal: {name}") from None
 
 
-def _read_lines(path: Path) -> list[bytes]:
-    try:
-        return path.read_bytes().splitlines()
-    except FileNotFoundError:
-        return []
+class _LogReader:
+    """Complete lines of a json-file log, read on from where the last read stopped."""
 
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._file: IO[bytes] | None = None
+        self._rest = b""
 
-def _read_from(path: Path, offset: int) -> tuple[int, list[bytes]]:
-    try:
-        with path.open("rb") as f:
-            f.seek(offset)
-            data = f.read()
-    except FileNotFoundError:
-        return offset, []
-    end = data.rfind(b"\n") + 1
-    return offset + end, data[:end].splitlines()
+    def read_lines(self) -> list[bytes]:
+        if self._file is None:
+            try:
+                self._file = self._path.open("rb")
+            except FileNotFoundError:
+                return []
+        data = self._rest + self._file.read()
+        end = data.rfind(b"\n") + 1
+        self._rest = data[end:]
+        return data[:end].splitlines()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def _decode_log_line(line: bytes, wanted: dict[str, int], timestamps: bool) -> Chunk | None:

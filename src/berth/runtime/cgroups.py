@@ -50,6 +50,7 @@ def _write(path: str, value: str) -> None:
 @dataclass(frozen=True, slots=True)
 class Cgroup:
     paths: dict[str, str]  # controller -> directory
+    parents: int = 0  # directories above it made for it (``berth`` of ``berth/<id>``)
 
     @classmethod
     def for_spec(cls, spec: dict[str, Any]) -> "Cgroup | None":
@@ -70,7 +71,7 @@ class Cgroup:
                 continue
             base = own.get(controller, "/").lstrip("/")
             paths[controller] = os.path.join(mount, base, *parts)
-        return cls(paths)
+        return cls(paths, parents=len(parts) - 1)
 
     def create(self, resources: dict[str, Any] | None) -> None:
         """Make the directories and write the limits; undone on any failure."""
@@ -143,9 +144,20 @@ class Cgroup:
                         raise
                     busy = True
             if not busy:
+                self._prune_parents()
                 return
             for pid in self.procs():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, 9)
             time.sleep(0.01)
         raise FailedPrecondition(f"cgroup {next(iter(self.paths.values()))} is still busy")
+
+    def _prune_parents(self) -> None:
+        """Remove the shared parents once the last container's cgroup is gone."""
+        for path in self.paths.values():
+            for _ in range(self.parents):
+                path = os.path.dirname(path)
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    break  # still used by another container, or already gone
