@@ -12,6 +12,7 @@ run: setup
 lint: setup
 	.venv/bin/ruff check src tests
 	.venv/bin/lint-imports --no-cache --no-logo
+	.venv/bin/mypy
 
 test: setup lint
 	BERTH_REQUIRE_PRIVILEGES=1 .venv/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)

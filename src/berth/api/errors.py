@@ -15,5 +15,5 @@ STATUS: dict[type[errors.BerthError], int] = {
 def status_of(error: errors.BerthError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500

@@ -49,12 +49,13 @@ def merge_config(image_config: dict[str, Any], request: dict[str, Any]) -> dict[
     labels = dict(img.get("Labels") or {})
     labels.update(request.get("Labels") or {})
     config["Labels"] = labels
-    for key, default in (
+    defaults: tuple[tuple[str, object], ...] = (
         ("Tty", False), ("OpenStdin", False), ("StdinOnce", False), ("AttachStdin", False),
         ("AttachStdout", False), ("AttachStderr", False), ("Hostname", ""),
         ("Domainname", ""), ("Volumes", None), ("OnBuild", None),
-    ):
-        config.setdefault(key, default)
+    )
+    for key, value in defaults:
+        config.setdefault(key, value)
     if config.get("Cmd") is not None and not isinstance(config["Cmd"], list):
         raise InvalidArgument("invalid Cmd: must be a list of strings")
     return config
