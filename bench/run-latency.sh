@@ -10,17 +10,17 @@ DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}  # Debian docker.io: the 20.10 client 
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 export BERTH_HOST="unix://$tmp/run/berthd.sock" BERTH_DATA_ROOT="$tmp/data" BERTH_EXEC_ROOT="$tmp/run"
 cleanup() {
+    set +e
     .venv/bin/berth rm -f $(.venv/bin/berth ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-    [ -f "$tmp/berthd.pid" ] && kill "$(cat "$tmp/berthd.pid")" 2>/dev/null && sleep 1
+    pkill -f -- "--host $BERTH_HOST" 2>/dev/null || true   # berthd, started by the first command
+    for _ in $(seq 50); do pgrep -f -- "--host $BERTH_HOST" >/dev/null || break; sleep 0.1; done
     if [ -n "${DOCKERD_PID:-}" ]; then kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null || true; fi
     grep " $tmp" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r umount -l
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 .venv/bin/python tests/fixtures/busybox_rootfs.py "$tmp/busybox.tar"
-.venv/bin/python -m berth.api.main --host "$BERTH_HOST" --data-root "$tmp/data" --exec-root "$tmp/run" >"$tmp/berthd.log" 2>&1 &
-echo $! > "$tmp/berthd.pid"
-for _ in $(seq 100); do .venv/bin/berth version >/dev/null 2>&1 && break; sleep 0.1; done
+.venv/bin/berth version >/dev/null  # starts berthd on the temp socket and roots
 .venv/bin/berth import "$tmp/busybox.tar" busybox:latest >/dev/null
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
