@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +151,17 @@ def stop_daemon(d: Daemon) -> None:
     assert not mounts, f"mounts left behind: {mounts}"
 
 
+@contextmanager
+def daemon_with_busybox(root: Path, busybox_tar: Path) -> Iterator[Daemon]:
+    d = start_daemon(root)
+    try:
+        r = d.cli("import", "-c", 'CMD ["sh"]', str(busybox_tar), "busybox:latest")
+        assert r.returncode == 0, r.stderr
+        yield d
+    finally:
+        stop_daemon(d)
+
+
 @pytest.fixture(scope="session")
 def busybox_tar(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("rootfs") / "busybox.tar"
@@ -160,13 +172,8 @@ def busybox_tar(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def daemon(tmp_path_factory: pytest.TempPathFactory, busybox_tar: Path) -> Iterator[Daemon]:
     """One berthd for the session, with busybox:latest imported."""
-    d = start_daemon(tmp_path_factory.mktemp("berthd"))
-    try:
-        r = d.cli("import", "-c", 'CMD ["sh"]', str(busybox_tar), "busybox:latest")
-        assert r.returncode == 0, r.stderr
+    with daemon_with_busybox(tmp_path_factory.mktemp("berthd"), busybox_tar) as d:
         yield d
-    finally:
-        stop_daemon(d)
 
 
 @pytest.fixture
@@ -184,10 +191,5 @@ def berth_cli(daemon: Daemon) -> Callable[..., tuple[int, str, str]]:
 def own_daemon(tmp_path_factory: pytest.TempPathFactory,
                busybox_tar: Path) -> Iterator[Daemon]:
     """A berthd of the test's own, for tests that stop or kill it."""
-    d = start_daemon(tmp_path_factory.mktemp("own"))
-    try:
-        r = d.cli("import", "-c", 'CMD ["sh"]', str(busybox_tar), "busybox:latest")
-        assert r.returncode == 0, r.stderr
+    with daemon_with_busybox(tmp_path_factory.mktemp("own"), busybox_tar) as d:
         yield d
-    finally:
-        stop_daemon(d)

@@ -1,4 +1,5 @@
-from berth.daemon.container import Container, State, human_duration
+from berth.daemon.container import Container, State
+from berth.util.units import human_duration
 
 
 def test_record_round_trip():
