@@ -29,6 +29,7 @@ from berth.errors import (
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
 from berth.paths import Paths
+from berth.runtime import pause as runtime_pause
 from berth.supervisor.aioclient import Session
 from berth.util.timefmt import ZERO_TIME, now_rfc3339
 
@@ -264,6 +265,14 @@ class ContainerService:
         if not c.state.running:
             raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
         await self._sup.kill(c.id, sig)
+        await self._thaw_if_paused(c)
+
+    async def _thaw_if_paused(self, c: Container) -> None:
+        """A frozen process cannot act on a signal: thaw it after sending one."""
+        if c.state.status == "paused":
+            await asyncio.to_thread(runtime_pause.resume, c.state.pid)
+            c.state.status = "running"
+            self._save(c)
 
     async def stop(self, ref: str, timeout: float | None = None) -> bool:
         c = self.get(ref)
@@ -276,6 +285,7 @@ class ContainerService:
         self._exit_waiters.setdefault(c.id, []).append(fut)
         if timeout >= 0:
             await self._sup.kill(c.id, stop_signal)
+            await self._thaw_if_paused(c)
             try:
                 await asyncio.wait_for(asyncio.shield(fut), timeout)
                 return True
@@ -283,8 +293,48 @@ class ContainerService:
                 pass
         if c.state.running:
             await self._sup.kill(c.id, signal.SIGKILL)
+            await self._thaw_if_paused(c)
         await fut
         return True
+
+    async def restart(self, ref: str, timeout: float | None = None) -> None:
+        c = self.get(ref)
+        await self.stop(c.id, timeout)
+        await self.start(c.id)
+
+    async def pause(self, ref: str) -> None:
+        c = self.get(ref)
+        if c.state.status == "paused":
+            raise Conflict(f"Container {c.id} is already paused")
+        if c.state.status != "running":
+            raise Conflict(f"Container {c.id} is not running")
+        await asyncio.to_thread(runtime_pause.pause, c.state.pid)
+        c.state.status = "paused"
+        self._save(c)
+
+    async def unpause(self, ref: str) -> None:
+        c = self.get(ref)
+        if c.state.status != "paused":
+            raise Conflict(f"Container {c.id} is not paused")
+        await asyncio.to_thread(runtime_pause.resume, c.state.pid)
+        c.state.status = "running"
+        self._save(c)
+
+    def rename(self, ref: str, new_name: str) -> None:
+        c = self.get(ref)
+        new_name = new_name.lstrip("/")
+        if not valid_name(new_name):
+            raise InvalidArgument(f"Invalid container name ({new_name}), only "
+                                  "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        if new_name == c.name:
+            raise InvalidArgument("Renaming a container with the same name as its current name")
+        old = c.name
+        c.name = new_name
+        try:
+            self._table.rename(c.id, new_name, c.to_json())
+        except BaseException:
+            c.name = old
+            raise
 
     async def remove(self, ref: str, force: bool = False) -> None:
         c = self.get(ref)

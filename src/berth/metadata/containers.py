@@ -28,6 +28,16 @@ class ContainerTable:
                 (cid, name, image_id, image_ref, record, created),
             )
 
+    def rename(self, cid: str, name: str, record: str) -> None:
+        with self._db.transaction() as cur:
+            row = cur.execute("SELECT id FROM containers WHERE name=?", (name,)).fetchone()
+            if row is not None and row[0] != cid:
+                raise AlreadyExists(
+                    f'Error when allocating new name: Conflict. The container name "/{name}" is '
+                    f'already in use by container "{row[0]}". You have to remove (or rename) '
+                    "that container to be able to reuse that name.")
+            cur.execute("UPDATE containers SET name=?, record=? WHERE id=?", (name, record, cid))
+
     def update(self, cid: str, record: str) -> None:
         with self._db.transaction() as cur:
             cur.execute("UPDATE containers SET record=? WHERE id=?", (record, cid))

@@ -120,7 +120,31 @@ def register(router: Router, engine: Engine) -> None:
         await svc.remove(request.match_info["id"], force=params.boolean(request, "force"))
         return web.Response(status=204)
 
+    async def restart(request: web.Request) -> web.Response:
+        t = params.integer(request, "t")
+        await svc.restart(request.match_info["id"], None if t is None else float(t))
+        return web.Response(status=204)
+
+    async def pause(request: web.Request) -> web.Response:
+        await svc.pause(request.match_info["id"])
+        return web.Response(status=204)
+
+    async def unpause(request: web.Request) -> web.Response:
+        await svc.unpause(request.match_info["id"])
+        return web.Response(status=204)
+
+    async def rename(request: web.Request) -> web.Response:
+        name = request.query.get("name")
+        if not name:
+            raise InvalidArgument("name is required: rename needs a new name")
+        await asyncio.to_thread(svc.rename, request.match_info["id"], name)
+        return web.Response(status=204)
+
     router.add("POST", "/containers/create", create)
+    router.add("POST", "/containers/{id}/restart", restart)
+    router.add("POST", "/containers/{id}/pause", pause)
+    router.add("POST", "/containers/{id}/unpause", unpause)
+    router.add("POST", "/containers/{id}/rename", rename)
     router.add("GET", "/containers/json", list_containers)
     router.add("GET", "/containers/{id}/json", inspect)
     router.add("POST", "/containers/{id}/start", start)
