@@ -32,11 +32,15 @@ COMMANDS: dict[str, str] = {
     "import": "Import the contents from a tarball to create a filesystem image",
     "info": "Display system-wide information",
     "logs": "Fetch the logs of a container",
+    "pause": "Pause all processes within one or more containers",
     "ps": "List containers",
+    "rename": "Rename a container",
+    "restart": "Restart one or more containers",
     "rm": "Remove one or more containers",
     "run": "Create and run a new container from an image",
     "start": "Start one or more stopped containers",
     "stop": "Stop one or more running containers",
+    "unpause": "Unpause all processes within one or more containers",
     "version": "Show the berth version information",
     "wait": "Block until one or more containers stop, then print their exit codes",
 }
@@ -48,17 +52,21 @@ USAGE: dict[str, str] = {
     "inspect": "berth inspect [OPTIONS] NAME|ID [NAME|ID...]",
     "kill": "berth kill [OPTIONS] CONTAINER [CONTAINER...]",
     "logs": "berth logs [OPTIONS] CONTAINER",
+    "pause": "berth pause CONTAINER [CONTAINER...]",
     "ps": "berth ps [OPTIONS]",
+    "rename": "berth rename CONTAINER NEW_NAME",
+    "restart": "berth restart [OPTIONS] CONTAINER [CONTAINER...]",
     "rm": "berth rm [OPTIONS] CONTAINER [CONTAINER...]",
     "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
     "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
+    "unpause": "berth unpause CONTAINER [CONTAINER...]",
     "version": "berth version [OPTIONS]",
     "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
 MIN_ARGS = {"logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
-            "stop": 1, "wait": 1}
+            "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2}
 
 
 class UsageError(Exception):
@@ -201,6 +209,16 @@ def _stop(stop: _Parser) -> None:
     _containers(stop)
 
 
+def _restart(restart: _Parser) -> None:
+    restart.add_argument("-t", "--time", type=int, help="seconds to wait before killing it")
+    _containers(restart)
+
+
+def _rename(rename: _Parser) -> None:
+    rename.add_argument("container", metavar="CONTAINER")
+    rename.add_argument("new_name", metavar="NEW_NAME")
+
+
 def _kill(kill: _Parser) -> None:
     kill.add_argument("-s", "--signal", help='signal to send to the container (default "KILL")')
     _containers(kill)
@@ -220,6 +238,7 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,
+    "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
 }
 
 

@@ -118,6 +118,19 @@ class ContainersAPI:
         query = {"t": timeout, "signal": signal}
         self.client.request("POST", f"/containers/{quote(ref)}/stop", query).read()
 
+    def restart(self, ref: str, timeout: int | None = None) -> None:
+        query = {} if timeout is None else {"t": timeout}
+        self.client.request("POST", f"/containers/{quote(ref)}/restart", query).read()
+
+    def pause(self, ref: str) -> None:
+        self.client.request("POST", f"/containers/{quote(ref)}/pause").read()
+
+    def unpause(self, ref: str) -> None:
+        self.client.request("POST", f"/containers/{quote(ref)}/unpause").read()
+
+    def rename(self, ref: str, name: str) -> None:
+        self.client.request("POST", f"/containers/{quote(ref)}/rename", {"name": name}).read()
+
     def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
         query = {"force": force or None, "v": volumes or None}
         self.client.request("DELETE", f"/containers/{quote(ref)}", query).read()
