@@ -64,6 +64,14 @@ def test_create_then_start_attached(docker_cli):
     assert docker_cli("rm", "cattach")[0] == 0
 
 
+def test_tag(docker_cli):
+    assert docker_cli("tag", "busybox", "dockertagged/box:2")[0] == 0
+    code, out, _ = docker_cli("images", "--format", "{{.Repository}}:{{.Tag}}")
+    assert "dockertagged/box:2" in out.split()
+    code, _, err = docker_cli("tag", "nosuchimage", "x")
+    assert code == 1 and "No such image" in err
+
+
 def test_images_and_version(docker_cli):
     code, out, _ = docker_cli("images", "--format", "{{.Repository}}:{{.Tag}}")
     assert code == 0 and "busybox:latest" in out.split()

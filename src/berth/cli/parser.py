@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "run": "Create and run a new container from an image",
     "start": "Start one or more stopped containers",
     "stop": "Stop one or more running containers",
+    "tag": "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
     "unpause": "Unpause all processes within one or more containers",
     "version": "Show the berth version information",
     "wait": "Block until one or more containers stop, then print their exit codes",
@@ -60,13 +61,15 @@ USAGE: dict[str, str] = {
     "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
     "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
+    "tag": "berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
     "unpause": "berth unpause CONTAINER [CONTAINER...]",
     "version": "berth version [OPTIONS]",
     "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
 MIN_ARGS = {"logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
-            "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2}
+            "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
+            "tag": 2}
 
 
 class UsageError(Exception):
@@ -219,6 +222,11 @@ def _rename(rename: _Parser) -> None:
     rename.add_argument("new_name", metavar="NEW_NAME")
 
 
+def _tag(tag: _Parser) -> None:
+    tag.add_argument("source", metavar="SOURCE_IMAGE[:TAG]")
+    tag.add_argument("target", metavar="TARGET_IMAGE[:TAG]")
+
+
 def _kill(kill: _Parser) -> None:
     kill.add_argument("-s", "--signal", help='signal to send to the container (default "KILL")')
     _containers(kill)
@@ -239,6 +247,7 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
+    "tag": _tag,
 }
 
 

@@ -51,6 +51,10 @@ class ImagesAPI:
         result: dict[str, Any] = self.client.call("GET", f"/images/{quote(ref, '/:@')}/json")
         return result
 
+    def tag(self, ref: str, repo: str, tag: str = "") -> None:
+        self.client.request("POST", f"/images/{quote(ref, '/:@')}/tag",
+                            {"repo": repo, "tag": tag or None}).read()
+
     def import_tar(self, source: BinaryIO, size: int | None = None, repo: str = "",
                    tag: str = "", changes: Sequence[str] = (),
                    message: str = "") -> Iterator[dict[str, Any]]:

@@ -53,7 +53,16 @@ def register(router: Router, engine: Engine) -> None:
         img = await asyncio.to_thread(engine.images.resolve, request.match_info["name"])
         return web.json_response(_inspect(img))
 
+    async def tag(request: web.Request) -> web.Response:
+        repo = request.query.get("repo")
+        if not repo:
+            raise InvalidArgument("repository name must have at least one component")
+        target = f"{repo}:{request.query['tag']}" if request.query.get("tag") else repo
+        await asyncio.to_thread(engine.images.tag, request.match_info["name"], target)
+        return web.Response(status=201)
+
     router.add("POST", "/images/create", create)
+    router.add("POST", "/images/{name:.+}/tag", tag)
     router.add("GET", "/images/json", list_images)
     router.add("GET", "/images/{name:.+}/json", inspect)
 
