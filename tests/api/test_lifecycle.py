@@ -81,3 +81,22 @@ def test_rename(api):
     finally:
         api("DELETE", f"/containers/{cid}?force=1")
         api("DELETE", f"/containers/{other}?force=1")
+
+
+def test_top_lists_the_containers_processes(api):
+    cid = _create_running(api, "topping", cmd="sleep 100 & sleep 200")
+    try:
+        status, _, body = api("GET", f"/containers/{cid}/top")
+        assert status == 200
+        top = json.loads(body)
+        assert "PID" in top["Titles"] and "CMD" in top["Titles"]
+        commands = sorted(row[-1] for row in top["Processes"])
+        assert commands == ["sleep 100", "sleep 200"]
+        status, _, body = api("GET", f"/containers/{cid}/top?ps_args=-o%20pid,comm")
+        assert json.loads(body)["Titles"] == ["PID", "COMMAND"]
+        assert api("POST", f"/containers/{cid}/kill")[0] == 204
+        api("POST", f"/containers/{cid}/wait")
+        status, _, body = api("GET", f"/containers/{cid}/top")
+        assert status == 409 and "is not running" in json.loads(body)["message"]
+    finally:
+        api("DELETE", f"/containers/{cid}?force=1")

@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -319,6 +320,29 @@ class ContainerService:
         await asyncio.to_thread(runtime_pause.resume, c.state.pid)
         c.state.status = "running"
         self._save(c)
+
+    def top(self, ref: str, ps_args: str = "-ef") -> dict[str, Any]:
+        """docker top: the host's ``ps`` output, keeping the container's processes."""
+        c = self.get(ref)
+        if c.state.status not in ("running", "paused"):
+            raise Conflict(f"Container {c.id} is not running")
+        pids = set(runtime_pause.processes(c.state.pid))
+        try:
+            out = subprocess.run(["ps", *ps_args.split()], capture_output=True, text=True,
+                                 check=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError) as e:
+            raise InvalidArgument(f"Error running ps: {e}") from None
+        lines = out.splitlines()
+        titles = lines[0].split()
+        if "PID" not in titles:
+            raise InvalidArgument("Couldn't find PID field in ps output")
+        col = titles.index("PID")
+        processes = []
+        for line in lines[1:]:
+            fields = line.split(None, len(titles) - 1)
+            if len(fields) > col and fields[col].isdigit() and int(fields[col]) in pids:
+                processes.append(fields)
+        return {"Titles": titles, "Processes": processes}
 
     def rename(self, ref: str, new_name: str) -> None:
         c = self.get(ref)

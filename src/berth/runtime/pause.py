@@ -1,4 +1,4 @@
-"""pause and resume: freeze every process of a container with its freezer cgroup (v1).
+"""pause and resume (the freezer cgroup, v1), and the processes of a container.
 
 The cgroup is found from the container's PID 1 (``/proc/<pid>/cgroup``), so
 the caller needs no more than the pid the supervisor reported.
@@ -41,3 +41,18 @@ def pause(pid: int) -> None:
 
 def resume(pid: int) -> None:
     _set(pid, "THAWED")
+
+
+def processes(pid: int) -> list[int]:
+    """Every process in the container whose PID 1 is ``pid`` (its pids cgroup)."""
+    try:
+        path = own_cgroups(f"/proc/{pid}/cgroup").get("pids")
+    except FileNotFoundError:
+        return []
+    if not path or path == "/":
+        return [pid]
+    try:
+        with open(os.path.join(CGROUP_ROOT, "pids", path.lstrip("/"), "cgroup.procs")) as f:
+            return [int(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []

@@ -140,7 +140,13 @@ def register(router: Router, engine: Engine) -> None:
         await asyncio.to_thread(svc.rename, request.match_info["id"], name)
         return web.Response(status=204)
 
+    async def top(request: web.Request) -> web.Response:
+        ps_args = request.query.get("ps_args") or "-ef"
+        return web.json_response(
+            await asyncio.to_thread(svc.top, request.match_info["id"], ps_args))
+
     router.add("POST", "/containers/create", create)
+    router.add("GET", "/containers/{id}/top", top)
     router.add("POST", "/containers/{id}/restart", restart)
     router.add("POST", "/containers/{id}/pause", pause)
     router.add("POST", "/containers/{id}/unpause", unpause)
