@@ -20,3 +20,20 @@ def test_pause_unpause_restart_rename(berth_cli):
         assert code == 1 and "No such container: nosuchcontainer" in err
     finally:
         berth_cli("rm", "-f", cid.strip())
+
+
+def test_top(berth_cli):
+    code, cid, _ = berth_cli("run", "-d", "--name", "topcli", "busybox", "sh", "-c",
+                             "sleep 100 & sleep 200")
+    try:
+        code, out, _ = berth_cli("top", "topcli")
+        lines = out.splitlines()
+        assert code == 0 and lines[0].split()[:3] == ["UID", "PID", "PPID"]
+        assert sorted(" ".join(line.split()[7:]) for line in lines[1:]) == [
+            "sleep 100", "sleep 200"]
+        code, out, _ = berth_cli("top", "topcli", "-o", "pid,comm")
+        assert out.split()[:2] == ["PID", "COMMAND"]
+        code, _, err = berth_cli("top", "nosuchcontainer")
+        assert code == 1 and "No such container" in err
+    finally:
+        berth_cli("rm", "-f", cid.strip())

@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "start": "Start one or more stopped containers",
     "stop": "Stop one or more running containers",
     "tag": "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+    "top": "Display the running processes of a container",
     "unpause": "Unpause all processes within one or more containers",
     "version": "Show the berth version information",
     "wait": "Block until one or more containers stop, then print their exit codes",
@@ -62,6 +63,7 @@ USAGE: dict[str, str] = {
     "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
     "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
     "tag": "berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+    "top": "berth top CONTAINER [ps OPTIONS]",
     "unpause": "berth unpause CONTAINER [CONTAINER...]",
     "version": "berth version [OPTIONS]",
     "wait": "berth wait CONTAINER [CONTAINER...]",
@@ -69,7 +71,7 @@ USAGE: dict[str, str] = {
 
 MIN_ARGS = {"logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
-            "tag": 2}
+            "tag": 2, "top": 1}
 
 
 class UsageError(Exception):
@@ -227,6 +229,11 @@ def _tag(tag: _Parser) -> None:
     tag.add_argument("target", metavar="TARGET_IMAGE[:TAG]")
 
 
+def _top(top: _Parser) -> None:
+    top.add_argument("container", metavar="CONTAINER")
+    top.add_argument("ps_args", nargs=argparse.REMAINDER, metavar="ps OPTIONS")
+
+
 def _kill(kill: _Parser) -> None:
     kill.add_argument("-s", "--signal", help='signal to send to the container (default "KILL")')
     _containers(kill)
@@ -247,7 +254,7 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
-    "tag": _tag,
+    "tag": _tag, "top": _top,
 }
 
 

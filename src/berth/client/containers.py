@@ -122,6 +122,11 @@ class ContainersAPI:
         query = {} if timeout is None else {"t": timeout}
         self.client.request("POST", f"/containers/{quote(ref)}/restart", query).read()
 
+    def top(self, ref: str, ps_args: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call("GET", f"/containers/{quote(ref)}/top",
+                                                  {"ps_args": ps_args})
+        return result
+
     def pause(self, ref: str) -> None:
         self.client.request("POST", f"/containers/{quote(ref)}/pause").read()
 
