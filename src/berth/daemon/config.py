@@ -4,13 +4,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from berth.paths import DEFAULT_DATA_ROOT, DEFAULT_EXEC_ROOT, Paths
+from berth.paths import DEFAULT_DATA_ROOT, DEFAULT_EXEC_ROOT, DEFAULT_SOCKET, Paths
 
 
 @dataclass(frozen=True, slots=True)
 class DaemonConfig:
     paths: Paths = field(default_factory=Paths)
-    socket: Path = DEFAULT_EXEC_ROOT / "berthd.sock"
+    socket: Path = DEFAULT_SOCKET
     debug: bool = False
 
     @classmethod

@@ -461,9 +461,8 @@ class ContainerService:
 
 def _default_host_config(hc: dict[str, Any]) -> dict[str, Any]:
     out = dict(hc)
-    out.setdefault("NetworkMode", "default" if not hc.get("NetworkMode") else hc["NetworkMode"])
-    out.setdefault("LogConfig", {"Type": "json-file", "Config": {}})
-    if not out.get("LogConfig") or not out["LogConfig"].get("Type"):
+    out["NetworkMode"] = hc.get("NetworkMode") or "default"
+    if not (out.get("LogConfig") or {}).get("Type"):
         out["LogConfig"] = {"Type": "json-file", "Config": {}}
     out.setdefault("RestartPolicy", {"Name": "no", "MaximumRetryCount": 0})
     out.setdefault("AutoRemove", False)

@@ -9,10 +9,8 @@ variables, a later one of the same name replacing the earlier in place.
 from typing import Any
 
 from berth.errors import InvalidArgument
-from berth.oci.defaults import DEFAULT_SHM_SIZE
+from berth.oci.defaults import DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE
 from berth.oci.spec import default_spec
-
-DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def merge_env(*lists: list[str] | None) -> list[str]:
@@ -144,7 +142,7 @@ def user_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
 def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str, Any],
                root_path: str, hostname: str) -> dict[str, Any]:
     argv = command_of(config)
-    env = merge_env([DEFAULT_PATH, f"HOSTNAME={hostname}"],
+    env = merge_env([DEFAULT_PATH_ENV, f"HOSTNAME={hostname}"],
                     ["TERM=xterm"] if config.get("Tty") else [], config.get("Env"))
     uid, gid = parse_user(config.get("User") or "")
     security = [str(o) for o in host_config.get("SecurityOpt") or []]

@@ -6,6 +6,7 @@ from typing import Any
 
 import berth
 from berth.daemon.config import DaemonConfig
+from berth.util.timefmt import now_rfc3339
 
 API_VERSION = "1.44"
 MIN_API_VERSION = "1.24"
@@ -74,7 +75,7 @@ def info(config: DaemonConfig, containers: dict[str, int], images: int) -> dict[
         "Debug": config.debug,
         "NFd": len(os.listdir("/proc/self/fd")),
         "NGoroutines": 0,
-        "SystemTime": _now(),
+        "SystemTime": now_rfc3339(),
         "LoggingDriver": "json-file",
         "CgroupDriver": "cgroupfs",
         "CgroupVersion": cgroup_version,
@@ -106,9 +107,3 @@ def info(config: DaemonConfig, containers: dict[str, int], images: int) -> dict[
 def _arch() -> str:
     machine = os.uname().machine
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
-
-
-def _now() -> str:
-    from berth.util.timefmt import now_rfc3339
-
-    return now_rfc3339()

@@ -12,7 +12,7 @@ import stat
 from typing import Any
 
 from berth.errors import CommandNotFound, CommandNotInvokable
-from berth.oci.defaults import CAPABILITY_NUMBERS
+from berth.oci.defaults import CAPABILITY_NUMBERS, DEFAULT_PATH_ENV
 from berth.runtime.linux import sys as lx
 
 
@@ -43,7 +43,7 @@ def find_program(name: str, env: list[str]) -> str:
         if stat.S_ISDIR(st.st_mode):
             raise CommandNotInvokable(f'exec: "{name}": is a directory: permission denied')
         return name
-    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    path = DEFAULT_PATH_ENV.removeprefix("PATH=")
     for item in env:
         if item.startswith("PATH="):
             path = item[5:]

@@ -1,5 +1,6 @@
 """Timestamps the way Docker writes them: RFC 3339 with nanoseconds, UTC."""
 
+import calendar
 import time
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -15,8 +16,6 @@ def parse_rfc3339(value: str) -> float:
     """Seconds since the epoch; ZERO_TIME and '' give 0."""
     if not value or value.startswith("0001-"):
         return 0.0
-    import calendar
-
     main, _, rest = value.partition(".")
     if not rest:
         main = main.rstrip("Z")
