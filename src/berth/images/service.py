@@ -9,6 +9,7 @@ A tag that moves leaves its old image in place, untagged ("dangling").
 
 import os
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from berth.oci import mediatypes, reference
 from berth.oci.image import Descriptor, History, ImageConfig, Manifest, canonical, loads
 from berth.paths import Paths
 from berth.snapshots.overlay import OverlaySnapshotter, chain_ids
+from berth.util.rwlock import SharedExclusiveLock
 from berth.util.timefmt import now_rfc3339
 
 Strs = list[str]
@@ -54,6 +56,12 @@ class Image:
         return list((self.config.get("rootfs") or {}).get("diff_ids") or [])
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    id: str
+    displaced: dict[str, str]  # tag -> the image id it pointed at before, when another
+
+
 class ImageService:
     def __init__(self, paths: Paths, db: Database) -> None:
         self.content = LocalContentStore(paths.content)
@@ -62,6 +70,12 @@ class ImageService:
         self.content.clean_ingests()
         self._table = ImageTable(db)
         self._unpack_lock = threading.Lock()
+        self._gc_lock = SharedExclusiveLock()
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold this from the first blob written until the image row that references it
+        is stored: garbage collection waits for it (do not nest it)."""
+        return self._gc_lock.shared()
 
     # -- import -------------------------------------------------------------
 
@@ -75,7 +89,7 @@ class ImageService:
         """
         tag = _import_tag(reference)
         config_fields = apply_changes({}, changes)
-        with self.content.writer() as blob:
+        with self.writing(), self.content.writer() as blob:
             tee = TeeReader(stream, blob)
             tmp = self.snapshots.prepare_temp()
             try:
@@ -87,19 +101,23 @@ class ImageService:
             except BaseException:
                 self.snapshots.discard_temp(tmp)
                 raise
-        created = now_rfc3339()
-        comment = message or "Imported from -"
-        config = ImageConfig(
-            architecture=host_arch(), os="linux", diff_ids=(applied.diff_id,),
-            config=config_fields, created=created,
-            history=(History(created=created, comment=comment),),
-            extra={"comment": comment})
-        layer = Descriptor(mediatypes.oci_layer(applied.compression), layer_digest,
-                           self.content.info(layer_digest).size)
-        return self._store(config, [layer], applied.size, tag)
+            created = now_rfc3339()
+            comment = message or "Imported from -"
+            config = ImageConfig(
+                architecture=host_arch(), os="linux", diff_ids=(applied.diff_id,),
+                config=config_fields, created=created,
+                history=(History(created=created, comment=comment),),
+                extra={"comment": comment})
+            layer = Descriptor(mediatypes.oci_layer(applied.compression), layer_digest,
+                               self.content.info(layer_digest).size)
+            return self.store_image(config, [layer], applied.size,
+                                    [tag] if tag else []).id
 
-    def _store(self, config: ImageConfig, layers: list[Descriptor], size: int,
-               tag: str | None) -> str:
+    def store_image(self, config: ImageConfig, layers: list[Descriptor], size: int,
+                    tags: list[str]) -> "Stored":
+        """Write the config and an OCI manifest for ``layers`` (blobs already in the
+        store), add the image row and point ``tags`` (normalized references) at it,
+        all in one transaction. Call it inside ``writing()``."""
         config_raw = canonical(config.to_json())
         config_digest = self.content.put(config_raw)
         manifest = Manifest(Descriptor(mediatypes.OCI_CONFIG, config_digest, len(config_raw)),
@@ -108,8 +126,8 @@ class ImageService:
         row = ImageRow(id=config_digest, manifest_digest=manifest_digest,
                        manifest_media_type=manifest.media_type, config=config_raw, size=size,
                        created=config.created or now_rfc3339())
-        self._table.add(row, tag)
-        return config_digest
+        displaced = self._table.add(row, tags)
+        return Stored(config_digest, displaced)
 
     # -- tags ---------------------------------------------------------------
 

@@ -27,19 +27,23 @@ class ImageTable:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def add(self, row: ImageRow, tag: str | None) -> str | None:
-        """Insert the image (if new) and point the tag at it; returns the tag's old image."""
+    def add(self, row: ImageRow, tags: list[str]) -> dict[str, str]:
+        """Insert the image (if new) and point the tags at it; returns {tag: old image}
+        for the tags that pointed at another image."""
+        displaced: dict[str, str] = {}
         with self._db.transaction() as cur:
             cur.execute(
                 f"INSERT OR IGNORE INTO images({_COLUMNS}) VALUES(?, ?, ?, ?, ?, ?)",
                 (row.id, row.manifest_digest, row.manifest_media_type, row.config, row.size,
                  row.created),
             )
-            if tag is None:
-                return None
-            old = cur.execute("SELECT image_id FROM tags WHERE ref=?", (tag,)).fetchone()
-            cur.execute("INSERT OR REPLACE INTO tags(ref, image_id) VALUES(?, ?)", (tag, row.id))
-            return None if old is None or old[0] == row.id else str(old[0])
+            for tag in tags:
+                old = cur.execute("SELECT image_id FROM tags WHERE ref=?", (tag,)).fetchone()
+                cur.execute("INSERT OR REPLACE INTO tags(ref, image_id) VALUES(?, ?)",
+                            (tag, row.id))
+                if old is not None and old[0] != row.id:
+                    displaced[tag] = str(old[0])
+        return displaced
 
     def set_tag(self, ref: str, image_id: str) -> None:
         with self._db.transaction() as cur:

@@ -12,9 +12,10 @@ def row(c: str) -> ImageRow:
 
 def test_add_tags_and_prefix(tmp_path: Path) -> None:
     table = ImageTable(Database(tmp_path / "b.db"))
-    assert table.add(row("a"), "docker.io/library/x:latest") is None
-    assert table.add(row("b"), "docker.io/library/x:latest") == "sha256:" + "a" * 64
-    assert table.add(row("b"), None) is None  # the same image again: ignored
+    assert table.add(row("a"), ["docker.io/library/x:latest"]) == {}
+    assert table.add(row("b"), ["docker.io/library/x:latest"]) == {
+        "docker.io/library/x:latest": "sha256:" + "a" * 64}
+    assert table.add(row("b"), []) == {}  # the same image again: ignored
     assert table.tag_target("docker.io/library/x:latest") == "sha256:" + "b" * 64
     assert table.tags_of("sha256:" + "a" * 64) == []
     assert table.by_prefix("sha256:a") == ["sha256:" + "a" * 64]
