@@ -1,9 +1,11 @@
-"""A plain HTTP client over the daemon's unix socket (stdlib only)."""
+"""A plain HTTP client over the daemon's unix socket (stdlib only), and the docker CLIs."""
 
 import http.client
 import json
 import socket
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,3 +41,22 @@ def api(daemon: Any) -> Callable[..., Response]:
         return out
 
     return call
+
+
+DOCKER_CLIS = {"28": Path("/usr/local/bin/docker"), "20.10": Path("/usr/bin/docker")}
+
+
+@pytest.fixture(params=sorted(DOCKER_CLIS))
+def docker_cli(request: pytest.FixtureRequest, daemon: Any) -> Callable[..., tuple[int, str, str]]:
+    """The docker CLI (28.x and Debian's 20.10) pointed at the session's berthd."""
+    binary = DOCKER_CLIS[request.param]
+    assert binary.exists(), f"the docker {request.param} client is missing: run the set-up"
+    env = {"DOCKER_HOST": f"unix://{daemon.socket}", "PATH": "/usr/bin:/bin",
+           "HOME": str(daemon.root)}
+
+    def run(*args: str, input: str | None = None, timeout: float = 30) -> tuple[int, str, str]:
+        r = subprocess.run([str(binary), *args], env=env, capture_output=True, text=True,
+                           input=input, timeout=timeout)
+        return r.returncode, r.stdout, r.stderr
+
+    return run

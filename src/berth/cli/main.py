@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from berth.client import Client
 
-_MODULES = {"import": "import_"}
+_MODULES = {"import": "import_", "image prune": "image_prune"}
 DAEMON_ERROR = 125
 """``run``'s status for anything that goes wrong before the container runs."""
 
@@ -64,9 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"berth version {__version__}")
         return 0
     if args.command is None:
-        from berth.cli.parser import top_help
+        from berth.cli.parser import group_help, top_help
 
-        print(top_help(), end="")
+        group = getattr(args, "group", None)
+        print(group_help(group) if group else top_help(), end="")
         return 0
 
     from berth.client.errors import APIError, ClientError, DaemonUnreachable

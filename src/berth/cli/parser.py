@@ -26,6 +26,8 @@ FLAG_ERROR = 125
 ARGS_ERROR = 1
 
 COMMANDS: dict[str, str] = {
+    "history": "Show the history of an image",
+    "image prune": "Remove unused images",
     "images": "List images",
     "inspect": "Return low-level information on berth objects",
     "kill": "Kill one or more running containers",
@@ -35,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "pause": "Pause all processes within one or more containers",
     "ps": "List containers",
     "rename": "Rename a container",
+    "rmi": "Remove one or more images",
     "restart": "Restart one or more containers",
     "rm": "Remove one or more containers",
     "run": "Create and run a new container from an image",
@@ -48,6 +51,8 @@ COMMANDS: dict[str, str] = {
 }
 
 USAGE: dict[str, str] = {
+    "history": "berth history [OPTIONS] IMAGE",
+    "image prune": "berth image prune [OPTIONS]",
     "images": "berth images [OPTIONS] [REPOSITORY[:TAG]]",
     "import": "berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
     "info": "berth info [OPTIONS]",
@@ -59,6 +64,7 @@ USAGE: dict[str, str] = {
     "rename": "berth rename CONTAINER NEW_NAME",
     "restart": "berth restart [OPTIONS] CONTAINER [CONTAINER...]",
     "rm": "berth rm [OPTIONS] CONTAINER [CONTAINER...]",
+    "rmi": "berth rmi [OPTIONS] IMAGE [IMAGE...]",
     "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
     "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
@@ -69,7 +75,8 @@ USAGE: dict[str, str] = {
     "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
-MIN_ARGS = {"logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
+MIN_ARGS = {"history": 1, "rmi": 1,
+            "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "tag": 2, "top": 1}
 
@@ -245,17 +252,56 @@ def _inspect(inspect: _Parser) -> None:
     inspect.add_argument("names", nargs="+", metavar="NAME|ID")
 
 
+def _rmi(rmi: _Parser) -> None:
+    rmi.add_argument("-f", "--force", action="store_true", help="force removal of the image")
+    rmi.add_argument("--no-prune", action="store_true", help="do not delete untagged parents")
+    rmi.add_argument("images", nargs="+", metavar="IMAGE")
+
+
+def _history(history: _Parser) -> None:
+    history.add_argument("-H", "--human", nargs="?", const="true", default="true",
+                         help="print sizes and dates in human readable format (default true)")
+    history.add_argument("--no-trunc", action="store_true", help="don't truncate output")
+    history.add_argument("-q", "--quiet", action="store_true", help="only show image IDs")
+    history.add_argument("image", metavar="IMAGE")
+
+
+def _image_prune(prune: _Parser) -> None:
+    prune.add_argument("-a", "--all", action="store_true",
+                       help="remove all unused images, not just dangling ones")
+    prune.add_argument("--filter", action="append", default=[],
+                       help='provide filter values (e.g. "until=<timestamp>")')
+    prune.add_argument("-f", "--force", action="store_true", help="do not prompt for confirmation")
+
+
 def _nothing(p: _Parser) -> None:
     pass
 
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
+    "history": _history, "image prune": _image_prune, "rmi": _rmi,
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
     "tag": _tag, "top": _top,
 }
+
+
+GROUPS: dict[str, tuple[str, dict[str, str]]] = {
+    "image": ("Manage images", {
+        "history": "history", "import": "import", "inspect": "inspect", "ls": "images",
+        "prune": "image prune", "rm": "rmi", "tag": "tag"}),
+}
+"""docker's management commands: ``berth image ls`` is ``berth images``."""
+ALIASES = {"list": "ls", "remove": "rm"}
+
+
+def group_help(group: str) -> str:
+    text, members = GROUPS[group]
+    lines = [f"  {sub:<10}{COMMANDS[command]}" for sub, command in sorted(members.items())]
+    return (f"\nUsage:  berth {group} COMMAND\n\n{text}\n\nCommands:\n" + "\n".join(lines)
+            + f"\n\nRun 'berth {group} COMMAND --help' for more information on a command.\n")
 
 
 def command_parser(name: str) -> _Parser:
@@ -287,7 +333,9 @@ Run 'berth COMMAND --help' for more information on a command.
 
 
 def top_help() -> str:
-    lines = [f"  {name:<10}{text}" for name, text in sorted(COMMANDS.items())]
+    lines = [f"  {name:<10}{text}" for name, text in sorted(COMMANDS.items()) if " " not in name]
+    lines += ["", "Management Commands:"]
+    lines += [f"  {name:<10}{text}" for name, (text, _) in sorted(GROUPS.items())]
     return TOP_HELP.format(commands="\n".join(lines))
 
 
@@ -321,10 +369,22 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if i == len(argv) or version or show_help:
         return argparse.Namespace(host=host, version=version, command=None)
     name = argv[i]
+    group = GROUPS.get(name)
+    if group is not None:
+        sub = argv[i + 1] if i + 1 < len(argv) else ""
+        sub = ALIASES.get(sub, sub)
+        if sub in ("", "-h", "--help"):
+            return argparse.Namespace(host=host, version=False, command=None, group=name)
+        if sub not in group[1]:
+            raise UsageError(f"'{name} {sub}' is not a berth command.", None, ARGS_ERROR)
+        name = group[1][sub]
+        i += 1
     if name not in BUILDERS:
         raise UsageError(f"'{name}' is not a berth command.", None, ARGS_ERROR)
     args, extra = command_parser(name).parse_known_args(list(argv[i + 1:]))
     if extra:
         raise unknown_flag(extra[0], name)
     args.host, args.version, args.command = host, False, name
+    if group is not None and name == "inspect":
+        args.type = "image"
     return args

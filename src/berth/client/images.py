@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
     from berth.client.api import Client
 
+    Records = list[dict[str, str]]
+    Entries = list[dict[str, Any]]
+    Filters = dict[str, list[str]]
+
 
 def progress(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:
     """The JSON messages of a progress stream; an ``{"error": ...}`` line raises."""
@@ -49,6 +53,23 @@ class ImagesAPI:
 
     def inspect(self, ref: str) -> dict[str, Any]:
         result: dict[str, Any] = self.client.call("GET", f"/images/{quote(ref, '/:@')}/json")
+        return result
+
+    def remove(self, ref: str, force: bool = False, noprune: bool = False) -> Records:
+        """``DELETE /images/{name}``: docker's Untagged/Deleted records."""
+        result: Records = self.client.call(
+            "DELETE", f"/images/{quote(ref, '/:@')}",
+            {"force": force or None, "noprune": noprune or None}) or []
+        return result
+
+    def prune(self, filters: Filters | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call(
+            "POST", "/images/prune", {"filters": json.dumps(filters) if filters else None})
+        return result
+
+    def history(self, ref: str) -> Entries:
+        result: Entries = self.client.call(
+            "GET", f"/images/{quote(ref, '/:@')}/history")
         return result
 
     def tag(self, ref: str, repo: str, tag: str = "") -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from berth.daemon import system
 from berth.daemon.config import DaemonConfig
 from berth.daemon.containers import ContainerService
+from berth.daemon.image_delete import ImageRemover
 from berth.daemon.supervision import SupervisorLink
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
@@ -28,10 +29,12 @@ class Engine:
         self.supervisor = SupervisorLink(paths)
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
                                            self.supervisor)
+        self.image_remover = ImageRemover(self.images, lambda: self.containers.list(all_=True))
 
     async def start(self) -> None:
         await self.supervisor.connect()
         await self.containers.recover()
+        await asyncio.to_thread(self.images.collect)  # what a crash left unreferenced
 
     async def close(self) -> None:
         await self.containers.close()

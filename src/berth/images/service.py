@@ -19,6 +19,7 @@ from berth.content.store import LocalContentStore
 from berth.diff.apply import Applied, apply_layer
 from berth.diff.compression import TeeReader
 from berth.errors import FailedPrecondition, InvalidArgument, NotFound
+from berth.images import gc, history
 from berth.images.changes import apply_changes
 from berth.metadata.db import Database
 from berth.metadata.images import ImageRow, ImageTable
@@ -30,6 +31,8 @@ from berth.util.rwlock import SharedExclusiveLock
 from berth.util.timefmt import now_rfc3339
 
 Strs = list[str]
+Sizes = list[int]
+Entries = list[history.HistoryEntry]
 Mounts = list[dict[str, Any]]
 
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386",
@@ -139,6 +142,31 @@ class ImageService:
             raise InvalidArgument("refusing to create a tag with a digest reference")
         self._table.set_tag(str(ref), image.id)
 
+    def untag(self, ref: str) -> bool:
+        """Remove one normalized reference; False when it named nothing."""
+        return self._table.remove_tag(ref)
+
+    def references(self, image_id: str) -> list[str]:
+        """The normalized references (tags and digests) that name the image."""
+        return self._table.tags_of(image_id)
+
+    # -- removal and garbage ---------------------------------------------------
+
+    def delete(self, image_id: str) -> gc.Swept:
+        """Drop the image's row and references, then free what nothing else uses."""
+        with self._gc_lock.exclusive():
+            if not self._table.delete(image_id):
+                raise NotFound(f"No such image: {image_id}")
+            return self._sweep()
+
+    def collect(self) -> gc.Swept:
+        """Free the blobs and snapshots no image references (left by crashes)."""
+        with self._gc_lock.exclusive():
+            return self._sweep()
+
+    def _sweep(self) -> gc.Swept:
+        return gc.sweep(gc.mark(self._table.all(), self.content), self.content, self.snapshots)
+
     # -- lookup -------------------------------------------------------------
 
     def resolve(self, name_or_id: str) -> Image:
@@ -178,6 +206,15 @@ class ImageService:
             repo_tags=sorted(f for f in familiar if "@" not in f),
             repo_digests=sorted(f for f in familiar if "@" in f),
             size=row.size, created=row.created, manifest_digest=row.manifest_digest)
+
+    def layer_sizes(self, image: Image) -> Sizes:
+        """The unpacked bytes of each layer (0 for one not unpacked yet)."""
+        return [self.snapshots.usage(c) if self.snapshots.exists(c) else 0
+                for c in chain_ids(image.diff_ids)]
+
+    def history(self, name: str) -> Entries:
+        image = self.resolve(name)
+        return history.entries(image.id, image.config, image.repo_tags, self.layer_sizes(image))
 
     # -- containers ---------------------------------------------------------
 

@@ -53,6 +53,12 @@ class ImageTable:
         with self._db.transaction() as cur:
             return cur.execute("DELETE FROM tags WHERE ref=?", (ref,)).rowcount > 0
 
+    def delete(self, image_id: str) -> bool:
+        """Remove the image and every reference to it; False when there was none."""
+        with self._db.transaction() as cur:
+            cur.execute("DELETE FROM tags WHERE image_id=?", (image_id,))
+            return cur.execute("DELETE FROM images WHERE id=?", (image_id,)).rowcount > 0
+
     def get(self, image_id: str) -> ImageRow | None:
         rows = self._db.query(f"SELECT {_COLUMNS} FROM images WHERE id=?", (image_id,))
         return _row(rows[0]) if rows else None

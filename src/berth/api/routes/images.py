@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from berth.api import params
 from berth.api.router import Router
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
@@ -61,6 +62,26 @@ def register(router: Router, engine: Engine) -> None:
         await asyncio.to_thread(engine.images.tag, request.match_info["name"], target)
         return web.Response(status=201)
 
+    async def remove(request: web.Request) -> web.Response:
+        force = params.boolean(request, "force")
+        records = await asyncio.to_thread(engine.image_remover.remove,
+                                          request.match_info["name"], force)
+        return web.json_response(records)
+
+    async def prune(request: web.Request) -> web.Response:
+        filters = params.filters(request)
+        dangling = filters.pop("dangling", ["true"])
+        all_ = any(v.lower() in ("false", "0") for v in dangling)
+        pruned = await asyncio.to_thread(engine.image_remover.prune, all_, filters)
+        return web.json_response(pruned.to_api())
+
+    async def history(request: web.Request) -> web.Response:
+        entries = await asyncio.to_thread(engine.images.history, request.match_info["name"])
+        return web.json_response([e.to_api() for e in entries])
+
+    router.add("DELETE", "/images/{name:.+}", remove)
+    router.add("POST", "/images/prune", prune)
+    router.add("GET", "/images/{name:.+}/history", history)
     router.add("POST", "/images/create", create)
     router.add("POST", "/images/{name:.+}/tag", tag)
     router.add("GET", "/images/json", list_images)
