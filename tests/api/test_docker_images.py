@@ -59,3 +59,34 @@ def test_sdk_images_remove_prune_history(daemon, api):
         client.images.remove("sdk/d", force=True)
     finally:
         client.close()
+
+
+def test_system_df_as_docker_reads_it(docker_cli, daemon, berth_cli, api):
+    image_id = _import(api, b"x" * 5000, "df/img")
+    assert berth_cli("run", "--name", "df-writer", "busybox", "sh", "-c",
+                     "head -c 20000 /dev/zero > /written")[0] == 0
+    try:
+        code, out, _ = docker_cli("system", "df")
+        assert code == 0
+        assert out == berth_cli("system", "df")[1]
+        rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+        assert rows["Containers"][1] >= "1" and rows["Build"][:2] == ["Build", "Cache"]
+        status, _, body = api("GET", "/system/df")
+        df = json.loads(body)
+        [mine] = [i for i in df["Images"] if i["Id"] == image_id]
+        assert mine["Size"] == 5000 and mine["SharedSize"] == 0 and mine["Containers"] == 0
+        [writer] = [c for c in df["Containers"] if c["Names"] == ["/df-writer"]]
+        assert writer["SizeRw"] == 20000 and writer["SizeRootFs"] > 20000
+        assert df["LayersSize"] >= 5000 and df["Volumes"] == [] and df["BuildCache"] == []
+        status, _, body = api("GET", "/system/df?type=image")
+        assert set(json.loads(body)) == {"LayersSize", "Images"}
+        status, _, body = api("GET", "/system/df?type=nonsense")
+        assert status == 400 and b"unknown object type: nonsense" in body
+        client = docker.DockerClient(base_url=f"unix://{daemon.socket}")
+        try:
+            assert any(i["Id"] == image_id for i in client.df()["Images"])
+        finally:
+            client.close()
+    finally:
+        berth_cli("rm", "-f", "df-writer")
+        berth_cli("rmi", "df/img")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from berth.client import Client
 
-_MODULES = {"import": "import_", "image prune": "image_prune"}
+_MODULES = {"import": "import_", "image prune": "image_prune", "system df": "system_df"}
 DAEMON_ERROR = 125
 """``run``'s status for anything that goes wrong before the container runs."""
 

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "ps": "List containers",
     "rename": "Rename a container",
     "rmi": "Remove one or more images",
+    "system df": "Show berth disk usage",
     "restart": "Restart one or more containers",
     "rm": "Remove one or more containers",
     "run": "Create and run a new container from an image",
@@ -65,6 +66,7 @@ USAGE: dict[str, str] = {
     "restart": "berth restart [OPTIONS] CONTAINER [CONTAINER...]",
     "rm": "berth rm [OPTIONS] CONTAINER [CONTAINER...]",
     "rmi": "berth rmi [OPTIONS] IMAGE [IMAGE...]",
+    "system df": "berth system df [OPTIONS]",
     "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
     "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
@@ -274,12 +276,16 @@ def _image_prune(prune: _Parser) -> None:
     prune.add_argument("-f", "--force", action="store_true", help="do not prompt for confirmation")
 
 
+def _system_df(df: _Parser) -> None:
+    df.add_argument("-v", "--verbose", action="store_true", help="show detailed information")
+
+
 def _nothing(p: _Parser) -> None:
     pass
 
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
-    "history": _history, "image prune": _image_prune, "rmi": _rmi,
+    "history": _history, "image prune": _image_prune, "rmi": _rmi, "system df": _system_df,
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,
@@ -292,6 +298,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "image": ("Manage images", {
         "history": "history", "import": "import", "inspect": "inspect", "ls": "images",
         "prune": "image prune", "rm": "rmi", "tag": "tag"}),
+    "system": ("Manage berth", {"df": "system df", "info": "info"}),
 }
 """docker's management commands: ``berth image ls`` is ``berth images``."""
 ALIASES = {"list": "ls", "remove": "rm"}

@@ -1,4 +1,4 @@
-"""/_ping, /version, /info."""
+"""/_ping, /version, /info, /system/df."""
 
 from __future__ import annotations
 
@@ -22,4 +22,9 @@ class SystemAPI:
 
     def info(self) -> dict[str, Any]:
         result: dict[str, Any] = self.client.call("GET", "/info")
+        return result
+
+    def df(self, types: list[str] | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call(
+            "GET", "/system/df", [("type", t) for t in types or []])
         return result

@@ -11,6 +11,7 @@ from typing import Any
 from berth.daemon import system
 from berth.daemon.config import DaemonConfig
 from berth.daemon.containers import ContainerService
+from berth.daemon.disk_usage import disk_usage
 from berth.daemon.image_delete import ImageRemover
 from berth.daemon.supervision import SupervisorLink
 from berth.images.service import ImageService
@@ -44,6 +45,10 @@ class Engine:
 
     def version(self) -> dict[str, Any]:
         return system.version()
+
+    def disk_usage(self, types: set[str] | None = None) -> dict[str, Any]:
+        return disk_usage(self.images, self.containers.list(all_=True),
+                          self.config.paths.containers, types)
 
     def info(self) -> dict[str, Any]:
         states = Counter(c.state.status for c in self.containers.list(all_=True))

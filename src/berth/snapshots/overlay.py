@@ -25,6 +25,7 @@ from typing import Protocol, TypeVar
 from berth.errors import NotFound
 from berth.oci.digest import hex_of, is_sha256
 from berth.snapshots.mounts import Mount, bind, overlay
+from berth.util.disk import tree_size
 
 T = TypeVar("T")
 
@@ -136,12 +137,4 @@ class OverlaySnapshotter:
 
     def usage(self, chain_id: str) -> int:
         """Bytes of the snapshot's files (hard links counted once)."""
-        seen: set[int] = set()
-        total = 0
-        for dirpath, dirnames, filenames in os.walk(self.path(chain_id)):
-            for name in filenames + dirnames:
-                st = os.lstat(os.path.join(dirpath, name))
-                if st.st_ino not in seen:
-                    seen.add(st.st_ino)
-                    total += st.st_size if name in filenames else 0
-        return total
+        return tree_size(self.path(chain_id))
