@@ -198,3 +198,45 @@ def test_berthd_start_sweeps_what_a_crash_left(own_daemon):
     assert d.cli("images", "-q", "--no-trunc").stdout == before  # auto-started again
     assert not stray_blob.exists() and not stray_snapshot.exists()
     assert d.cli("run", "--rm", "busybox", "true").returncode == 0
+
+
+def test_images_filters(berth_cli, tmp_path):
+    old = _import(berth_cli, _tar(tmp_path / "o.tar", b"old\n"), "filt/a:old",
+                  "LABEL tier=base")
+    new = _import(berth_cli, _tar(tmp_path / "n.tar", b"new\n"), "filt/a:new",
+                  "LABEL tier=app")
+    other = _import(berth_cli, _tar(tmp_path / "x.tar", b"other\n"), "filt/b:1")
+    try:
+        def ids(*args):
+            code, out, err = berth_cli("images", "-q", "--no-trunc", *args)
+            assert code == 0, err
+            return out.split()
+
+        assert set(ids("filt/a")) == {old, new}
+        assert ids("filt/a:new") == [new]
+        assert set(ids("-f", "reference=filt/*")) == {old, new, other}
+        assert ids("-f", "reference=filt/*:old") == [old]
+        assert old not in ids("-f", "reference=*")  # "*" stops at "/", like Go's path.Match
+        assert ids("-f", "label=tier=app") == [new]
+        assert set(ids("-f", "label=tier")) == {old, new}
+        assert ids("-f", "since=filt/a:new", "filt/*") == [other]
+        assert old in ids("-f", "before=filt/a:new") and new not in ids(
+            "-f", "before=filt/a:new")
+        assert other in ids("-f", "since=filt/a:old")
+        assert old not in ids("-f", "dangling=true")
+        assert old in ids("-f", "dangling=false")
+        assert set(ids("-f", "until=1h")).isdisjoint({old, new, other})
+        code, out, _ = berth_cli("images", "filt/a")
+        assert [line.split()[:2] for line in out.splitlines()[1:]] == [
+            ["filt/a", "new"], ["filt/a", "old"]]
+        code, out, _ = berth_cli("images", "--digests", "filt/b")
+        assert out.splitlines()[0].split()[:4] == ["REPOSITORY", "TAG", "DIGEST", "IMAGE"]
+        assert out.splitlines()[1].split()[:3] == ["filt/b", "1", "<none>"]
+        code, _, err = berth_cli("images", "-f", "colour=red")
+        assert (code, err) == (1, "Error response from daemon: invalid filter 'colour'\n")
+        code, _, err = berth_cli("images", "-f", "before=nosuch")
+        assert code == 1 and "No such image: nosuch:latest" in err
+        code, _, err = berth_cli("images", "-f", "dangling=maybe")
+        assert code == 1 and "invalid filter 'dangling=maybe'" in err
+    finally:
+        berth_cli("rmi", "filt/a:old", "filt/a:new", "filt/b:1")

@@ -184,6 +184,9 @@ def _images(images: _Parser) -> None:
                         help="show all images (default hides intermediate images)")
     images.add_argument("-q", "--quiet", action="store_true", help="only show image IDs")
     images.add_argument("--no-trunc", action="store_true", help="don't truncate output")
+    images.add_argument("--digests", action="store_true", help="show digests")
+    images.add_argument("-f", "--filter", action="append", default=[],
+                        help="filter output based on conditions provided")
     images.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
 
 

@@ -46,9 +46,11 @@ class ImagesAPI:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def list(self, all: bool = False) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.client.call("GET", "/images/json",
-                                                        {"all": all or None})
+    def list(self, all: bool = False, filters: Filters | None = None,
+             digests: bool = False) -> Entries:
+        result: Entries = self.client.call("GET", "/images/json", {
+            "all": all or None, "digests": digests or None,
+            "filters": json.dumps(filters) if filters else None})
         return result
 
     def inspect(self, ref: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from berth.content.store import LocalContentStore
 from berth.diff.apply import Applied, apply_layer
 from berth.diff.compression import TeeReader
 from berth.errors import FailedPrecondition, InvalidArgument, NotFound
+from berth.images import filters as image_filters
 from berth.images import gc, history
 from berth.images.changes import apply_changes
 from berth.metadata.db import Database
@@ -193,9 +194,11 @@ class ImageService:
         matches = self._table.by_prefix("sha256:" + hex_part)
         return matches[0] if len(matches) == 1 else None
 
-    def list(self) -> list[Image]:
+    def list(self, filters: dict[str, Strs] | None = None) -> list[Image]:
+        """Every image, or those the filters keep (``berth.images.filters``)."""
         tags = self._table.tags()
-        return [self._image(row, tags.get(row.id, [])) for row in self._table.all()]
+        images = [self._image(row, tags.get(row.id, [])) for row in self._table.all()]
+        return image_filters.apply(images, filters, self.resolve) if filters else images
 
     def _image(self, row: ImageRow, refs: Strs | None = None) -> Image:
         if refs is None:

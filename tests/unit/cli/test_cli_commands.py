@@ -173,8 +173,11 @@ def test_ps_table(cli: RunCLI, engine: Peer) -> None:
 def test_images_table(cli: RunCLI, engine: Peer) -> None:
     now = int(time.time())
 
+    seen_filters: list[str | None] = []
+
     @engine.route("GET", "/images/json")
     def images(req: Request, ex: Exchange) -> None:
+        seen_filters.append(req.q("filters"))
         ex.json(200, [
             {"Id": IMAGE_ID, "RepoTags": ["busybox:latest", "bb:1"], "Created": now - 90,
              "Size": 4_261_000},
@@ -191,7 +194,11 @@ def test_images_table(cli: RunCLI, engine: Peer) -> None:
         "<none>       <none>    999999999999   3 days ago           999B",
     ]
     assert cli("images", "-q") == (0, "0123456789ab\n999999999999\n", "")
-    assert cli("images", "-q", "--no-trunc", "bb")[1] == IMAGE_ID + "\n"
+    assert seen_filters == [None, None]
+    cli("images", "-q", "--no-trunc", "-f", "dangling=false", "bb")
+    assert json.loads(seen_filters[-1] or "") == {"dangling": ["false"], "reference": ["bb"]}
+    code, _, err = cli("images", "-f", "dangling")
+    assert code == 125 and "bad format of filter (expected name=value)" in err
 
 
 def test_import_streams_the_file(cli: RunCLI, engine: Peer, tmp_path: Path) -> None:

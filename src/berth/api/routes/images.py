@@ -45,10 +45,10 @@ def register(router: Router, engine: Engine) -> None:
                             content_type="application/json")
 
     async def list_images(request: web.Request) -> web.Response:
-        images = await asyncio.to_thread(engine.images.list)
-        out = [_summary(img) for img in images]
-        out.sort(key=lambda s: s["Created"], reverse=True)
-        return web.json_response(out)
+        filters = params.filters(request)
+        images = await asyncio.to_thread(engine.images.list, filters)
+        images.sort(key=lambda img: img.created, reverse=True)  # to the nanosecond
+        return web.json_response([_summary(img) for img in images])
 
     async def inspect(request: web.Request) -> web.Response:
         img = await asyncio.to_thread(engine.images.resolve, request.match_info["name"])

@@ -1,10 +1,15 @@
-"""``berth images``: REPOSITORY, TAG, IMAGE ID, CREATED, SIZE."""
+"""``berth images``: REPOSITORY, TAG, (DIGEST,) IMAGE ID, CREATED, SIZE.
+
+Filtering (``--filter`` and the REPOSITORY[:TAG] argument, a ``reference``
+filter like docker's) is done by the daemon.
+"""
 
 from __future__ import annotations
 
 import time
 
 from berth.cli.format import ago, human_size, short_id, split_reference, table
+from berth.cli.parser import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,6 +19,7 @@ if TYPE_CHECKING:
     from berth.client import Client
 
 HEADER = ("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE")
+DIGEST_HEADER = ("REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE")
 NONE = "<none>"
 
 
@@ -28,37 +34,49 @@ def repo_tags(image: dict[str, Any]) -> list[tuple[str, str]]:
     return [(NONE, NONE)]
 
 
-def matches(pair: tuple[str, str], reference: str | None) -> bool:
-    if not reference:
-        return True
-    repo, tag = split_reference(reference)
-    return pair[0] == repo and (not tag or pair[1] == tag)
+def digest_of(image: dict[str, Any], repo: str) -> str:
+    for d in image.get("RepoDigests") or []:
+        name, _, digest = d.partition("@")
+        if name == repo:
+            return digest
+    return NONE
 
 
 def rows(images: list[dict[str, Any]], now: float, no_trunc: bool,
-         reference: str | None) -> list[tuple[str, ...]]:
+         digests: bool = False) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for image in images:
         created = image.get("Created") or 0
         for repo, tag in repo_tags(image):
-            if matches((repo, tag), reference):
-                out.append((repo, tag, short_id(image.get("Id", ""), no_trunc),
-                            ago(created, now) if created else "N/A",
-                            human_size(image.get("Size") or 0)))
+            row = (repo, tag, short_id(image.get("Id", ""), no_trunc),
+                   ago(created, now) if created else "N/A", human_size(image.get("Size") or 0))
+            out.append((*row[:2], digest_of(image, repo), *row[2:]) if digests else row)
     return out
 
 
+def filters_of(args: argparse.Namespace) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for spec in args.filter:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            raise UsageError(f'invalid argument "{spec}" for "-f, --filter" flag: bad format '
+                             "of filter (expected name=value)", "images", 125)
+        filters.setdefault(key, []).append(value)
+    if args.reference:
+        filters.setdefault("reference", []).append(args.reference)
+    return filters
+
+
 def run(args: argparse.Namespace, client: Client) -> int:
-    images = client.images.list(all=args.all)
+    images = client.images.list(all=args.all, filters=filters_of(args), digests=args.digests)
     if args.quiet:
         seen: set[str] = set()
         for image in images:
-            if not any(matches(p, args.reference) for p in repo_tags(image)):
-                continue
             id_ = short_id(image["Id"], args.no_trunc)
             if id_ not in seen:
                 seen.add(id_)
                 print(id_)
         return 0
-    print(table(HEADER, rows(images, time.time(), args.no_trunc, args.reference)), end="")
+    header = DIGEST_HEADER if args.digests else HEADER
+    print(table(header, rows(images, time.time(), args.no_trunc, args.digests)), end="")
     return 0
