@@ -25,7 +25,7 @@ BUSYBOX = Path("/bin/busybox")
 APPLETS = (
     "sh", "echo", "true", "false", "cat", "ps", "hostname", "ls", "mount", "sleep", "id",
     "touch", "mkdir", "env", "pwd", "grep", "stat", "readlink", "kill", "wc", "head",
-    "printf", "test", "chmod", "ln", "rm",
+    "printf", "test", "chmod", "ln", "rm", "unshare",
 )
 PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 GROUP = "root:x:0:\nnobody:x:65534:\n"

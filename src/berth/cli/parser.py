@@ -164,6 +164,9 @@ def _run(run: _Parser) -> None:
     run.add_argument("-i", "--interactive", action="store_true",
                      help="keep STDIN open even if not attached")
     run.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
+    from berth.cli import hostconfig  # it raises this module's UsageError: no import cycle
+
+    hostconfig.add_flags(run)
     run.add_argument("image", metavar="IMAGE")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="COMMAND [ARG...]")
 

@@ -31,6 +31,7 @@ from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
 from berth.paths import Paths
 from berth.runtime import pause as runtime_pause
+from berth.runtime import seccomp
 from berth.supervisor.aioclient import Session
 from berth.util.timefmt import ZERO_TIME, now_rfc3339
 
@@ -126,6 +127,11 @@ class ContainerService:
             host_net = (body.get("HostConfig") or {}).get("NetworkMode") == "host"
             config["Hostname"] = os.uname().nodename if host_net else cid[:12]
         host_config = _default_host_config(host_config)
+        # Refuse what the runtime would refuse at start (capabilities, security options,
+        # limits) now, as dockerd does, with nothing stored.
+        spec = build_spec(cid, config, host_config, "/", config["Hostname"])
+        if spec["linux"].get("seccomp"):
+            seccomp.compile_filter(spec["linux"]["seccomp"])  # cached: the next is free
         name = name.lstrip("/") if name else random_name({c.name for c in self._by_id.values()})
         c = Container(
             id=cid, name=name, image_id=image.id, image_ref=image_name, created=now_rfc3339(),
@@ -151,9 +157,9 @@ class ContainerService:
             return False
         if c.state.status == "removing" or c.state.status == "dead":
             raise Conflict(f"container {c.id} is marked for removal and cannot be started")
-        request = await asyncio.to_thread(self._prepare_bundle, c)
         hub = self._hubs.setdefault(c.id, OutputHub())
         try:
+            request = await asyncio.to_thread(self._prepare_bundle, c)
             reply, session = await self._sup.start(request)
         except (CommandNotFound, CommandNotInvokable) as e:
             c.state.exit_code = 127 if isinstance(e, CommandNotFound) else 126
@@ -372,6 +378,9 @@ class ContainerService:
             return  # removed meanwhile (AutoRemove)
         del self._by_id[c.id]
         self._early_stdin.pop(c.id, None)
+        hub = self._hubs.pop(c.id, None)
+        if hub is not None:  # attached clients of a container that never ran
+            hub.close()
         self._table.delete(c.id)
         await asyncio.to_thread(shutil.rmtree, self._paths.container(c.id), True)
         for fut in self._remove_waiters.pop(c.id, []):

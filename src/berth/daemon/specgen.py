@@ -6,10 +6,12 @@ starts from docker's PATH, then HOSTNAME, then the image's and the request's
 variables, a later one of the same name replacing the earlier in place.
 """
 
+import functools
 from typing import Any
 
 from berth.errors import InvalidArgument
-from berth.oci.defaults import DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE
+from berth.oci import seccomp
+from berth.oci.defaults import CAPABILITY_NUMBERS, DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE
 from berth.oci.spec import default_spec
 
 
@@ -139,13 +141,64 @@ def user_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
     return mounts
 
 
+def security_options(options: list[str]) -> dict[str, Any]:
+    """``HostConfig.SecurityOpt`` as dockerd reads it: ``seccomp`` (``unconfined`` or a
+    profile's JSON, which the docker CLI reads from the file it is given),
+    ``no-new-privileges``; ``label`` and ``apparmor`` are accepted and have nothing
+    to act on here."""
+    out: dict[str, Any] = {"seccomp": None, "no_new_privileges": False}
+    for opt in options:
+        if opt == "no-new-privileges":
+            out["no_new_privileges"] = True
+            continue
+        key, sep, value = opt.partition("=")
+        if not sep:
+            key, sep, value = opt.partition(":")
+        if not sep:
+            raise InvalidArgument(f'invalid --security-opt 1: "{opt}"')
+        if key == "seccomp":
+            out["seccomp"] = value
+        elif key == "no-new-privileges":
+            if value not in ("true", "false"):
+                raise InvalidArgument(f"invalid --security-opt 2: \"{opt}\"")
+            out["no_new_privileges"] = value == "true"
+        elif key not in ("label", "apparmor", "systempaths"):
+            raise InvalidArgument(f'invalid --security-opt 2: "{opt}"')
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def host_capabilities() -> frozenset[str]:
+    """The capabilities this process (and so the supervisor) may still grant: its
+    bounding set, which on some hosts lacks some (CAP_SYS_RESOURCE here)."""
+    with open("/proc/self/status") as f:
+        line = next(ln for ln in f if ln.startswith("CapBnd:"))
+    mask = int(line.split()[1], 16)
+    return frozenset(name for name, bit in CAPABILITY_NUMBERS.items() if mask >> bit & 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_profile() -> dict[str, Any]:
+    return seccomp.default_profile()
+
+
+def seccomp_filter(option: str | None, privileged: bool,
+                   bounding: list[str]) -> dict[str, Any] | None:
+    """The container's ``linux.seccomp``: docker's profile unless privileged or
+    ``unconfined``; a given profile instead of docker's."""
+    if option == "unconfined" or (privileged and not option):
+        return None
+    profile = seccomp.parse_profile(option) if option else _default_profile()
+    return seccomp.linux_seccomp(profile, bounding)
+
+
 def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str, Any],
                root_path: str, hostname: str) -> dict[str, Any]:
     argv = command_of(config)
     env = merge_env([DEFAULT_PATH_ENV, f"HOSTNAME={hostname}"],
                     ["TERM=xterm"] if config.get("Tty") else [], config.get("Env"))
     uid, gid = parse_user(config.get("User") or "")
-    security = [str(o) for o in host_config.get("SecurityOpt") or []]
+    security = security_options([str(o) for o in host_config.get("SecurityOpt") or []])
     spec = default_spec(
         args=argv,
         env=env,
@@ -160,16 +213,20 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         cap_add=host_config.get("CapAdd"),
         cap_drop=host_config.get("CapDrop"),
         privileged=bool(host_config.get("Privileged")),
-        no_new_privileges=any(o in ("no-new-privileges", "no-new-privileges:true",
-                                    "no-new-privileges=true") for o in security),
+        no_new_privileges=security["no_new_privileges"],
         masked_paths=host_config.get("MaskedPaths"),
         readonly_paths=host_config.get("ReadonlyPaths"),
         mounts=user_mounts(host_config),
         cgroups_path=f"berth/{container_id}",
         resources=resources(host_config),
+        host_capabilities=host_capabilities(),
     )
     shared = host_namespaces(host_config)
     linux = spec["linux"]
+    seccomp_spec = seccomp_filter(security["seccomp"], bool(host_config.get("Privileged")),
+                                  spec["process"]["capabilities"]["bounding"])
+    if seccomp_spec is not None:
+        linux["seccomp"] = seccomp_spec
     linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] not in shared]
     if "network" in shared:
         # sysfs belongs to a network namespace: bind the host's, cgroups included.

@@ -4,6 +4,7 @@ Pure data, no I/O: the daemon's specgen calls ``default_spec`` and the
 runtime reads the result. Field names are the runtime-spec's exactly.
 """
 
+from collections.abc import Collection
 from typing import Any
 
 from berth.errors import InvalidArgument
@@ -22,10 +23,14 @@ DEFAULT_NAMESPACES: tuple[str, ...] = ("mount", "network", "uts", "pid", "ipc")
 
 
 def capabilities(cap_add: list[str] | None = None, cap_drop: list[str] | None = None,
-                 privileged: bool = False) -> list[str]:
+                 privileged: bool = False,
+                 available: Collection[str] | None = None) -> list[str]:
     """Docker's default set adjusted like ``--cap-add``/``--cap-drop`` (``ALL`` accepted).
 
     Names may omit the ``CAP_`` prefix and are case-insensitive, as docker's.
+    ``available`` is the host's bounding set: ``--privileged`` and ``ALL`` mean all
+    of those (docker asks for every capability the kernel knows, and fails on a
+    host whose bounding set lacks one); naming a missing one is an error.
     """
     def norm(names: list[str] | None) -> list[str]:
         out = []
@@ -37,10 +42,14 @@ def capabilities(cap_add: list[str] | None = None, cap_drop: list[str] | None = 
             out.append(cap)
         return out
 
-    everything = list(CAPABILITY_NUMBERS)
+    everything = [c for c in CAPABILITY_NUMBERS if available is None or c in available]
     if privileged:
         return everything
     add, drop = norm(cap_add), norm(cap_drop)
+    missing = [c for c in add if c != "ALL" and c not in everything]
+    if missing:
+        raise InvalidArgument(f"capability {missing[0]} is not available on this host: "
+                              "its capability bounding set lacks it")
     if "ALL" in add:
         return [c for c in everything if c not in drop]
     caps = [] if "ALL" in drop else [c for c in DEFAULT_CAPABILITIES if c not in drop]
@@ -59,7 +68,8 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
                  readonly_paths: list[str] | None = None, cgroup_namespace: bool = False,
                  namespace_paths: dict[str, str] | None = None,
                  mounts: list[dict[str, Any]] | None = None, cgroups_path: str | None = None,
-                 resources: dict[str, Any] | None = None) -> dict[str, Any]:
+                 resources: dict[str, Any] | None = None,
+                 host_capabilities: Collection[str] | None = None) -> dict[str, Any]:
     """A runtime spec for one container process with docker's defaults.
 
     ``masked_paths``/``readonly_paths`` replace docker's lists when given (even
@@ -72,7 +82,7 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
     ``memory.swap``, ``pids.limit``, ``cpu.shares/quota/period``) put the
     container in a cgroup with those limits.
     """
-    caps = capabilities(cap_add, cap_drop, privileged)
+    caps = capabilities(cap_add, cap_drop, privileged, host_capabilities)
     kinds = list(DEFAULT_NAMESPACES) + (["cgroup"] if cgroup_namespace else [])
     paths = namespace_paths or {}
     namespaces: list[dict[str, str]] = []

@@ -20,7 +20,7 @@ import termios
 from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
-from berth.runtime import process, rootfs
+from berth.runtime import process, rootfs, seccomp
 from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
 
@@ -94,11 +94,13 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
     ``Cgroup.for_spec(spec).remove()``.
     """
     validate(spec)
+    seccomp_spec = (spec.get("linux") or {}).get("seccomp")
+    program = seccomp.compile_filter(seccomp_spec) if seccomp_spec else None
     cgroup = Cgroup.for_spec(spec)
     if cgroup is not None:
         cgroup.create((spec.get("linux") or {}).get("resources"))
     try:
-        return _spawn(spec, rootfs_mounts, (stdin, stdout, stderr), cgroup)
+        return _spawn(spec, rootfs_mounts, (stdin, stdout, stderr), cgroup, program)
     except BaseException:
         if cgroup is not None:
             cgroup.remove()
@@ -106,13 +108,13 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
 
 
 def _spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-           stdio: tuple[int, int, int], cgroup: Cgroup | None) -> int:
+           stdio: tuple[int, int, int], cgroup: Cgroup | None, program: bytes | None) -> int:
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
     try:
         middle = os.fork()
         if middle == 0:
-            _middle(spec, rootfs_mounts, stdio, cgroup, err_w, pid_w)
+            _middle(spec, rootfs_mounts, stdio, cgroup, program, err_w, pid_w)
         os.close(err_w)
         os.close(pid_w)
         err_w = pid_w = -1
@@ -187,7 +189,8 @@ def _join_namespaces(spec: dict[str, Any]) -> None:
 
 
 def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-            stdio: tuple[int, int, int], cgroup: Cgroup | None, err_w: int, pid_w: int) -> None:
+            stdio: tuple[int, int, int], cgroup: Cgroup | None, program: bytes | None,
+            err_w: int, pid_w: int) -> None:
     """The first child: never returns into the caller's code."""
     code = 1
     try:
@@ -205,7 +208,7 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         child = os.fork()
         if child == 0:
             os.close(pid_w)
-            _init(spec, rootfs_mounts, stdio, err_w)
+            _init(spec, rootfs_mounts, stdio, program, err_w)
         os.write(pid_w, str(child).encode())
         code = 0
     except BaseException as e:
@@ -227,7 +230,7 @@ def _setup_stdio(stdio: tuple[int, int, int], terminal: bool) -> None:
 
 
 def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-          stdio: tuple[int, int, int], err_w: int) -> None:
+          stdio: tuple[int, int, int], program: bytes | None, err_w: int) -> None:
     """PID 1 of the container: set everything up, then exec the program.
 
     Order: shared/ref/container-init-sequence.md, sections C (19 to 39).
@@ -265,13 +268,18 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         rootfs.readonly_paths(linux.get("readonlyPaths", []))
         rootfs.masked_paths(linux.get("maskedPaths", []))
         process.set_rlimits(proc.get("rlimits") or [])
-        if proc.get("noNewPrivileges"):
+        no_new_privileges = bool(proc.get("noNewPrivileges"))
+        if no_new_privileges:
             lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)
+        elif program is not None:  # first chance: CAP_SYS_ADMIN is still held
+            lx.seccomp_load(program)
         process.become_user(proc.get("user") or {}, proc.get("capabilities") or {})
         os.chdir(cwd)
         args = list(proc["args"])
         env = list(proc.get("env", []))
         path = process.find_program(args[0], env)
+        if no_new_privileges and program is not None:  # second chance: as late as can be
+            lx.seccomp_load(program)
         process.reset_signals()
         # Only 0-2 and the (CLOEXEC) error pipe survive into the program: a
         # leaked host fd can give it the host's filesystem (CVE-2024-21626).

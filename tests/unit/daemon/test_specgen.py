@@ -2,8 +2,16 @@
 
 import pytest
 
-from berth.daemon.specgen import command_of, merge_config, merge_env, parse_user
+from berth.daemon.specgen import (
+    command_of,
+    merge_config,
+    merge_env,
+    parse_user,
+    seccomp_filter,
+    security_options,
+)
 from berth.errors import InvalidArgument
+from berth.oci.spec import capabilities
 
 IMAGE = {"config": {"Entrypoint": ["/entry"], "Cmd": ["default"], "Env": ["A=1", "PATH=/img"],
                     "WorkingDir": "/srv", "Labels": {"from": "image"}}}
@@ -49,3 +57,38 @@ def test_numeric_user():
     assert parse_user("") == (0, 0)
     assert parse_user("1000") == (1000, 0)
     assert parse_user("1000:50") == (1000, 50)
+
+
+def test_security_options_like_dockerd() -> None:
+    assert security_options([]) == {"seccomp": None, "no_new_privileges": False}
+    assert security_options(["seccomp=unconfined", "no-new-privileges"]) == {
+        "seccomp": "unconfined", "no_new_privileges": True}
+    assert security_options(["seccomp:unconfined", "no-new-privileges=false",
+                             "label=disable", "apparmor=unconfined"])["seccomp"] == "unconfined"
+    for bad, message in [("nonsense", 'invalid --security-opt 1: "nonsense"'),
+                         ("colour=red", 'invalid --security-opt 2: "colour=red"'),
+                         ("no-new-privileges=maybe", "invalid --security-opt 2")]:
+        with pytest.raises(InvalidArgument, match=message):
+            security_options([bad])
+
+
+def test_seccomp_filter_choice() -> None:
+    caps = ["CAP_CHOWN"]
+    assert seccomp_filter("unconfined", False, caps) is None
+    assert seccomp_filter(None, True, caps) is None  # privileged: unconfined, like docker
+    default = seccomp_filter(None, False, caps)
+    assert default is not None and default["defaultAction"] == "SCMP_ACT_ERRNO"
+    own = seccomp_filter('{"defaultAction": "SCMP_ACT_ALLOW"}', True, caps)
+    assert own == {"defaultAction": "SCMP_ACT_ALLOW", "architectures": [], "syscalls": []}
+    with pytest.raises(InvalidArgument, match="decoding seccomp profile failed"):
+        seccomp_filter("{not json", False, caps)
+
+
+def test_privileged_and_cap_add_within_the_hosts_bounding_set() -> None:
+    host = {"CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"}
+    assert capabilities(privileged=True, available=host) == ["CAP_CHOWN", "CAP_KILL",
+                                                             "CAP_SYS_ADMIN"]
+    assert set(capabilities(["ALL"], ["KILL"], available=host)) == {"CAP_CHOWN",
+                                                                    "CAP_SYS_ADMIN"}
+    with pytest.raises(InvalidArgument, match="CAP_SYS_RESOURCE is not available on this host"):
+        capabilities(["SYS_RESOURCE"], available=host)

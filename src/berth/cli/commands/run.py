@@ -18,6 +18,7 @@ import os
 import sys
 
 from berth.cli.format import familiar_tagged
+from berth.cli.hostconfig import host_config
 from berth.cli.output import copy_frames
 from berth.cli.parser import FLAG_ERROR, UsageError
 from berth.client.errors import APIError
@@ -116,7 +117,7 @@ def container_config(args: argparse.Namespace,
         "WorkingDir": args.workdir or "",
         "Entrypoint": entrypoint,
         "Labels": labels(args.label),
-        "HostConfig": {"AutoRemove": args.rm},
+        "HostConfig": host_config(args),
     }
 
 

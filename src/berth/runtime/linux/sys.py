@@ -179,3 +179,21 @@ def default_signal(sig: int) -> None:
     act = _KernelSigaction(None, 0, None, 0)
     _check(_libc.syscall(ctypes.c_long(_SYS_RT_SIGACTION), ctypes.c_int(sig), ctypes.byref(act),
                          None, ctypes.c_size_t(8)), f"rt_sigaction {sig}")
+
+
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def seccomp_load(program: bytes) -> None:
+    """Install a BPF program (8-byte ``sock_filter`` entries) as this thread's filter.
+    Needs no_new_privs or CAP_SYS_ADMIN."""
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    _check(_libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
+                       ctypes.byref(prog), ctypes.c_ulong(0), ctypes.c_ulong(0)),
+           "prctl(PR_SET_SECCOMP)")

@@ -1,0 +1,126 @@
+"""``run``'s isolation and resource flags, and the ``HostConfig`` they make.
+
+Values are parsed the way the docker CLI parses them (go-units ``RAMInBytes``
+for sizes, rationals for ``--cpus``, profile files read for ``--security-opt
+seccomp=FILE``), with docker's messages for bad ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from berth.cli.parser import FLAG_ERROR, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+_RAM = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
+_RAM_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+def _flag_error(value: str, flag: str, detail: str) -> UsageError:
+    return UsageError(f'invalid argument "{value}" for "{flag}" flag: {detail}', "run",
+                      FLAG_ERROR)
+
+
+def ram_in_bytes(value: str, flag: str) -> int:
+    """go-units ``RAMInBytes``: ``32m`` = 32 MiB; ``-1`` only where the flag allows it."""
+    m = _RAM.match(value)
+    if m is None:
+        raise _flag_error(value, flag, f"invalid size: '{value}'")
+    return int(float(m.group(1)) * _RAM_UNITS[(m.group(2) or "").lower()])
+
+
+def _swap(value: str) -> int:
+    return -1 if value == "-1" else ram_in_bytes(value, "--memory-swap")
+
+
+def nano_cpus(value: str) -> int:
+    try:
+        cpus = float(value)
+    except ValueError:
+        detail = f"failed to parse {value} as a rational number"
+        raise _flag_error(value, "--cpus", detail) from None
+    return round(cpus * 1e9)
+
+
+def security_options(options: list[str]) -> list[str]:
+    """docker's ``parseSecurityOpts``: a seccomp profile file is sent as its JSON."""
+    out = []
+    for opt in options:
+        key, sep, value = opt.partition("=")
+        if not sep and opt != "no-new-privileges":
+            if ":" not in opt:
+                raise UsageError(f'Invalid --security-opt: "{opt}"', "run", FLAG_ERROR)
+            key, _, value = opt.partition(":")
+        if key == "seccomp" and value != "unconfined":
+            try:
+                with open(value, encoding="utf-8") as f:
+                    profile = json.load(f)
+            except (OSError, ValueError) as e:
+                raise UsageError(f"opening seccomp profile ({value}) failed: {e}", "run",
+                                 FLAG_ERROR) from None
+            opt = "seccomp=" + json.dumps(profile, separators=(",", ":"))
+        out.append(opt)
+    return out
+
+
+def add_flags(run: argparse.ArgumentParser) -> None:
+    add = run.add_argument
+    add("--privileged", action="store_true", help="give extended privileges to this container")
+    add("--cap-add", action="append", default=[], help="add Linux capabilities")
+    add("--cap-drop", action="append", default=[], help="drop Linux capabilities")
+    add("--security-opt", action="append", default=[], help="security options")
+    add("--read-only", action="store_true", help="mount the container's root as read only")
+    add("-v", "--volume", action="append", default=[], help="bind mount a volume")
+    add("--tmpfs", action="append", default=[], help="mount a tmpfs directory")
+    add("--network", "--net", help="connect a container to a network (none, host)")
+    add("--pid", help="PID namespace to use")
+    add("--ipc", help="IPC mode to use")
+    add("--uts", help="UTS namespace to use")
+    add("-m", "--memory", help="memory limit")
+    add("--memory-swap", help="swap limit equal to memory plus swap: '-1' for unlimited")
+    add("--cpus", help="number of CPUs")
+    add("-c", "--cpu-shares", type=int, help="CPU shares (relative weight)")
+    add("--cpu-period", type=int, help="limit CPU CFS (Completely Fair Scheduler) period")
+    add("--cpu-quota", type=int, help="limit CPU CFS (Completely Fair Scheduler) quota")
+    add("--pids-limit", type=int, help="tune container pids limit (set -1 for unlimited)")
+    add("--shm-size", help="size of /dev/shm")
+
+
+def host_config(args: argparse.Namespace) -> dict[str, Any]:
+    hc: dict[str, Any] = {"AutoRemove": args.rm}
+    if args.privileged:
+        hc["Privileged"] = True
+    if args.cap_add:
+        hc["CapAdd"] = list(args.cap_add)
+    if args.cap_drop:
+        hc["CapDrop"] = list(args.cap_drop)
+    if args.security_opt:
+        hc["SecurityOpt"] = security_options(args.security_opt)
+    if args.read_only:
+        hc["ReadonlyRootfs"] = True
+    if args.volume:
+        hc["Binds"] = list(args.volume)
+    if args.tmpfs:
+        hc["Tmpfs"] = {t.partition(":")[0]: t.partition(":")[2] for t in args.tmpfs}
+    for flag, key in (("network", "NetworkMode"), ("pid", "PidMode"), ("ipc", "IpcMode"),
+                      ("uts", "UTSMode")):
+        if getattr(args, flag):
+            hc[key] = getattr(args, flag)
+    if args.memory:
+        hc["Memory"] = ram_in_bytes(args.memory, "-m, --memory")
+    if args.memory_swap:
+        hc["MemorySwap"] = _swap(args.memory_swap)
+    if args.cpus:
+        hc["NanoCpus"] = nano_cpus(args.cpus)
+    for flag, key in (("cpu_shares", "CpuShares"), ("cpu_period", "CpuPeriod"),
+                      ("cpu_quota", "CpuQuota"), ("pids_limit", "PidsLimit")):
+        if getattr(args, flag) is not None:
+            hc[key] = getattr(args, flag)
+    if args.shm_size:
+        hc["ShmSize"] = ram_in_bytes(args.shm_size, "--shm-size")
+    return hc
