@@ -10,6 +10,7 @@ import berth
 from berth.api.errors import status_of
 from berth.api.router import Router
 from berth.api.routes import containers, images, system
+from berth.api.routes import exec as exec_
 from berth.daemon.engine import Engine
 from berth.daemon.system import API_VERSION, MIN_API_VERSION
 from berth.errors import BerthError
@@ -82,4 +83,5 @@ def make_app(engine: Engine) -> web.Application:
     system.register(router, engine)
     images.register(router, engine)
     containers.register(router, engine)
+    exec_.register(router, engine)
     return app

@@ -26,6 +26,7 @@ FLAG_ERROR = 125
 ARGS_ERROR = 1
 
 COMMANDS: dict[str, str] = {
+    "exec": "Execute a command in a running container",
     "history": "Show the history of an image",
     "image prune": "Remove unused images",
     "images": "List images",
@@ -52,6 +53,7 @@ COMMANDS: dict[str, str] = {
 }
 
 USAGE: dict[str, str] = {
+    "exec": "berth exec [OPTIONS] CONTAINER COMMAND [ARG...]",
     "history": "berth history [OPTIONS] IMAGE",
     "image prune": "berth image prune [OPTIONS]",
     "images": "berth images [OPTIONS] [REPOSITORY[:TAG]]",
@@ -77,7 +79,7 @@ USAGE: dict[str, str] = {
     "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
-MIN_ARGS = {"history": 1, "rmi": 1,
+MIN_ARGS = {"exec": 2, "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "tag": 2, "top": 1}
@@ -260,6 +262,25 @@ def _inspect(inspect: _Parser) -> None:
     inspect.add_argument("names", nargs="+", metavar="NAME|ID")
 
 
+def _exec(ex: _Parser) -> None:
+    ex.add_argument("-d", "--detach", action="store_true",
+                    help="detached mode: run command in the background")
+    ex.add_argument("-i", "--interactive", action="store_true",
+                    help="keep STDIN open even if not attached")
+    ex.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
+    ex.add_argument("-u", "--user", help="username or UID (format: <name|uid>[:<group|gid>])")
+    ex.add_argument("-w", "--workdir", help="working directory inside the container")
+    ex.add_argument("-e", "--env", action="append", default=[], metavar="KEY[=VALUE]",
+                    help="set environment variables")
+    ex.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                    help="read in a file of environment variables")
+    ex.add_argument("--privileged", action="store_true",
+                    help="give extended privileges to the command")
+    ex.add_argument("container", metavar="CONTAINER")
+    ex.add_argument("cmd", metavar="COMMAND")
+    ex.add_argument("args", nargs=argparse.REMAINDER, metavar="ARG")
+
+
 def _rmi(rmi: _Parser) -> None:
     rmi.add_argument("-f", "--force", action="store_true", help="force removal of the image")
     rmi.add_argument("--no-prune", action="store_true", help="do not delete untagged parents")
@@ -291,7 +312,8 @@ def _nothing(p: _Parser) -> None:
 
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
-    "history": _history, "image prune": _image_prune, "rmi": _rmi, "system df": _system_df,
+    "exec": _exec, "history": _history, "image prune": _image_prune, "rmi": _rmi,
+    "system df": _system_df,
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,

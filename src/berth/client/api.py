@@ -188,11 +188,16 @@ class Client:
         conn.send_request(method, target, body, headers)
         return conn
 
-    def hijack(self, method: str, path: str, query: Query = None) -> Hijacked:
+    def hijack(self, method: str, path: str, query: Query = None,
+               json_body: Any = None) -> Hijacked:
         """An upgraded (``Upgrade: tcp``) connection for attach and exec."""
         target = self.url(path, query)
         conn = self.connect()
-        stream = conn.hijack(method, target)
+        if json_body is None:
+            stream = conn.hijack(method, target)
+        else:
+            stream = conn.hijack(method, target, {"Content-Type": "application/json"},
+                                 json.dumps(json_body).encode())
         if not stream.ok:
             try:
                 raise APIError.from_body(stream.response.status, stream.response.read())

@@ -93,6 +93,27 @@ class ContainersAPI:
                  "stderr": stderr or None, "logs": logs or None}
         return self.client.hijack("POST", f"/containers/{quote(ref)}/attach", query)
 
+    def exec_create(self, ref: str, config: dict[str, Any]) -> str:
+        result: dict[str, Any] = self.client.call(
+            "POST", f"/containers/{quote(ref)}/exec", json_body=config)
+        return str(result["Id"])
+
+    def exec_start(self, exec_id: str, tty: bool = False) -> Hijacked:
+        return self.client.hijack("POST", f"/exec/{quote(exec_id)}/start",
+                                  json_body={"Detach": False, "Tty": tty})
+
+    def exec_start_detached(self, exec_id: str) -> None:
+        self.client.request("POST", f"/exec/{quote(exec_id)}/start",
+                            json_body={"Detach": True}).read()
+
+    def exec_inspect(self, exec_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call("GET", f"/exec/{quote(exec_id)}/json")
+        return result
+
+    def exec_resize(self, exec_id: str, height: int, width: int) -> None:
+        self.client.request("POST", f"/exec/{quote(exec_id)}/resize",
+                            {"h": height, "w": width}).read()
+
     def logs(self, ref: str, follow: bool = False, timestamps: bool = False,
              tail: str | None = None, stdout: bool = True, stderr: bool = True,
              since: str | None = None, until: str | None = None,

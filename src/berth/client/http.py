@@ -260,12 +260,12 @@ class Connection:
         return self.get_response(method)
 
     def hijack(self, method: str, target: str,
-               headers: Mapping[str, str] | None = None) -> Hijacked:
+               headers: Mapping[str, str] | None = None, body: bytes | None = None) -> Hijacked:
         """Send an upgrade request; the answer (101, or a 2xx stream from an older
         daemon) becomes a raw two-way stream. A non-2xx answer is returned as a
         ``Response`` on ``Hijacked.response`` for the caller to turn into an error."""
         all_headers = {"Connection": "Upgrade", "Upgrade": "tcp", **(headers or {})}
-        resp = self.request(method, target, None, all_headers)
+        resp = self.request(method, target, body, all_headers)
         return Hijacked(self, resp)
 
     def close(self) -> None:

@@ -55,6 +55,9 @@ class Supervisor(Protocol):
     async def forget(self, cid: str) -> None:
         ...
 
+    async def resize(self, id_: str, height: int, width: int, exec_: bool) -> None:
+        ...
+
 
 _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 
@@ -389,6 +392,15 @@ class ContainerService:
         for fut in self._exit_waiters.pop(c.id, []):
             if not fut.done():
                 fut.set_result(c.state.exit_code)
+
+    async def resize(self, ref: str, height: int, width: int) -> None:
+        """The container's terminal size (``-t`` only)."""
+        c = self.get(ref)
+        if not c.state.running:
+            raise Conflict(f"Container {c.id} is not running")
+        if not c.config.get("Tty"):
+            return  # docker accepts it and does nothing
+        await self._sup.resize(c.id, height, width, False)
 
     # -- attach and logs --------------------------------------------------
 

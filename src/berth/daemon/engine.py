@@ -12,6 +12,7 @@ from berth.daemon import system
 from berth.daemon.config import DaemonConfig
 from berth.daemon.containers import ContainerService
 from berth.daemon.disk_usage import disk_usage
+from berth.daemon.exec import ExecService
 from berth.daemon.image_delete import ImageRemover
 from berth.daemon.supervision import SupervisorLink
 from berth.images.service import ImageService
@@ -30,6 +31,7 @@ class Engine:
         self.supervisor = SupervisorLink(paths)
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
                                            self.supervisor)
+        self.execs = ExecService(paths, self.containers, self.supervisor)
         self.image_remover = ImageRemover(self.images, lambda: self.containers.list(all_=True))
 
     async def start(self) -> None:

@@ -55,6 +55,12 @@ class SupervisorLink:
     async def attach(self, cid: str) -> Session:
         return await self._client.attach(cid)
 
+    async def exec(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
+        return await self._client.exec(request)
+
+    async def resize(self, id_: str, height: int, width: int, exec_: bool) -> None:
+        await self._client.resize(id_, height, width, exec_)
+
     async def kill(self, cid: str, sig: int) -> None:
         await self._client.kill(cid, sig)
 

@@ -32,7 +32,7 @@ NAMESPACE_FLAGS = {
 NULL_STDIN = -1
 """Pass as ``stdin`` to give the program the container's own ``/dev/null``."""
 
-_KINDS: dict[str, type[BerthError]] = {
+KINDS: dict[str, type[BerthError]] = {
     "not_found": CommandNotFound, "not_invokable": CommandNotInvokable,
 }
 
@@ -119,8 +119,8 @@ def _spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         os.close(pid_w)
         err_w = pid_w = -1
         _, status = os.waitpid(middle, 0)
-        raw_pid = _read_all(pid_r)
-        raw_err = _read_all(err_r)
+        raw_pid = read_all(pid_r)
+        raw_err = read_all(err_r)
     finally:
         for fd in (err_r, err_w, pid_r, pid_w):
             if fd >= 0:
@@ -128,33 +128,33 @@ def _spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
     pid = int(raw_pid) if raw_pid else 0
     if raw_err:
         if pid:
-            _reap(pid)
+            reap(pid)
         try:
             error = json.loads(raw_err)
         except ValueError:
             error = {"kind": "failed", "message": raw_err.decode(errors="replace")}
-        cls = _KINDS.get(error.get("kind", ""), FailedPrecondition)
+        cls = KINDS.get(error.get("kind", ""), FailedPrecondition)
         raise cls(error.get("message", "container init failed"))
     if not pid:
         raise FailedPrecondition(f"container init failed before it started (status {status})")
     return pid
 
 
-def _reap(pid: int) -> None:
+def reap(pid: int) -> None:
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:
         pass
 
 
-def _read_all(fd: int) -> bytes:
+def read_all(fd: int) -> bytes:
     chunks = []
     while chunk := os.read(fd, 65536):
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _report(fd: int, error: BaseException) -> None:
+def report(fd: int, error: BaseException) -> None:
     kind = "failed"
     if isinstance(error, CommandNotFound):
         kind = "not_found"
@@ -212,12 +212,12 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         os.write(pid_w, str(child).encode())
         code = 0
     except BaseException as e:
-        _report(err_w, e)
+        report(err_w, e)
     finally:
         os._exit(code)
 
 
-def _setup_stdio(stdio: tuple[int, int, int], terminal: bool) -> None:
+def setup_stdio(stdio: tuple[int, int, int], terminal: bool) -> None:
     """Move the program's stdio to 0, 1, 2 (inheritable, unlike Python's fds)."""
     # dup everything above 2 first, so no source is overwritten by another's dup2.
     high = [fd if fd < 0 else fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3) for fd in stdio]
@@ -240,7 +240,7 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         os.setsid()
         proc = spec["process"]
         terminal = bool(proc.get("terminal"))
-        _setup_stdio(stdio, terminal)
+        setup_stdio(stdio, terminal)
         root = spec["root"]["path"]
         linux = spec.get("linux") or {}
         rootfs.mount_rootfs(root, rootfs_mounts)
@@ -288,6 +288,6 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         lx.close_range(err_w + 1)
         process.exec_program(path, args, env)
     except BaseException as e:
-        _report(err_w, e)
+        report(err_w, e)
     finally:
         os._exit(code)

@@ -94,6 +94,14 @@ class SupervisorClient:
     async def attach(self, cid: str) -> Session:
         return (await self._open({"op": "attach", "id": cid}))[1]
 
+    async def exec(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
+        """``request`` as docs/interfaces.md's exec op; the reply and the session."""
+        return await self._open({**request, "op": "exec"})
+
+    async def resize(self, id_: str, height: int, width: int, exec_: bool = False) -> None:
+        await self._call({"op": "resize", "id": id_, "height": height, "width": width,
+                          "exec": exec_})
+
     async def kill(self, cid: str, sig: int) -> None:
         await self._call({"op": "kill", "id": cid, "signal": sig})
 

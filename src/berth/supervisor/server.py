@@ -8,19 +8,24 @@ attached. Protocol: docs/interfaces.md.
 """
 
 import contextlib
+import fcntl
 import json
 import os
 import selectors
 import signal
 import socket
+import struct
 import sys
+import termios
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
 from berth.runtime.cgroups import Cgroup
+from berth.runtime.exec import exec_process
 from berth.runtime.linux import sys as lx
+from berth.runtime.seccomp import compile_filter
 from berth.runtime.spawn import NULL_STDIN, spawn
 from berth.supervisor.protocol import (
     JSON,
@@ -56,9 +61,11 @@ class Conn:
 
 @dataclass(eq=False)
 class Container:
+    """A container's PID 1, or a process exec'd in one (no log, no cgroup of its own)."""
+
     id: str
     pid: int
-    log: BinaryIO
+    log: BinaryIO | None
     pipes: dict[int, int]  # fd -> stream
     stdin: int | None
     started_at: str
@@ -74,6 +81,7 @@ class Container:
     reaped: bool = False
     cgroup: Cgroup | None = None
     oom_killed: bool = False
+    pty: int | None = None  # the pty master, for resize
 
     def state(self) -> dict[str, Any]:
         return {"pid": self.pid, "status": self.status, "exit_code": self.exit_code,
@@ -86,6 +94,7 @@ class Supervisor:
         self.exec_root = exec_root
         self.sel = selectors.DefaultSelector()
         self.containers: dict[str, Container] = {}
+        self.execs: dict[str, Container] = {}
         self.by_pid: dict[int, Container] = {}
         self.by_fd: dict[int, Container] = {}
         self.stopping = False
@@ -267,12 +276,20 @@ class Supervisor:
         elif op == "state":
             self._reply(conn, containers={cid: c.state() for cid, c in self.containers.items()})
             self._finish(conn)
+        elif op == "exec":
+            self._exec(conn, req)
+        elif op == "resize":
+            self._resize(self._get(req, self.execs if req.get("exec") else None), req)
+            self._reply(conn)
+            self._finish(conn)
         elif op == "forget":
-            gone = self.containers.get(str(req.get("id", "")))
+            rid = str(req.get("id", ""))
+            table = self.execs if rid in self.execs else self.containers
+            gone = table.get(rid)
             if gone is not None:
                 if gone.status == "running":
                     raise Conflict(f"container {gone.id} is running")
-                del self.containers[gone.id]
+                del table[gone.id]
             self._reply(conn)
             self._finish(conn)
         elif op == "shutdown":
@@ -282,10 +299,84 @@ class Supervisor:
         else:
             raise FailedPrecondition(f"unknown op {op!r}")
 
-    def _get(self, req: dict[str, Any]) -> Container:
-        c = self.containers.get(str(req.get("id", "")))
+    def _get(self, req: dict[str, Any], table: dict[str, Container] | None = None) -> Container:
+        c = (self.containers if table is None else table).get(str(req.get("id", "")))
         if c is None:
             raise NotFound(f"no such container: {req.get('id')}")
+        return c
+
+    def _resize(self, c: Container, req: dict[str, Any]) -> None:
+        if c.pty is None:
+            raise Conflict(f"{c.id} has no terminal to resize")
+        size = struct.pack("HHHH", int(req.get("height", 0)), int(req.get("width", 0)), 0, 0)
+        fcntl.ioctl(c.pty, termios.TIOCSWINSZ, size)
+
+    def _exec(self, conn: Conn, req: dict[str, Any]) -> None:
+        """Start a process in a running container; its stream like ``start``'s."""
+        owner = self._get({"id": req.get("container")})
+        if owner.status != "running":
+            raise Conflict(f"container {owner.id} is not running")
+        with open(Path(req["bundle"]) / "config.json") as f:
+            spec = json.load(f)
+        proc = dict(req["process"])
+        tty = bool(proc.get("terminal"))
+        seccomp_spec = (spec.get("linux") or {}).get("seccomp")
+        program = compile_filter(seccomp_spec) if seccomp_spec else None
+        open_stdin = bool(req.get("open_stdin"))
+        console: socket.socket | None = None
+        their_console: socket.socket | None = None
+        if tty:
+            ours, theirs = (-1, -1, -1), (-1, -1, -1)
+            console, their_console = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            console.settimeout(10)  # sent before the exec that exec_process waits for
+        else:
+            ours, theirs = _stdio(False, open_stdin)
+        try:
+            pid = exec_process(owner.pid, spec, proc, program, theirs, their_console)
+            if console is not None:
+                if their_console is not None:
+                    their_console.close()
+                _, fds, _, _ = socket.recv_fds(console, 1, 1)
+                if not fds:
+                    raise FailedPrecondition("exec: no terminal came back from the container")
+                master = fds[0]
+                os.set_inheritable(master, False)
+                ours = (master, -1, os.dup(master) if open_stdin else -1)
+        except BaseException:
+            for fd in ours:
+                if fd >= 0:
+                    os.close(fd)
+            raise
+        finally:
+            for fd in set(theirs):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            for sock in (console, their_console):
+                if sock is not None:
+                    sock.close()
+        c = self._track(str(req["id"]), pid, None, ours, tty, None)
+        self.execs[c.id] = c
+        self._reply(conn, pid=pid, started_at=c.started_at)
+        if req.get("stream"):
+            self._attach(conn, c)
+        else:
+            self._finish(conn)
+
+    def _track(self, cid: str, pid: int, log: BinaryIO | None, ours: tuple[int, int, int],
+               tty: bool, cgroup: Cgroup | None) -> Container:
+        """Watch a started process: its output pipes, and its pid for the reaper."""
+        out_fd, err_fd, in_fd = ours
+        pipes = {out_fd: STDOUT} if tty else {out_fd: STDOUT, err_fd: STDERR}
+        for fd in {*pipes, in_fd} - {-1}:
+            os.set_blocking(fd, False)
+        c = Container(id=cid, pid=pid, log=log, pipes=pipes,
+                      stdin=in_fd if in_fd >= 0 else None, started_at=now_rfc3339(),
+                      cgroup=cgroup, pty=out_fd if tty else None)
+        self.by_pid[pid] = c
+        for fd in c.pipes:
+            self.by_fd[fd] = c
+            self.sel.register(fd, selectors.EVENT_READ, self._on_output)
         return c
 
     def _start(self, conn: Conn, req: dict[str, Any]) -> None:
@@ -314,20 +405,10 @@ class Supervisor:
                 if fd >= 0:
                     with contextlib.suppress(OSError):
                         os.close(fd)
-        out_fd, err_fd, in_fd = ours
-        pipes = {out_fd: STDOUT} if tty else {out_fd: STDOUT, err_fd: STDERR}
-        for fd in {*pipes, in_fd} - {-1}:
-            os.set_blocking(fd, False)
         if old is not None:
             del self.containers[cid]
-        c = Container(id=cid, pid=pid, log=log, pipes=pipes,
-                      stdin=in_fd if in_fd >= 0 else None, started_at=now_rfc3339(),
-                      cgroup=Cgroup.for_spec(spec))
+        c = self._track(cid, pid, log, ours, tty, Cgroup.for_spec(spec))
         self.containers[cid] = c
-        self.by_pid[pid] = c
-        for fd in c.pipes:
-            self.by_fd[fd] = c
-            self.sel.register(fd, selectors.EVENT_READ, self._on_output)
         self._reply(conn, pid=pid, started_at=c.started_at)
         if req.get("stream"):
             self._attach(conn, c)
@@ -396,12 +477,12 @@ class Supervisor:
             out.append(_log_entry(rest[:LOG_LINE_MAX], stream, now))
             rest = rest[LOG_LINE_MAX:]
         c.partial[stream] = rest
-        if out:
+        if out and c.log is not None:
             c.log.write(b"".join(out))
 
     def _log_partial(self, c: Container, stream: int) -> None:
         rest = c.partial.pop(stream, b"")
-        if rest:
+        if rest and c.log is not None:
             c.log.write(_log_entry(rest, stream, now_rfc3339()))
 
     def _stdin(self, c: Container, data: bytes) -> None:
@@ -480,7 +561,8 @@ class Supervisor:
             return
         c.status = "exited"
         c.finished_at = now_rfc3339()
-        c.log.close()
+        if c.log is not None:
+            c.log.close()
         if c.cgroup is not None:
             c.oom_killed = c.cgroup.oom_killed()
             try:

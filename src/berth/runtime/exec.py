@@ -1,0 +1,140 @@
+"""Run one more process in a running container (``docker exec``): runc's setns init.
+
+Forked from the single-threaded supervisor like a container's PID 1
+(``berth.runtime.spawn``). The first child opens the namespaces of the
+container's init (``/proc/<pid>/ns/*``, only those the container has of its
+own: a shared host namespace is already ours), joins its cgroup while the
+host's ``/sys`` is still visible, enters the namespaces (mount last) and
+forks, since a pid namespace applies to children only. The grandchild is the
+exec'd process: no rootfs work, just the process attributes of section E of
+``shared/ref/container-init-sequence.md`` (stdio, no_new_privs, seccomp at its
+first or second chance, user and capabilities, cwd, fds) and ``execve``.
+The supervisor, a child subreaper, adopts and reaps it.
+"""
+
+import json
+import os
+import signal
+import socket
+from typing import Any
+
+from berth.errors import FailedPrecondition
+from berth.runtime import process
+from berth.runtime.cgroups import Cgroup
+from berth.runtime.linux import sys as lx
+from berth.runtime.spawn import KINDS, NAMESPACE_FLAGS, read_all, reap, report, setup_stdio
+
+_PROC_NS = {"ipc": "ipc", "uts": "uts", "network": "net", "pid": "pid", "cgroup": "cgroup",
+            "mount": "mnt"}
+_ORDER = ("ipc", "uts", "network", "pid", "cgroup", "mount")
+
+
+def exec_process(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
+                 program: bytes | None, stdio: tuple[int, int, int],
+                 console: socket.socket | None = None) -> int:
+    """Start ``proc`` (an OCI ``process``) inside the container whose init is
+    ``init_pid`` and whose bundle spec is ``spec``; its host pid once exec'd.
+
+    With ``console`` (``process.terminal``), the pty is made inside the container,
+    on its own devpts as runc does (so ``tty`` names it there), and its master is
+    sent back over that socket; ``stdio`` is then unused.
+    Raises ``CommandNotFound``, ``CommandNotInvokable`` or ``FailedPrecondition``.
+    """
+    kinds = {ns["type"] for ns in (spec.get("linux") or {}).get("namespaces", [])}
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
+    try:
+        middle = os.fork()
+        if middle == 0:
+            _middle(init_pid, [k for k in _ORDER if k in kinds], Cgroup.for_spec(spec), proc,
+                    program, stdio, console, err_w, pid_w)
+        os.close(err_w)
+        os.close(pid_w)
+        err_w = pid_w = -1
+        _, status = os.waitpid(middle, 0)
+        raw_pid = read_all(pid_r)
+        raw_err = read_all(err_r)
+    finally:
+        for fd in (err_r, err_w, pid_r, pid_w):
+            if fd >= 0:
+                os.close(fd)
+    pid = int(raw_pid) if raw_pid else 0
+    if raw_err:
+        if pid:
+            reap(pid)
+        try:
+            error = json.loads(raw_err)
+        except ValueError:
+            error = {"kind": "failed", "message": raw_err.decode(errors="replace")}
+        raise KINDS.get(error.get("kind", ""), FailedPrecondition)(
+            error.get("message", "exec failed"))
+    if not pid:
+        raise FailedPrecondition(f"exec failed before it started (status {status})")
+    return pid
+
+
+def _middle(init_pid: int, kinds: list[str], cgroup: Cgroup | None, proc: dict[str, Any],
+            program: bytes | None, stdio: tuple[int, int, int],
+            console: socket.socket | None, err_w: int, pid_w: int) -> None:
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)  # the supervisor's, not ours
+        fds = [(os.open(f"/proc/{init_pid}/ns/{_PROC_NS[k]}", os.O_RDONLY | os.O_CLOEXEC),
+                NAMESPACE_FLAGS[k]) for k in kinds]
+        if cgroup is not None:
+            cgroup.enter()
+        for fd, nstype in fds:
+            lx.setns(fd, nstype)
+            os.close(fd)
+        child = os.fork()
+        if child == 0:
+            os.close(pid_w)
+            if console is not None:
+                stdio = _console(console)
+            _exec(proc, program, stdio, err_w)
+        os.write(pid_w, str(child).encode())
+        code = 0
+    except BaseException as e:
+        report(err_w, e)
+    finally:
+        os._exit(code)
+
+
+def _console(console: socket.socket) -> tuple[int, int, int]:
+    """A pty of the container's devpts; its master goes to the supervisor."""
+    master, slave = os.openpty()
+    socket.send_fds(console, [b"m"], [master])
+    os.close(master)
+    console.close()
+    return slave, slave, slave
+
+
+def _exec(proc: dict[str, Any], program: bytes | None, stdio: tuple[int, int, int],
+          err_w: int) -> None:
+    code = 1
+    try:
+        os.setsid()
+        setup_stdio(stdio, bool(proc.get("terminal")))
+        umask = (proc.get("user") or {}).get("umask")
+        os.umask(0o022 if umask is None else int(umask))
+        no_new_privileges = bool(proc.get("noNewPrivileges"))
+        if no_new_privileges:
+            lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)
+        elif program is not None:
+            lx.seccomp_load(program)
+        process.become_user(proc.get("user") or {}, proc.get("capabilities") or {})
+        os.chdir(proc.get("cwd") or "/")
+        args = list(proc["args"])
+        env = list(proc.get("env", []))
+        path = process.find_program(args[0], env)
+        if no_new_privileges and program is not None:
+            lx.seccomp_load(program)
+        process.reset_signals()
+        if err_w > 3:
+            lx.close_range(3, err_w - 1)
+        lx.close_range(err_w + 1)
+        process.exec_program(path, args, env)
+    except BaseException as e:
+        report(err_w, e)
+    finally:
+        os._exit(code)
