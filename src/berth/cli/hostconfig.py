@@ -74,6 +74,7 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--cap-add", action="append", default=[], help="add Linux capabilities")
     add("--cap-drop", action="append", default=[], help="drop Linux capabilities")
     add("--security-opt", action="append", default=[], help="security options")
+    add("--group-add", action="append", default=[], help="add additional groups to join")
     add("--read-only", action="store_true", help="mount the container's root as read only")
     add("-v", "--volume", action="append", default=[], help="bind mount a volume")
     add("--tmpfs", action="append", default=[], help="mount a tmpfs directory")
@@ -103,6 +104,8 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["SecurityOpt"] = security_options(args.security_opt)
     if args.read_only:
         hc["ReadonlyRootfs"] = True
+    if args.group_add:
+        hc["GroupAdd"] = list(args.group_add)
     if args.volume:
         hc["Binds"] = list(args.volume)
     if args.tmpfs:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from berth.daemon.containers import ContainerService
-from berth.daemon.specgen import host_capabilities, merge_env, parse_user
+from berth.daemon.specgen import host_capabilities, merge_env, process_user
 from berth.errors import CommandNotFound, CommandNotInvokable, Conflict, InvalidArgument, NotFound
 from berth.oci.spec import capabilities
 from berth.paths import Paths
@@ -71,8 +71,7 @@ def exec_process(base: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]
                                   "it needs to be an absolute path")
         proc["cwd"] = config["WorkingDir"]
     if config.get("User"):
-        uid, gid = parse_user(str(config["User"]))
-        proc["user"] = {"uid": uid, "gid": gid}
+        proc["user"] = process_user(str(config["User"]))
     if config.get("Privileged"):
         caps = capabilities(privileged=True, available=host_capabilities())
         proc["capabilities"] = {k: list(caps) for k in ("bounding", "effective", "permitted")}

@@ -68,18 +68,16 @@ def command_of(config: dict[str, Any]) -> list[str]:
     return argv
 
 
-def parse_user(user: str) -> tuple[int, int]:
-    """Numeric ``uid[:gid]``; names are resolved in the image (not yet)."""
-    if not user:
-        return 0, 0
-    uid_s, _, gid_s = user.partition(":")
-    try:
-        uid = int(uid_s)
-        gid = int(gid_s) if gid_s else 0
-    except ValueError:
-        raise InvalidArgument(f"unable to find user {user}: user names are not supported yet")\
-            from None
-    return uid, gid
+def process_user(user: str, group_add: list[str] | None = None) -> dict[str, Any]:
+    """The spec's ``process.user`` for docker's ``--user``: the runtime resolves
+    ``username`` (``name|uid[:group|gid]``) in the container's own /etc/passwd and
+    /etc/group once its root is in place (``berth.runtime.users``), as runc does."""
+    if user.count(":") > 1 or user.startswith(":"):
+        raise InvalidArgument(f"invalid user: {user!r}")
+    out: dict[str, Any] = {"uid": 0, "gid": 0, "username": user}
+    if group_add:
+        out["groupAdd"] = [str(g) for g in group_add]
+    return out
 
 
 _HOST_NAMESPACES = {"NetworkMode": "network", "PidMode": "pid", "IpcMode": "ipc",
@@ -197,7 +195,6 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
     argv = command_of(config)
     env = merge_env([DEFAULT_PATH_ENV, f"HOSTNAME={hostname}"],
                     ["TERM=xterm"] if config.get("Tty") else [], config.get("Env"))
-    uid, gid = parse_user(config.get("User") or "")
     security = security_options([str(o) for o in host_config.get("SecurityOpt") or []])
     spec = default_spec(
         args=argv,
@@ -205,8 +202,6 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         cwd=config.get("WorkingDir") or "/",
         hostname=hostname,
         root_path=root_path,
-        uid=uid,
-        gid=gid,
         readonly=bool(host_config.get("ReadonlyRootfs")),
         terminal=bool(config.get("Tty")),
         shm_size=int(host_config.get("ShmSize") or DEFAULT_SHM_SIZE),
@@ -221,6 +216,8 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         resources=resources(host_config),
         host_capabilities=host_capabilities(),
     )
+    spec["process"]["user"].update(process_user(str(config.get("User") or ""),
+                                                host_config.get("GroupAdd")))
     shared = host_namespaces(host_config)
     linux = spec["linux"]
     seccomp_spec = seccomp_filter(security["seccomp"], bool(host_config.get("Privileged")),

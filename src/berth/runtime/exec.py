@@ -19,7 +19,7 @@ import socket
 from typing import Any
 
 from berth.errors import FailedPrecondition
-from berth.runtime import process
+from berth.runtime import process, users
 from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
 from berth.runtime.spawn import KINDS, NAMESPACE_FLAGS, read_all, reap, report, setup_stdio
@@ -115,6 +115,7 @@ def _exec(proc: dict[str, Any], program: bytes | None, stdio: tuple[int, int, in
     try:
         os.setsid()
         setup_stdio(stdio, bool(proc.get("terminal")))
+        users.apply(proc)
         umask = (proc.get("user") or {}).get("umask")
         os.umask(0o022 if umask is None else int(umask))
         no_new_privileges = bool(proc.get("noNewPrivileges"))

@@ -20,7 +20,7 @@ import termios
 from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
-from berth.runtime import process, rootfs, seccomp
+from berth.runtime import process, rootfs, seccomp, users
 from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
 
@@ -268,6 +268,7 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         rootfs.readonly_paths(linux.get("readonlyPaths", []))
         rootfs.masked_paths(linux.get("maskedPaths", []))
         process.set_rlimits(proc.get("rlimits") or [])
+        users.apply(proc)  # the container's /etc/passwd and /etc/group, after the pivot
         no_new_privileges = bool(proc.get("noNewPrivileges"))
         if no_new_privileges:
             lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)

@@ -6,7 +6,7 @@ from berth.daemon.specgen import (
     command_of,
     merge_config,
     merge_env,
-    parse_user,
+    process_user,
     seccomp_filter,
     security_options,
 )
@@ -53,10 +53,12 @@ def test_no_command_at_all_is_an_error():
         command_of(merge_config({"config": {}}, {}))
 
 
-def test_numeric_user():
-    assert parse_user("") == (0, 0)
-    assert parse_user("1000") == (1000, 0)
-    assert parse_user("1000:50") == (1000, 50)
+def test_user_is_resolved_by_the_runtime():
+    assert process_user("") == {"uid": 0, "gid": 0, "username": ""}
+    assert process_user("app:staff", ["audio", 5]) == {
+        "uid": 0, "gid": 0, "username": "app:staff", "groupAdd": ["audio", "5"]}
+    with pytest.raises(InvalidArgument, match="invalid user"):
+        process_user("a:b:c")
 
 
 def test_security_options_like_dockerd() -> None:
