@@ -26,6 +26,8 @@ FLAG_ERROR = 125
 ARGS_ERROR = 1
 
 COMMANDS: dict[str, str] = {
+    "attach": "Attach local standard input, output, and error streams to a running container",
+    "create": "Create a new container",
     "exec": "Execute a command in a running container",
     "history": "Show the history of an image",
     "image prune": "Remove unused images",
@@ -53,6 +55,8 @@ COMMANDS: dict[str, str] = {
 }
 
 USAGE: dict[str, str] = {
+    "attach": "berth attach [OPTIONS] CONTAINER",
+    "create": "berth create [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "exec": "berth exec [OPTIONS] CONTAINER COMMAND [ARG...]",
     "history": "berth history [OPTIONS] IMAGE",
     "image prune": "berth image prune [OPTIONS]",
@@ -79,7 +83,7 @@ USAGE: dict[str, str] = {
     "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
-MIN_ARGS = {"exec": 2, "history": 1, "rmi": 1,
+MIN_ARGS = {"attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "tag": 2, "top": 1}
@@ -148,9 +152,13 @@ def unknown_flag(arg: str, command: str | None) -> UsageError:
 
 
 def _run(run: _Parser) -> None:
-    run.add_argument("--help", action="help", help="show this help message and exit")
     run.add_argument("-d", "--detach", action="store_true",
                      help="run the container in background and print its ID")
+    _create(run)
+
+
+def _create(run: _Parser) -> None:
+    run.add_argument("--help", action="help", help="show this help message and exit")
     run.add_argument("--rm", action="store_true", help="remove the container when it exits")
     run.add_argument("--name", help="assign a name to the container")
     run.add_argument("-e", "--env", action="append", default=[], metavar="KEY[=VALUE]",
@@ -262,6 +270,19 @@ def _inspect(inspect: _Parser) -> None:
     inspect.add_argument("names", nargs="+", metavar="NAME|ID")
 
 
+def _attach(attach: _Parser) -> None:
+    attach.add_argument("--no-stdin", action="store_true", help="do not attach STDIN")
+    attach.add_argument("container", metavar="CONTAINER")
+
+
+def _start(start: _Parser) -> None:
+    start.add_argument("-a", "--attach", action="store_true",
+                       help="attach STDOUT/STDERR and forward signals")
+    start.add_argument("-i", "--interactive", action="store_true",
+                       help="attach container's STDIN")
+    _containers(start)
+
+
 def _exec(ex: _Parser) -> None:
     ex.add_argument("-d", "--detach", action="store_true",
                     help="detached mode: run command in the background")
@@ -312,11 +333,11 @@ def _nothing(p: _Parser) -> None:
 
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
-    "exec": _exec, "history": _history, "image prune": _image_prune, "rmi": _rmi,
-    "system df": _system_df,
+    "attach": _attach, "create": _create, "exec": _exec, "history": _history,
+    "image prune": _image_prune, "rmi": _rmi, "system df": _system_df,
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
-    "start": _containers, "stop": _stop, "version": _nothing, "wait": _containers,
+    "start": _start, "stop": _stop, "version": _nothing, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
     "tag": _tag, "top": _top,
 }
@@ -343,7 +364,7 @@ def command_parser(name: str) -> _Parser:
     """The parser of one command (only the one that runs is ever built: argparse is
     slow to set up, and ``berth`` should start fast)."""
     p = _Parser(prog=f"berth {name}", usage=USAGE[name], description=COMMANDS[name],
-                allow_abbrev=False, add_help=name != "run",  # run: -h is --hostname
+                allow_abbrev=False, add_help=name not in ("run", "create"),  # -h: --hostname
                 formatter_class=_Formatter)
     p.command = name
     BUILDERS[name](p)

@@ -184,25 +184,33 @@ def _restore_signals(saved: dict[int, Any]) -> None:
 
 
 def attached(client: Client, args: argparse.Namespace, cid: str) -> int:
-    stream = client.containers.attach(cid, stdin=args.interactive)
+    return stream_container(client, cid, args.interactive, args.tty, "start", args.rm)
+
+
+def stream_container(client: Client, cid: str, interactive: bool, tty: bool,
+                     then: str | None, remove: bool = False) -> int:
+    """Attach, register a wait, ``then`` start (``run``, ``start -a``) or not
+    (``attach``), copy the stream out, and return the container's exit status."""
+    stream = client.containers.attach(cid, stdin=interactive)
     try:
         waiter: PendingWait = client.containers.begin_wait(
-            cid, "removed" if args.rm else "next-exit")
+            cid, "removed" if remove else "next-exit")
         waiter.registered(WAIT_REGISTERED_GRACE)
+        if then == "start":
+            try:
+                start(client, cid, remove)
+            except RunFailed:
+                waiter.cancel()
+                raise
+        saved = {} if tty else _proxy_signals(client, cid)
         try:
-            start(client, cid, args.rm)
-        except RunFailed:
-            waiter.cancel()
-            raise
-        saved = {} if args.tty else _proxy_signals(client, cid)
-        try:
-            if args.interactive:
+            if interactive:
                 import threading
 
                 threading.Thread(target=_pump_stdin, args=(stream,), daemon=True).start()
-            multiplexed = is_multiplexed(stream.response.header("Content-Type"), args.tty)
+            multiplexed = is_multiplexed(stream.response.header("Content-Type"), tty)
             chunks = stream.iter_chunks()
-            with _raw_terminal(args.tty and args.interactive):
+            with _raw_terminal(tty and interactive):
                 copy_frames(demux(chunks) if multiplexed else raw(chunks))
         finally:
             _restore_signals(saved)
