@@ -47,6 +47,18 @@ def nano_cpus(value: str) -> int:
     return round(cpus * 1e9)
 
 
+def restart_policy(value: str) -> dict[str, Any]:
+    """docker's ``ParseRestartPolicy``: ``name[:max-retries]``."""
+    name, sep, count = value.partition(":")
+    if sep and name != "on-failure":
+        raise UsageError("invalid restart policy format: maximum retry count can only be "
+                         "used with 'on-failure'", "run", FLAG_ERROR)
+    if sep and not count.isdigit():
+        raise UsageError("invalid restart policy format: maximum retry count must be an "
+                         "integer", "run", FLAG_ERROR)
+    return {"Name": name, "MaximumRetryCount": int(count) if sep else 0}
+
+
 def security_options(options: list[str]) -> list[str]:
     """docker's ``parseSecurityOpts``: a seccomp profile file is sent as its JSON."""
     out = []
@@ -90,6 +102,7 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--cpu-quota", type=int, help="limit CPU CFS (Completely Fair Scheduler) quota")
     add("--pids-limit", type=int, help="tune container pids limit (set -1 for unlimited)")
     add("--shm-size", help="size of /dev/shm")
+    add("--restart", help='restart policy to apply when a container exits (default "no")')
 
 
 def host_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -126,4 +139,6 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
             hc[key] = getattr(args, flag)
     if args.shm_size:
         hc["ShmSize"] = ram_in_bytes(args.shm_size, "--shm-size")
+    if args.restart:
+        hc["RestartPolicy"] = restart_policy(args.restart)
     return hc

@@ -55,6 +55,8 @@ class Container:
     host_config: dict[str, Any]
     state: State = field(default_factory=State)
     restart_count: int = 0
+    manually_stopped: bool = False  # docker's HasBeenManuallyStopped: no restart on exit
+    restart_delay: float = 0.0  # the last back-off, doubled at the next restart
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -81,6 +83,9 @@ class Container:
                 return f"Exited ({st.exit_code})"
             ago = human_duration(now - parse_rfc3339(st.finished_at))
             return f"Exited ({st.exit_code}) {ago} ago"
+        if st.status == "restarting":
+            ago = human_duration(now - parse_rfc3339(st.finished_at))
+            return f"Restarting ({st.exit_code}) {ago} ago"
         if st.status == "created":
             return "Created"
         if st.status == "dead":

@@ -19,8 +19,10 @@ from typing import IO, Any, Protocol
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
 from berth.daemon.naming import new_id, random_name, valid_name
+from berth.daemon.restart import RestartPolicy, next_delay
 from berth.daemon.specgen import build_spec, command_of, merge_config
 from berth.errors import (
+    BerthError,
     CommandNotFound,
     CommandNotInvokable,
     Conflict,
@@ -33,7 +35,7 @@ from berth.paths import Paths
 from berth.runtime import pause as runtime_pause
 from berth.runtime import seccomp
 from berth.supervisor.aioclient import Session
-from berth.util.timefmt import ZERO_TIME, now_rfc3339
+from berth.util.timefmt import ZERO_TIME, now_rfc3339, parse_rfc3339
 
 log = logging.getLogger("berth.containers")
 
@@ -132,6 +134,7 @@ class ContainerService:
         host_config = _default_host_config(host_config)
         # Refuse what the runtime would refuse at start (capabilities, security options,
         # limits) now, as dockerd does, with nothing stored.
+        RestartPolicy.from_host_config(host_config)
         spec = build_spec(cid, config, host_config, "/", config["Hostname"])
         if spec["linux"].get("seccomp"):
             seccomp.compile_filter(spec["linux"]["seccomp"])  # cached: the next is free
@@ -160,6 +163,12 @@ class ContainerService:
             return False
         if c.state.status == "removing" or c.state.status == "dead":
             raise Conflict(f"container {c.id} is marked for removal and cannot be started")
+        c.manually_stopped = False
+        await self._run(c)
+        return True
+
+    async def _run(self, c: Container) -> None:
+        """Start the container's process (for ``start`` and for restart policies)."""
         hub = self._hubs.setdefault(c.id, OutputHub())
         try:
             request = await asyncio.to_thread(self._prepare_bundle, c)
@@ -186,7 +195,6 @@ class ContainerService:
         for data in self._early_stdin.pop(c.id, []):
             await session.write_stdin(data)
         self._spawn(self._follow(c, hub, session))
-        return True
 
     def _prepare_bundle(self, c: Container) -> dict[str, Any]:
         cdir = self._paths.container(c.id)
@@ -250,6 +258,36 @@ class ContainerService:
                 fut.set_result(c.state.exit_code)
         if c.host_config.get("AutoRemove"):
             await self.remove(c.id, force=True)
+            return
+        policy = RestartPolicy.from_host_config(c.host_config)
+        if policy.after_exit(c.state.exit_code, c.restart_count, c.manually_stopped):
+            self._schedule_restart(c)
+
+    def _schedule_restart(self, c: Container) -> None:
+        ran = parse_rfc3339(c.state.finished_at) - parse_rfc3339(c.state.started_at)
+        c.restart_delay = next_delay(c.restart_delay, ran)
+        c.state.status = "restarting"
+        self._save(c)
+        self._spawn(self._restart_later(c))
+
+    async def _restart_later(self, c: Container) -> None:
+        await asyncio.sleep(c.restart_delay)
+        if self._by_id.get(c.id) is not c or c.state.status != "restarting":
+            return  # stopped or removed meanwhile
+        c.restart_count += 1
+        try:
+            await self._run(c)
+        except BerthError as e:
+            log.warning("restart of %s failed: %s", c.id, e.message)
+            c.state.status = "exited"
+            c.state.finished_at = now_rfc3339()
+            c.state.error = e.message
+            if not c.state.exit_code:
+                c.state.exit_code = 128
+            self._save(c)
+            policy = RestartPolicy.from_host_config(c.host_config)
+            if policy.after_exit(c.state.exit_code, c.restart_count, c.manually_stopped):
+                self._schedule_restart(c)
 
     # -- wait, kill, remove -----------------------------------------------
 
@@ -272,8 +310,13 @@ class ContainerService:
 
     async def kill(self, ref: str, sig: int = signal.SIGKILL) -> None:
         c = self.get(ref)
+        if c.state.status == "restarting":
+            raise Conflict(f"Container {c.id} is restarting, wait until the container is "
+                           "running")
         if not c.state.running:
             raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
+        c.manually_stopped = True
+        self._save(c)
         await self._sup.kill(c.id, sig)
         await self._thaw_if_paused(c)
 
@@ -286,8 +329,15 @@ class ContainerService:
 
     async def stop(self, ref: str, timeout: float | None = None) -> bool:
         c = self.get(ref)
+        if c.state.status == "restarting":  # the pending restart sees this and gives up
+            c.state.status = "exited"
+            c.manually_stopped = True
+            self._save(c)
+            return True
         if not c.state.running:
             return False
+        c.manually_stopped = True
+        self._save(c)
         stop_signal = signal_number(c.config.get("StopSignal") or "SIGTERM")
         if timeout is None:
             timeout = float(c.config.get("StopTimeout") or 10)
@@ -459,7 +509,14 @@ class ContainerService:
         """Match the records with what the supervisor still has (live restore)."""
         known = (await self._sup.state()).get("containers", {})
         for c in list(self._by_id.values()):
+            if c.state.status == "restarting":  # berthd stopped during the back-off
+                self._schedule_restart(c)
+                continue
             if not c.state.running:
+                policy = RestartPolicy.from_host_config(c.host_config)
+                if c.state.status == "exited" and policy.at_daemon_start(
+                        c.state.exit_code, c.restart_count, c.manually_stopped):
+                    self._schedule_restart(c)
                 continue
             info = known.get(c.id)
             if info is None:
