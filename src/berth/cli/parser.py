@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "rm": "Remove one or more containers",
     "run": "Create and run a new container from an image",
     "start": "Start one or more stopped containers",
+    "stats": "Display a live stream of container(s) resource usage statistics",
     "stop": "Stop one or more running containers",
     "tag": "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
     "top": "Display the running processes of a container",
@@ -75,6 +76,7 @@ USAGE: dict[str, str] = {
     "system df": "berth system df [OPTIONS]",
     "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
+    "stats": "berth stats [OPTIONS] [CONTAINER...]",
     "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
     "tag": "berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
     "top": "berth top CONTAINER [ps OPTIONS]",
@@ -270,6 +272,15 @@ def _inspect(inspect: _Parser) -> None:
     inspect.add_argument("names", nargs="+", metavar="NAME|ID")
 
 
+def _stats(stats: _Parser) -> None:
+    stats.add_argument("-a", "--all", action="store_true",
+                       help="show all containers (default shows just running)")
+    stats.add_argument("--no-stream", action="store_true",
+                       help="disable streaming stats and only pull the first result")
+    stats.add_argument("--no-trunc", action="store_true", help="do not truncate output")
+    stats.add_argument("containers", nargs="*", metavar="CONTAINER")
+
+
 def _attach(attach: _Parser) -> None:
     attach.add_argument("--no-stdin", action="store_true", help="do not attach STDIN")
     attach.add_argument("container", metavar="CONTAINER")
@@ -334,7 +345,7 @@ def _nothing(p: _Parser) -> None:
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "attach": _attach, "create": _create, "exec": _exec, "history": _history,
-    "image prune": _image_prune, "rmi": _rmi, "system df": _system_df,
+    "image prune": _image_prune, "rmi": _rmi, "stats": _stats, "system df": _system_df,
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _start, "stop": _stop, "version": _nothing, "wait": _containers,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from berth.client.errors import APIError
@@ -92,6 +93,18 @@ class ContainersAPI:
         query = {"stream": True, "stdin": stdin or None, "stdout": stdout or None,
                  "stderr": stderr or None, "logs": logs or None}
         return self.client.hijack("POST", f"/containers/{quote(ref)}/attach", query)
+
+    def stats(self, ref: str, stream: bool = False,
+              one_shot: bool = False) -> Iterator[dict[str, Any]]:
+        """``GET /containers/{id}/stats``: its samples as they come."""
+        resp = self.client.open_stream("GET", f"/containers/{quote(ref)}/stats",
+                                       {"stream": stream, "one-shot": one_shot or None})
+        try:
+            for line in resp.iter_lines():
+                if line.strip():
+                    yield json.loads(line)
+        finally:
+            resp.close()
 
     def exec_create(self, ref: str, config: dict[str, Any]) -> str:
         result: dict[str, Any] = self.client.call(

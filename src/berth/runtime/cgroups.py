@@ -24,7 +24,7 @@ from typing import Any
 from berth.errors import FailedPrecondition
 
 CGROUP_ROOT = "/sys/fs/cgroup"
-CONTROLLERS: tuple[str, ...] = ("memory", "pids", "cpu", "freezer")
+CONTROLLERS: tuple[str, ...] = ("memory", "pids", "cpu", "cpuacct", "blkio", "freezer")
 
 
 def own_cgroups(proc_cgroup: str = "/proc/self/cgroup") -> dict[str, str]:

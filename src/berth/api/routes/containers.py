@@ -9,6 +9,7 @@ from aiohttp import web
 from berth.api import params
 from berth.api.router import Router
 from berth.api.streams import Hijacked, flush_head, frame, hijack_response
+from berth.daemon import stats as container_stats
 from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
@@ -86,6 +87,19 @@ def register(router: Router, engine: Engine) -> None:
             await svc.write_stdin(cid, data)
         await svc.close_stdin(cid)
 
+    async def stats(request: web.Request) -> web.StreamResponse:
+        c = svc.get(request.match_info["id"])
+        stream = params.boolean(request, "stream", True)
+        one_shot = params.boolean(request, "one-shot")
+        if one_shot and stream:
+            raise InvalidArgument("cannot have stream=true and one-shot=true")
+        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        await resp.prepare(request)
+        async for sample in container_stats.samples(c, stream, one_shot):
+            await resp.write(json.dumps(sample).encode() + b"\n")
+        await resp.write_eof()
+        return resp
+
     async def logs(request: web.Request) -> web.StreamResponse:
         ref = request.match_info["id"]
         c = svc.get(ref)
@@ -157,6 +171,7 @@ def register(router: Router, engine: Engine) -> None:
     router.add("POST", "/containers/{id}/wait", wait)
     router.add("POST", "/containers/{id}/attach", attach)
     router.add("GET", "/containers/{id}/logs", logs)
+    router.add("GET", "/containers/{id}/stats", stats)
     router.add("POST", "/containers/{id}/kill", kill)
     router.add("POST", "/containers/{id}/stop", stop)
     router.add("DELETE", "/containers/{id}", delete)
