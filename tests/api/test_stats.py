@@ -25,7 +25,7 @@ def test_stats_of_a_busy_and_an_idle_container(berth_cli, daemon):
                             "{{.Name}} {{.PIDs}} {{.MemUsage}}", "busy"], env=env,
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
-        name, pids, usage, _, limit = r.stdout.split()
+        name, pids, _, _, limit = r.stdout.split()
         assert (name, pids, limit) == ("busy", "1", "64MiB")
         client = docker.DockerClient(base_url=f"unix://{daemon.socket}")
         try:
