@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "tag": "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
     "top": "Display the running processes of a container",
     "unpause": "Unpause all processes within one or more containers",
+    "update": "Update configuration of one or more containers",
     "version": "Show the berth version information",
     "wait": "Block until one or more containers stop, then print their exit codes",
 }
@@ -81,11 +82,12 @@ USAGE: dict[str, str] = {
     "tag": "berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
     "top": "berth top CONTAINER [ps OPTIONS]",
     "unpause": "berth unpause CONTAINER [CONTAINER...]",
+    "update": "berth update [OPTIONS] CONTAINER [CONTAINER...]",
     "version": "berth version [OPTIONS]",
     "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
-MIN_ARGS = {"attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
+MIN_ARGS = {"update": 1, "attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "tag": 2, "top": 1}
@@ -281,6 +283,18 @@ def _stats(stats: _Parser) -> None:
     stats.add_argument("containers", nargs="*", metavar="CONTAINER")
 
 
+def _update(update: _Parser) -> None:
+    update.add_argument("-m", "--memory", help="memory limit")
+    update.add_argument("--memory-swap", help="swap limit equal to memory plus swap")
+    update.add_argument("--cpus", help="number of CPUs")
+    update.add_argument("-c", "--cpu-shares", type=int, help="CPU shares (relative weight)")
+    update.add_argument("--cpu-period", type=int, help="limit CPU CFS period")
+    update.add_argument("--cpu-quota", type=int, help="limit CPU CFS quota")
+    update.add_argument("--pids-limit", type=int, help="tune container pids limit")
+    update.add_argument("--restart", help="restart policy to apply when a container exits")
+    _containers(update)
+
+
 def _attach(attach: _Parser) -> None:
     attach.add_argument("--no-stdin", action="store_true", help="do not attach STDIN")
     attach.add_argument("container", metavar="CONTAINER")
@@ -346,6 +360,7 @@ def _nothing(p: _Parser) -> None:
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "attach": _attach, "create": _create, "exec": _exec, "history": _history,
     "image prune": _image_prune, "rmi": _rmi, "stats": _stats, "system df": _system_df,
+    "update": _update,
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _start, "stop": _stop, "version": _nothing, "wait": _containers,

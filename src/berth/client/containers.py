@@ -106,6 +106,11 @@ class ContainersAPI:
         finally:
             resp.close()
 
+    def update(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call(
+            "POST", f"/containers/{quote(ref)}/update", json_body=changes)
+        return result
+
     def exec_create(self, ref: str, config: dict[str, Any]) -> str:
         result: dict[str, Any] = self.client.call(
             "POST", f"/containers/{quote(ref)}/exec", json_body=config)

@@ -103,6 +103,20 @@ class Cgroup:
                 if cpu.get(key):
                     _write(f"{cpu_dir}/{file}", str(int(cpu[key])))
 
+    @classmethod
+    def of_process(cls, pid: int) -> "Cgroup":
+        """The cgroup a running process is in (its directory in each controller we use)."""
+        own = own_cgroups(f"/proc/{pid}/cgroup")
+        return cls({c: os.path.join(CGROUP_ROOT, c, own[c].lstrip("/")) for c in CONTROLLERS
+                    if c in own and os.path.isdir(os.path.join(CGROUP_ROOT, c))})
+
+    def update(self, resources: dict[str, Any]) -> None:
+        """Change the limits of a live cgroup (``docker update``)."""
+        try:
+            self._apply(resources)
+        except OSError as e:
+            raise FailedPrecondition(f"cgroup {e.filename}: {e.strerror}") from None
+
     def enter(self) -> None:
         """Move the calling process into the cgroup (children inherit it)."""
         for path in self.paths.values():

@@ -87,6 +87,11 @@ def register(router: Router, engine: Engine) -> None:
             await svc.write_stdin(cid, data)
         await svc.close_stdin(cid)
 
+    async def update(request: web.Request) -> web.Response:
+        body = await params.json_body(request)
+        await asyncio.to_thread(svc.update, request.match_info["id"], body)
+        return web.json_response({"Warnings": []})
+
     async def stats(request: web.Request) -> web.StreamResponse:
         c = svc.get(request.match_info["id"])
         stream = params.boolean(request, "stream", True)
@@ -172,6 +177,7 @@ def register(router: Router, engine: Engine) -> None:
     router.add("POST", "/containers/{id}/attach", attach)
     router.add("GET", "/containers/{id}/logs", logs)
     router.add("GET", "/containers/{id}/stats", stats)
+    router.add("POST", "/containers/{id}/update", update)
     router.add("POST", "/containers/{id}/kill", kill)
     router.add("POST", "/containers/{id}/stop", stop)
     router.add("DELETE", "/containers/{id}", delete)
