@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(busybox-static iproute2 iptables libseccomp2 sqlite3 ca-certificates
-          docker.io)  # docker.io: the 20.10 client and dockerd, our test peer and yardstick
+          docker.io  # docker.io: the 20.10 client and dockerd, our test peer and yardstick
+          skopeo umoci)  # test peers: they read berth's save archives and write ones it loads
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -17,15 +17,17 @@ from typing import Any, BinaryIO
 
 from berth.content.store import LocalContentStore
 from berth.diff.apply import Applied, apply_layer
-from berth.diff.compression import TeeReader
+from berth.diff.compression import Reader, TeeReader
 from berth.errors import FailedPrecondition, InvalidArgument, NotFound
 from berth.images import filters as image_filters
 from berth.images import gc, history
 from berth.images.changes import apply_changes
+from berth.images.load import ArchiveReader
+from berth.images.save import Archive, SaveImage, plan_archive, write_archive
 from berth.metadata.db import Database
 from berth.metadata.images import ImageRow, ImageTable
 from berth.oci import mediatypes, reference
-from berth.oci.image import Descriptor, History, ImageConfig, Manifest, canonical, loads
+from berth.oci.image import Descriptor, History, ImageConfig, Manifest, Platform, canonical, loads
 from berth.paths import Paths
 from berth.snapshots.overlay import OverlaySnapshotter, chain_ids
 from berth.util.rwlock import SharedExclusiveLock
@@ -118,11 +120,12 @@ class ImageService:
                                     [tag] if tag else []).id
 
     def store_image(self, config: ImageConfig, layers: list[Descriptor], size: int,
-                    tags: list[str]) -> "Stored":
+                    tags: list[str], raw_config: bytes | None = None) -> "Stored":
         """Write the config and an OCI manifest for ``layers`` (blobs already in the
         store), add the image row and point ``tags`` (normalized references) at it,
-        all in one transaction. Call it inside ``writing()``."""
-        config_raw = canonical(config.to_json())
+        all in one transaction. Call it inside ``writing()``. ``raw_config``: the
+        config's bytes as they came (a loaded image keeps its id), else made here."""
+        config_raw = raw_config if raw_config is not None else canonical(config.to_json())
         config_digest = self.content.put(config_raw)
         manifest = Manifest(Descriptor(mediatypes.OCI_CONFIG, config_digest, len(config_raw)),
                             tuple(layers))
@@ -132,6 +135,72 @@ class ImageService:
                        created=config.created or now_rfc3339())
         displaced = self._table.add(row, tags)
         return Stored(config_digest, displaced)
+
+    # -- save and load ------------------------------------------------------
+
+    def save_plan(self, names: Strs) -> Archive:
+        """``docker save``: the planned archive of the named images (close it)."""
+        return plan_archive(self._save_images(names), self.content)
+
+    def save(self, names: Strs, out: BinaryIO) -> None:
+        """Write the docker-archive of the named images to ``out`` (a file or pipe)."""
+        with self.save_plan(names) as archive:
+            write_archive(archive, out)
+
+    def _save_images(self, names: Strs) -> list[SaveImage]:
+        """Docker's rules: a repository alone saves all its tags, ``repo:tag`` that
+        tag, an id (full or short) the image untagged."""
+        tags: dict[str, Strs] = {}
+        for name in names:
+            for image_id, ref in self._save_refs(name):
+                wanted = tags.setdefault(image_id, [])
+                if ref and ref not in wanted:
+                    wanted.append(ref)
+        out = []
+        for image_id, refs in tags.items():
+            row = self._table.get(image_id)
+            if row is None or not row.manifest_digest:
+                raise NotFound(f"No such image: {image_id}")
+            manifest = Manifest.parse(self.content.read(row.manifest_digest))
+            diff_ids = tuple(self._image(row, []).diff_ids)
+            if len(diff_ids) != len(manifest.layers):
+                raise FailedPrecondition(f"image {image_id}: manifest and config disagree")
+            out.append(SaveImage(image_id, row.config, diff_ids, manifest.layers,
+                                      tuple(refs)))
+        return out
+
+    def _save_refs(self, name: str) -> list[tuple[str, str]]:
+        if isinstance(reference.parse_any(name), str):
+            return [(self.resolve(name).id, "")]
+        ref = reference.parse(name, default_tag=False)
+        if ref.tag is not None or ref.digest is not None:
+            image = self.resolve(name)
+            tagged = ref.digest is None and str(ref) in self.references(image.id)
+            return [(image.id, str(ref) if tagged else "")]
+        repo = [(image_id, r) for image_id, refs in self._table.tags().items() for r in refs
+                if "@" not in r and r.rpartition(":")[0] == ref.name]
+        return sorted(repo, key=lambda x: x[1]) or [(self.resolve(name).id, "")]
+
+    def load(self, stream: Reader) -> Strs:
+        """``docker load``: every image of the archive, verified first; docker's messages."""
+        archive = ArchiveReader(self.content, self.snapshots)
+        try:
+            archive.read(stream)
+            found = archive.images(Platform(host_arch(), "linux"))
+            messages: Strs = []
+            with self.writing():
+                for image in found:
+                    layers, size = archive.commit(image)
+                    stored = self.store_image(image.config, layers, size, list(image.tags),
+                                              raw_config=image.raw_config)
+                    messages += [f"The image {reference.familiar(tag)} already exists, renaming "
+                                 f"the old one with ID {old} to empty string"
+                                 for tag, old in stored.displaced.items()]
+                    messages += ([f"Loaded image: {reference.familiar(t)}" for t in image.tags]
+                                 or [f"Loaded image ID: {stored.id}"])
+            return messages
+        finally:
+            archive.discard()
 
     # -- tags ---------------------------------------------------------------
 
