@@ -103,6 +103,8 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--pids-limit", type=int, help="tune container pids limit (set -1 for unlimited)")
     add("--shm-size", help="size of /dev/shm")
     add("--restart", help='restart policy to apply when a container exits (default "no")')
+    add("--log-driver", help="logging driver for the container (json-file, none)")
+    add("--log-opt", action="append", default=[], help="log driver options")
 
 
 def host_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -141,4 +143,12 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["ShmSize"] = ram_in_bytes(args.shm_size, "--shm-size")
     if args.restart:
         hc["RestartPolicy"] = restart_policy(args.restart)
+    if args.log_driver or args.log_opt:
+        opts = {}
+        for opt in args.log_opt:
+            key, sep, value = opt.partition("=")
+            if not sep:
+                raise _flag_error(opt, "--log-opt", "invalid log opt: expected key=value")
+            opts[key] = value
+        hc["LogConfig"] = {"Type": args.log_driver or "json-file", "Config": opts}
     return hc

@@ -13,11 +13,12 @@ import shutil
 import signal
 import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
+from berth.daemon import logs as container_logs
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
+from berth.daemon.logs import LogConfig
 from berth.daemon.naming import new_id, random_name, valid_name
 from berth.daemon.restart import RestartPolicy, next_delay
 from berth.daemon.specgen import build_spec, command_of, merge_config, resources
@@ -26,6 +27,7 @@ from berth.errors import (
     CommandNotFound,
     CommandNotInvokable,
     Conflict,
+    FailedPrecondition,
     InvalidArgument,
     NotFound,
 )
@@ -36,7 +38,7 @@ from berth.runtime import cgroups as runtime_cgroups
 from berth.runtime import pause as runtime_pause
 from berth.runtime import seccomp
 from berth.supervisor.aioclient import Session
-from berth.util.timefmt import ZERO_TIME, now_rfc3339, parse_rfc3339
+from berth.util.timefmt import now_rfc3339, parse_rfc3339
 
 log = logging.getLogger("berth.containers")
 
@@ -136,6 +138,7 @@ class ContainerService:
         # Refuse what the runtime would refuse at start (capabilities, security options,
         # limits) now, as dockerd does, with nothing stored.
         RestartPolicy.from_host_config(host_config)
+        LogConfig.from_host_config(host_config)
         spec = build_spec(cid, config, host_config, "/", config["Hostname"])
         if spec["linux"].get("seccomp"):
             seccomp.compile_filter(spec["linux"]["seccomp"])  # cached: the next is free
@@ -212,10 +215,17 @@ class ContainerService:
         (cdir / "hostname").write_text(spec.get("hostname", c.id[:12]) + "\n")
         return {
             "op": "start", "id": c.id, "bundle": str(cdir), "rootfs_mounts": mounts,
-            "log_path": str(self._paths.container_log(c.id)),
+            **self._log_options(c),
             "open_stdin": bool(c.config.get("OpenStdin")), "tty": bool(c.config.get("Tty")),
             "stream": True,
         }
+
+    def _log_options(self, c: Container) -> dict[str, Any]:
+        config = LogConfig.from_host_config(c.host_config)
+        if config.driver == "none":
+            return {"log_path": None}
+        return {"log_path": str(self._paths.container_log(c.id)),
+                "log_max_size": config.max_size, "log_max_file": config.max_files}
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -513,31 +523,15 @@ class ContainerService:
     async def close_stdin(self, cid: str) -> None:
         await self.write_stdin(cid, b"")
 
-    async def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool,
-                   tail: int | None, timestamps: bool) -> AsyncIterator[Chunk]:
+    def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool, tail: int | None,
+             timestamps: bool, since: float = 0.0, until: float = 0.0) -> AsyncIterator[Chunk]:
+        """The container's log (checked now, read as the stream is iterated)."""
         c = self.get(ref)
-        wanted = {"stdout": 1 if stdout else 0, "stderr": 2 if stderr else 0}
-        # One open file for the whole stream: a removal while following unlinks the
-        # log, and what the container wrote must still be read to the end.
-        reader = _LogReader(self._paths.container_log(c.id))
-        try:
-            lines = await asyncio.to_thread(reader.read_lines)
-            if tail is not None:
-                lines = lines[-tail:] if tail > 0 else []
-            while True:
-                for line in lines:
-                    chunk = _decode_log_line(line, wanted, timestamps)
-                    if chunk is not None:
-                        yield chunk
-                if not follow:
-                    return
-                if not (c.id in self._by_id and c.state.running):
-                    follow = False  # one last read: everything up to the exit
-                else:
-                    await asyncio.sleep(0.05)
-                lines = await asyncio.to_thread(reader.read_lines)
-        finally:
-            reader.close()
+        if LogConfig.from_host_config(c.host_config).driver == "none":
+            raise FailedPrecondition("configured logging driver does not support reading")
+        return container_logs.read(
+            self._paths.container_log(c.id), lambda: c.id in self._by_id and c.state.running,
+            stdout, stderr, follow, tail, timestamps, since, until)
 
     # -- recovery ---------------------------------------------------------
 
@@ -604,41 +598,3 @@ def signal_number(name: str | int) -> int:
         return int(signal.Signals[text])
     except KeyError:
         raise InvalidArgument(f"Invalid signal: {name}") from None
-
-
-class _LogReader:
-    """Complete lines of a json-file log, read on from where the last read stopped."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._file: IO[bytes] | None = None
-        self._rest = b""
-
-    def read_lines(self) -> list[bytes]:
-        if self._file is None:
-            try:
-                self._file = self._path.open("rb")
-            except FileNotFoundError:
-                return []
-        data = self._rest + self._file.read()
-        end = data.rfind(b"\n") + 1
-        self._rest = data[end:]
-        return data[:end].splitlines()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-
-
-def _decode_log_line(line: bytes, wanted: dict[str, int], timestamps: bool) -> Chunk | None:
-    try:
-        entry = json.loads(line)
-    except ValueError:
-        return None
-    stream = wanted.get(entry.get("stream", "stdout"), 0)
-    if not stream:
-        return None
-    data = entry.get("log", "").encode()
-    if timestamps:
-        data = entry.get("time", ZERO_TIME).encode() + b" " + data
-    return stream, data

@@ -19,7 +19,7 @@ import sys
 import termios
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
 from berth.runtime.cgroups import Cgroup
@@ -27,6 +27,7 @@ from berth.runtime.exec import exec_process
 from berth.runtime.linux import sys as lx
 from berth.runtime.seccomp import compile_filter
 from berth.runtime.spawn import NULL_STDIN, spawn
+from berth.supervisor.logs import JsonFileLog
 from berth.supervisor.protocol import (
     JSON,
     STDERR,
@@ -41,10 +42,8 @@ from berth.supervisor.protocol import (
 )
 from berth.util.timefmt import now_rfc3339
 
-LOG_LINE_MAX = 16 * 1024
 OUTPUT_HIGH = 1 << 20  # bytes queued for one client before the output is paused
 OUTPUT_LOW = 64 * 1024  # ... and resumed
-STREAM_NAMES = {STDOUT: "stdout", STDERR: "stderr"}
 
 
 @dataclass(eq=False)
@@ -65,11 +64,10 @@ class Container:
 
     id: str
     pid: int
-    log: BinaryIO | None
+    log: JsonFileLog | None
     pipes: dict[int, int]  # fd -> stream
     stdin: int | None
     started_at: str
-    partial: dict[int, bytes] = field(default_factory=dict)
     attached: list[Conn] = field(default_factory=list)
     stdin_out: bytearray = field(default_factory=bytearray)
     stdin_eof: bool = False
@@ -363,7 +361,7 @@ class Supervisor:
         else:
             self._finish(conn)
 
-    def _track(self, cid: str, pid: int, log: BinaryIO | None, ours: tuple[int, int, int],
+    def _track(self, cid: str, pid: int, log: JsonFileLog | None, ours: tuple[int, int, int],
                tty: bool, cgroup: Cgroup | None) -> Container:
         """Watch a started process: its output pipes, and its pid for the reaper."""
         out_fd, err_fd, in_fd = ours
@@ -390,12 +388,14 @@ class Supervisor:
         # The request decides: the init makes the pty its controlling terminal.
         spec.setdefault("process", {})["terminal"] = tty
         # The log is opened first: once the program runs, nothing may fail.
-        log = open(req["log_path"], "ab", buffering=0)  # noqa: SIM115 - lives with the container
+        log = JsonFileLog(Path(req["log_path"]), int(req.get("log_max_size") or 0),
+                          int(req.get("log_max_file") or 1)) if req.get("log_path") else None
         ours, theirs = _stdio(tty, bool(req.get("open_stdin")))
         try:
             pid = spawn(spec, list(req.get("rootfs_mounts", [])), *theirs)
         except BaseException:
-            log.close()
+            if log is not None:
+                log.close()
             for fd in ours:
                 if fd >= 0:
                     os.close(fd)
@@ -440,10 +440,12 @@ class Supervisor:
             os.close(fd)
             del c.pipes[fd]
             del self.by_fd[fd]
-            self._log_partial(c, stream)
+            if c.log is not None:
+                c.log.finish(stream)
             self._maybe_finish(c)
             return
-        self._log(c, stream, data)
+        if c.log is not None:
+            c.log.write(stream, data)
         frame = encode(stream, data)
         for conn in list(c.attached):
             self._send(conn, frame)
@@ -466,24 +468,6 @@ class Supervisor:
             for fd in c.pipes:
                 self.sel.register(fd, selectors.EVENT_READ, self._on_output)
             c.paused = False
-
-    def _log(self, c: Container, stream: int, data: bytes) -> None:
-        buf = c.partial.get(stream, b"") + data
-        lines = buf.split(b"\n")
-        rest = lines.pop()
-        now = now_rfc3339()
-        out = [_log_entry(line + b"\n", stream, now) for line in lines]
-        while len(rest) >= LOG_LINE_MAX:
-            out.append(_log_entry(rest[:LOG_LINE_MAX], stream, now))
-            rest = rest[LOG_LINE_MAX:]
-        c.partial[stream] = rest
-        if out and c.log is not None:
-            c.log.write(b"".join(out))
-
-    def _log_partial(self, c: Container, stream: int) -> None:
-        rest = c.partial.pop(stream, b"")
-        if rest and c.log is not None:
-            c.log.write(_log_entry(rest, stream, now_rfc3339()))
 
     def _stdin(self, c: Container, data: bytes) -> None:
         """Queue bytes for the container's stdin; empty closes it once the queue drains."""
@@ -600,11 +584,6 @@ def _stdio(tty: bool, open_stdin: bool) -> tuple[tuple[int, int, int], tuple[int
     else:
         in_r, in_w = NULL_STDIN, -1
     return (out_r, err_r, in_w), (in_r, out_w, err_w)
-
-
-def _log_entry(data: bytes, stream: int, now: str) -> bytes:
-    return json.dumps({"log": data.decode("utf-8", "replace"), "stream": STREAM_NAMES[stream],
-                       "time": now}, separators=(",", ":")).encode() + b"\n"
 
 
 def already_running(sock_path: Path) -> bool:

@@ -13,6 +13,18 @@ from berth.daemon import stats as container_stats
 from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
+from berth.util.timefmt import parse_timestamp
+
+
+def _time(request: web.Request, name: str) -> float:
+    """``since``/``until``: a Unix time (``1700000000.123``) or what ``--since`` takes."""
+    raw = request.query.get(name) or ""
+    if raw in ("", "0"):
+        return 0.0
+    try:
+        return parse_timestamp(raw, time.time())
+    except ValueError as e:
+        raise InvalidArgument(str(e)) from None
 
 
 def register(router: Router, engine: Engine) -> None:
@@ -115,12 +127,14 @@ def register(router: Router, engine: Engine) -> None:
         tail_raw = request.query.get("tail", "all")
         tail = None if tail_raw in ("all", "") else params.integer(request, "tail")
         tty = bool(c.config.get("Tty"))
+        chunks = svc.logs(ref, stdout, stderr, params.boolean(request, "follow"), tail,
+                          params.boolean(request, "timestamps"), _time(request, "since"),
+                          _time(request, "until"))
         resp = web.StreamResponse(status=200, headers={
             "Content-Type": "application/vnd.docker.raw-stream" if tty
             else "application/vnd.docker.multiplexed-stream"})
         await resp.prepare(request)
-        async for stream, data in svc.logs(ref, stdout, stderr, params.boolean(request, "follow"),
-                                           tail, params.boolean(request, "timestamps")):
+        async for stream, data in chunks:
             await resp.write(data if tty else frame(stream, data))
         await resp.write_eof()
         return resp
