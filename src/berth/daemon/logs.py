@@ -169,9 +169,9 @@ async def read(path: Path, alive: Callable[[], bool], stdout: bool, stderr: bool
             if await asyncio.to_thread(reader.rotated):
                 lines += await asyncio.to_thread(reader.read_lines)  # what came before it
                 for between in await asyncio.to_thread(newer_rotations, path, reader.inode()):
-                    older = _Reader(between)
-                    lines += await asyncio.to_thread(older.read_lines)
-                    older.close()
+                    skipped = _Reader(between)
+                    lines += await asyncio.to_thread(skipped.read_lines)
+                    skipped.close()
                 reader.close()
                 reader = _Reader(path)
                 lines += await asyncio.to_thread(reader.read_lines)
