@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "kill": "Kill one or more running containers",
     "import": "Import the contents from a tarball to create a filesystem image",
     "info": "Display system-wide information",
+    "load": "Load an image from a tar archive or STDIN",
     "logs": "Fetch the logs of a container",
     "pause": "Pause all processes within one or more containers",
     "ps": "List containers",
@@ -45,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "restart": "Restart one or more containers",
     "rm": "Remove one or more containers",
     "run": "Create and run a new container from an image",
+    "save": "Save one or more images to a tar archive (streamed to STDOUT by default)",
     "start": "Start one or more stopped containers",
     "stats": "Display a live stream of container(s) resource usage statistics",
     "stop": "Stop one or more running containers",
@@ -67,6 +69,7 @@ USAGE: dict[str, str] = {
     "info": "berth info [OPTIONS]",
     "inspect": "berth inspect [OPTIONS] NAME|ID [NAME|ID...]",
     "kill": "berth kill [OPTIONS] CONTAINER [CONTAINER...]",
+    "load": "berth load [OPTIONS]",
     "logs": "berth logs [OPTIONS] CONTAINER",
     "pause": "berth pause CONTAINER [CONTAINER...]",
     "ps": "berth ps [OPTIONS]",
@@ -76,6 +79,7 @@ USAGE: dict[str, str] = {
     "rmi": "berth rmi [OPTIONS] IMAGE [IMAGE...]",
     "system df": "berth system df [OPTIONS]",
     "run": "berth run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+    "save": "berth save [OPTIONS] IMAGE [IMAGE...]",
     "start": "berth start [OPTIONS] CONTAINER [CONTAINER...]",
     "stats": "berth stats [OPTIONS] [CONTAINER...]",
     "stop": "berth stop [OPTIONS] CONTAINER [CONTAINER...]",
@@ -90,7 +94,7 @@ USAGE: dict[str, str] = {
 MIN_ARGS = {"update": 1, "attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
-            "tag": 2, "top": 1}
+            "tag": 2, "top": 1, "save": 1}
 
 
 class UsageError(Exception):
@@ -213,6 +217,17 @@ def _import(imp: _Parser) -> None:
     imp.add_argument("-m", "--message", default="", help="set commit message for imported image")
     imp.add_argument("source", metavar="file|URL|-")
     imp.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
+
+
+def _save(save: _Parser) -> None:
+    save.add_argument("-o", "--output", default="", help="write to a file, instead of STDOUT")
+    save.add_argument("images", nargs="+", metavar="IMAGE")
+
+
+def _load(load: _Parser) -> None:
+    load.add_argument("-i", "--input", default="",
+                      help="read from tar archive file, instead of STDIN")
+    load.add_argument("-q", "--quiet", action="store_true", help="suppress the load output")
 
 
 def _logs(logs: _Parser) -> None:
@@ -365,13 +380,14 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _start, "stop": _stop, "version": _nothing, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
-    "tag": _tag, "top": _top,
+    "tag": _tag, "top": _top, "save": _save, "load": _load,
 }
 
 
 GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "image": ("Manage images", {
-        "history": "history", "import": "import", "inspect": "inspect", "ls": "images",
+        "history": "history", "import": "import", "inspect": "inspect", "load": "load",
+        "ls": "images", "save": "save",
         "prune": "image prune", "rm": "rmi", "tag": "tag"}),
     "system": ("Manage berth", {"df": "system df", "info": "info"}),
 }

@@ -113,18 +113,19 @@ class Response:
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
 
-    def read1(self) -> bytes:
-        """The next piece of the body as it arrives; ``b""`` at its end."""
+    def read1(self, size: int = BLOCK) -> bytes:
+        """The next piece of the body as it arrives (at most ``size`` bytes); ``b""`` at
+        its end."""
         if self._done:
             return b""
         if self._chunked:
-            return self._read_chunk_piece()
+            return self._read_chunk_piece(size)
         if self._remaining is None:
-            data = self._reader.read1(BLOCK)
+            data = self._reader.read1(size)
             if not data:
                 self._done = True
             return data
-        data = self._reader.read1(min(BLOCK, self._remaining))
+        data = self._reader.read1(min(size, self._remaining))
         if not data:
             raise ProtocolError("connection closed before the end of the body")
         self._remaining -= len(data)
@@ -152,7 +153,7 @@ class Response:
     def close(self) -> None:
         self.sock.close()
 
-    def _read_chunk_piece(self) -> bytes:
+    def _read_chunk_piece(self, size: int = BLOCK) -> bytes:
         if self._chunk_left == 0:
             line = self._reader.readline(_MAX_LINE)
             if not line.endswith(b"\n"):
@@ -167,7 +168,7 @@ class Response:
                 self._done = True
                 return b""
             self._chunk_left = size
-        data = self._reader.read1(min(BLOCK, self._chunk_left))
+        data = self._reader.read1(min(size, self._chunk_left))
         if not data:
             raise ProtocolError("connection closed inside a chunk")
         self._chunk_left -= len(data)

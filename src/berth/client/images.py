@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing import Any, BinaryIO
 
     from berth.client.api import Client
+    from berth.client.http import Response
 
     Records = list[dict[str, str]]
     Entries = list[dict[str, Any]]
@@ -77,6 +78,20 @@ class ImagesAPI:
     def tag(self, ref: str, repo: str, tag: str = "") -> None:
         self.client.request("POST", f"/images/{quote(ref, '/:@')}/tag",
                             {"repo": repo, "tag": tag or None}).read()
+
+    def save(self, names: Sequence[str]) -> Response:
+        """``GET /images/get?names=...``: the docker-archive of the images, as a response
+        to read to its end (``read1``) before the next request."""
+        return self.client.request("GET", "/images/get", [("names", n) for n in names])
+
+    def load(self, source: BinaryIO, size: int | None = None,
+             quiet: bool = False) -> Iterator[dict[str, Any]]:
+        """``POST /images/load`` with the archive as the body; yields the messages
+        (``{"stream": "Loaded image: busybox:latest\\n"}``)."""
+        resp = self.client.request("POST", "/images/load", {"quiet": quiet}, body=source,
+                                   body_size=size,
+                                   headers={"Content-Type": "application/x-tar"})
+        yield from progress(resp.iter_lines())
 
     def import_tar(self, source: BinaryIO, size: int | None = None, repo: str = "",
                    tag: str = "", changes: Sequence[str] = (),

@@ -1,4 +1,4 @@
-"""Image endpoints: import (POST /images/create?fromSrc=), list, inspect."""
+"""Image endpoints: import (POST /images/create?fromSrc=), list, inspect, save, load."""
 
 import asyncio
 import json
@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from berth.api import params
+from berth.api.archives import BodyReader, send_archive
 from berth.api.router import Router
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
@@ -79,6 +80,30 @@ def register(router: Router, engine: Engine) -> None:
         entries = await asyncio.to_thread(engine.images.history, request.match_info["name"])
         return web.json_response([e.to_api() for e in entries])
 
+    async def save(request: web.Request) -> web.StreamResponse:
+        name = request.match_info.get("name")
+        names = [name] if name is not None else request.query.getall("names", [])
+        archive = await asyncio.to_thread(engine.images.save_plan, names)
+        try:
+            resp = web.StreamResponse(headers={"Content-Type": "application/x-tar"})
+            resp.content_length = archive.size
+            await resp.prepare(request)
+            await send_archive(request, resp, archive)
+            await resp.write_eof()
+        finally:
+            archive.close()
+        return resp
+
+    async def load(request: web.Request) -> web.StreamResponse:
+        params.boolean(request, "quiet")  # the answer has no progress bars either way
+        body = BodyReader(request.content, asyncio.get_running_loop())
+        messages = await asyncio.to_thread(engine.images.load, body)
+        lines = "".join(json.dumps({"stream": m + "\n"}) + "\n" for m in messages)
+        return web.Response(text=lines, content_type="application/json")
+
+    router.add("GET", "/images/get", save)
+    router.add("GET", "/images/{name:.+}/get", save)
+    router.add("POST", "/images/load", load)
     router.add("DELETE", "/images/{name:.+}", remove)
     router.add("POST", "/images/prune", prune)
     router.add("GET", "/images/{name:.+}/history", history)
