@@ -98,8 +98,14 @@ def register(router: Router, engine: Engine) -> None:
         params.boolean(request, "quiet")  # the answer has no progress bars either way
         body = BodyReader(request.content, asyncio.get_running_loop())
         messages = await asyncio.to_thread(engine.images.load, body)
-        lines = "".join(json.dumps({"stream": m + "\n"}) + "\n" for m in messages)
-        return web.Response(text=lines, content_type="application/json")
+        # Chunked, as dockerd streams it: the docker SDK reads a load's answer only so.
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        for m in messages:
+            await resp.write((json.dumps({"stream": m + "\n"}) + "\n").encode())
+        await resp.write_eof()
+        return resp
 
     router.add("GET", "/images/get", save)
     router.add("GET", "/images/{name:.+}/get", save)
