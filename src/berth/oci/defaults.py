@@ -2,6 +2,31 @@
 
 from typing import Any
 
+
+def _rule(allow: bool, kind: str, major: int | None, minor: int | None,
+          access: str) -> dict[str, object]:
+    rule: dict[str, object] = {"allow": allow, "type": kind, "access": access}
+    if major is not None:
+        rule["major"] = major
+    if minor is not None:
+        rule["minor"] = minor
+    return rule
+
+
+DEVICE_CGROUP_RULES: list[dict[str, object]] = [
+    # docker's spec: deny all, allow the default nodes, deny fuse
+    {"allow": False, "access": "rwm"},
+    _rule(True, "c", 1, 5, "rwm"), _rule(True, "c", 1, 3, "rwm"), _rule(True, "c", 1, 9, "rwm"),
+    _rule(True, "c", 1, 8, "rwm"), _rule(True, "c", 5, 0, "rwm"), _rule(True, "c", 5, 1, "rwm"),
+    _rule(False, "c", 10, 229, "rwm"),
+    # runc's own, appended: mknod of anything, full, pts, ptmx, tun
+    _rule(True, "c", None, None, "m"), _rule(True, "b", None, None, "m"),
+    _rule(True, "c", 1, 7, "rwm"), _rule(True, "c", 136, None, "rwm"),
+    _rule(True, "c", 5, 2, "rwm"), _rule(True, "c", 10, 200, "rwm"),
+]
+"""``linux.resources.devices`` of a container (shared/ref/docker-defaults.md, Devices):
+a device node can be made, but only these can be opened."""
+
 DEFAULT_PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 CAPABILITY_NUMBERS: dict[str, int] = {

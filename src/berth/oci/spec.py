@@ -13,6 +13,7 @@ from berth.oci.defaults import (
     DEFAULT_CAPABILITIES,
     DEFAULT_DEVICES,
     DEFAULT_SHM_SIZE,
+    DEVICE_CGROUP_RULES,
     MASKED_PATHS,
     READONLY_PATHS,
     default_mounts,
@@ -107,8 +108,9 @@ def default_spec(*, args: list[str], env: list[str], cwd: str, hostname: str, ro
     }
     if cgroups_path:
         linux["cgroupsPath"] = cgroups_path
-    if resources:
-        linux["resources"] = resources
+    linux["resources"] = {**(resources or {}), "devices": (
+        [{"allow": True, "access": "rwm"}] if privileged
+        else [dict(rule) for rule in DEVICE_CGROUP_RULES])}
     return {
         "ociVersion": OCI_VERSION,
         "process": {

@@ -9,7 +9,7 @@ within its limits) and ``/`` when it is absolute. The container's middle
 process enters the cgroup before it forks PID 1, so every process of the
 container is born inside it (container-init-sequence.md, step 5).
 
-Resources applied (OCI ``linux.resources``): ``memory.limit``,
+Resources applied (OCI ``linux.resources``): ``devices`` (allow/deny rules), ``memory.limit``,
 ``memory.swap`` (memory + swap, as docker passes it), ``pids.limit``,
 ``cpu.shares``, ``cpu.quota``, ``cpu.period``.
 """
@@ -24,7 +24,8 @@ from typing import Any
 from berth.errors import FailedPrecondition
 
 CGROUP_ROOT = "/sys/fs/cgroup"
-CONTROLLERS: tuple[str, ...] = ("memory", "pids", "cpu", "cpuacct", "blkio", "freezer")
+CONTROLLERS: tuple[str, ...] = ("memory", "pids", "cpu", "cpuacct", "blkio", "freezer",
+                                 "devices")
 
 
 def own_cgroups(proc_cgroup: str = "/proc/self/cgroup") -> dict[str, str]:
@@ -45,6 +46,16 @@ def _write(path: str, value: str) -> None:
         os.write(fd, value.encode())
     finally:
         os.close(fd)
+
+
+def device_rule(rule: dict[str, Any]) -> str:
+    """An OCI ``linux.resources.devices`` entry as a v1 ``devices.allow/deny`` line."""
+    kind = str(rule.get("type") or "a")
+    if kind == "a":
+        return "a"
+    major = "*" if rule.get("major") is None else str(int(rule["major"]))
+    minor = "*" if rule.get("minor") is None else str(int(rule["minor"]))
+    return f"{kind} {major}:{minor} {rule.get('access') or 'rwm'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +106,10 @@ class Cgroup:
         if self.paths.get("pids") and pids is not None:
             value = "max" if int(pids) <= 0 else str(int(pids))
             _write(f"{self.paths['pids']}/pids.max", value)
+        devices_dir = self.paths.get("devices")
+        for rule in resources.get("devices") or [] if devices_dir else []:
+            _write(f"{devices_dir}/devices.{'allow' if rule.get('allow') else 'deny'}",
+                   device_rule(rule))
         cpu = resources.get("cpu") or {}
         cpu_dir = self.paths.get("cpu")
         if cpu_dir:

@@ -260,6 +260,9 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
             rootfs.remount_root_readonly()
         umask = (proc.get("user") or {}).get("umask")
         os.umask(0o022 if umask is None else int(umask))
+        if any(ns["type"] == "network" and not ns.get("path")
+               for ns in linux.get("namespaces", [])):
+            lx.link_up("lo")  # a new network namespace: loopback works, as under docker
         if spec.get("hostname"):
             lx.sethostname(spec["hostname"])
         if spec.get("domainname"):

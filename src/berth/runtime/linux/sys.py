@@ -6,7 +6,10 @@ Every function raises ``OSError`` with the errno on failure.
 """
 
 import ctypes
+import fcntl
 import os
+import socket
+import struct
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -197,3 +200,17 @@ def seccomp_load(program: bytes) -> None:
     _check(_libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
                        ctypes.byref(prog), ctypes.c_ulong(0), ctypes.c_ulong(0)),
            "prctl(PR_SET_SECCOMP)")
+
+
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+
+
+def link_up(name: str) -> None:
+    """Bring a network interface of the current network namespace up (``lo``)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        request = struct.pack("16sH14x", name.encode(), 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(s.fileno(), SIOCSIFFLAGS, struct.pack("16sH14x", name.encode(),
+                                                           flags | IFF_UP))
