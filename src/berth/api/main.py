@@ -34,7 +34,8 @@ async def serve(config: DaemonConfig) -> None:
     engine = Engine(config)
     await engine.start()
     app = make_app(engine)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    # On shutdown, streams (logs -f, events, attach) get 3 s, then they are cut.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=3.0)
     await runner.setup()
     sock_path = config.socket
     sock_path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ ARGS_ERROR = 1
 COMMANDS: dict[str, str] = {
     "attach": "Attach local standard input, output, and error streams to a running container",
     "create": "Create a new container",
+    "events": "Get real time events from the server",
     "exec": "Execute a command in a running container",
     "history": "Show the history of an image",
     "image prune": "Remove unused images",
@@ -61,6 +62,7 @@ COMMANDS: dict[str, str] = {
 USAGE: dict[str, str] = {
     "attach": "berth attach [OPTIONS] CONTAINER",
     "create": "berth create [OPTIONS] IMAGE [COMMAND] [ARG...]",
+    "events": "berth events [OPTIONS]",
     "exec": "berth exec [OPTIONS] CONTAINER COMMAND [ARG...]",
     "history": "berth history [OPTIONS] IMAGE",
     "image prune": "berth image prune [OPTIONS]",
@@ -310,6 +312,13 @@ def _update(update: _Parser) -> None:
     _containers(update)
 
 
+def _events(events: _Parser) -> None:
+    events.add_argument("-f", "--filter", action="append", default=[],
+                        help="filter output based on conditions provided")
+    events.add_argument("--since", help="show all events created since timestamp")
+    events.add_argument("--until", help="stream events until this timestamp")
+
+
 def _attach(attach: _Parser) -> None:
     attach.add_argument("--no-stdin", action="store_true", help="do not attach STDIN")
     attach.add_argument("container", metavar="CONTAINER")
@@ -373,7 +382,7 @@ def _nothing(p: _Parser) -> None:
 
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
-    "attach": _attach, "create": _create, "exec": _exec, "history": _history,
+    "attach": _attach, "create": _create, "events": _events, "exec": _exec, "history": _history,
     "image prune": _image_prune, "rmi": _rmi, "stats": _stats, "system df": _system_df,
     "update": _update,
     "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -23,6 +26,19 @@ class SystemAPI:
     def info(self) -> dict[str, Any]:
         result: dict[str, Any] = self.client.call("GET", "/info")
         return result
+
+    def events(self, since: str | None = None, until: str | None = None,
+               filters: dict[str, list[str]] | None = None) -> Iterator[dict[str, Any]]:
+        """``GET /events``: the events as they come (until ``until``, if given)."""
+        resp = self.client.open_stream("GET", "/events", {
+            "since": since, "until": until,
+            "filters": json.dumps(filters) if filters else None})
+        try:
+            for line in resp.iter_lines():
+                if line.strip():
+                    yield json.loads(line)
+        finally:
+            resp.close()
 
     def df(self, types: list[str] | None = None) -> dict[str, Any]:
         result: dict[str, Any] = self.client.call(

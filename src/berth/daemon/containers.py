@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 from berth.daemon import logs as container_logs
@@ -65,6 +65,11 @@ class Supervisor(Protocol):
 
 
 _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
+EventSink = Callable[[str, str, str, dict[str, str]], None]
+
+
+def _no_events(type_: str, action: str, id_: str, attributes: dict[str, str]) -> None:
+    pass
 
 
 class ContainerService:
@@ -82,6 +87,7 @@ class ContainerService:
         self._sessions: dict[str, Session] = {}
         # stdin that arrived on an attach before the container started (docker -i).
         self._early_stdin: dict[str, list[bytes]] = {}
+        self.on_event: EventSink = _no_events  # the Engine connects its event bus
         for text in table.all():
             c = Container.from_json(text)
             self._by_id[c.id] = c
@@ -156,7 +162,14 @@ class ContainerService:
             shutil.rmtree(cdir, ignore_errors=True)
             raise
         self._by_id[cid] = c
+        self.emit("create", c)
         return c
+
+    def emit(self, action: str, c: Container, **extra: str) -> None:
+        """Report a container event (docker's attributes: image, name, labels)."""
+        attrs = {**(c.config.get("Labels") or {}), "image": c.image_ref, "name": c.name,
+                 **extra}
+        self.on_event("container", action, c.id, attrs)
 
     # -- start ------------------------------------------------------------
 
@@ -195,6 +208,7 @@ class ContainerService:
         c.state = State(status="running", pid=int(reply["pid"]),
                         started_at=reply.get("started_at") or now_rfc3339())
         self._save(c)
+        self.emit("start", c)
         self._sessions[c.id] = session
         for data in self._early_stdin.pop(c.id, []):
             await session.write_stdin(data)
@@ -260,6 +274,9 @@ class ContainerService:
             finished_at=event.get("finished_at") or now_rfc3339(),
         )
         self._save(c)
+        if c.state.oom_killed:
+            self.emit("oom", c)
+        self.emit("die", c, exitCode=str(c.state.exit_code))
         try:
             await self._sup.forget(c.id)
         except Exception:
@@ -328,6 +345,7 @@ class ContainerService:
             raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
         c.manually_stopped = True
         self._save(c)
+        self.emit("kill", c, signal=str(sig))
         await self._sup.kill(c.id, sig)
         await self._thaw_if_paused(c)
 
@@ -355,10 +373,12 @@ class ContainerService:
         fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._exit_waiters.setdefault(c.id, []).append(fut)
         if timeout >= 0:
+            self.emit("kill", c, signal=str(stop_signal))
             await self._sup.kill(c.id, stop_signal)
             await self._thaw_if_paused(c)
             try:
                 await asyncio.wait_for(asyncio.shield(fut), timeout)
+                self.emit("stop", c)
                 return True
             except TimeoutError:
                 pass
@@ -366,12 +386,14 @@ class ContainerService:
             await self._sup.kill(c.id, signal.SIGKILL)
             await self._thaw_if_paused(c)
         await fut
+        self.emit("stop", c)
         return True
 
     async def restart(self, ref: str, timeout: float | None = None) -> None:
         c = self.get(ref)
         await self.stop(c.id, timeout)
         await self.start(c.id)
+        self.emit("restart", c)
 
     async def pause(self, ref: str) -> None:
         c = self.get(ref)
@@ -382,6 +404,7 @@ class ContainerService:
         await asyncio.to_thread(runtime_pause.pause, c.state.pid)
         c.state.status = "paused"
         self._save(c)
+        self.emit("pause", c)
 
     async def unpause(self, ref: str) -> None:
         c = self.get(ref)
@@ -390,6 +413,7 @@ class ContainerService:
         await asyncio.to_thread(runtime_pause.resume, c.state.pid)
         c.state.status = "running"
         self._save(c)
+        self.emit("unpause", c)
 
     def top(self, ref: str, ps_args: str = "-ef") -> dict[str, Any]:
         """docker top: the host's ``ps`` output, keeping the container's processes."""
@@ -448,6 +472,7 @@ class ContainerService:
             runtime_cgroups.Cgroup.of_process(c.state.pid).update(limits)
         c.host_config = host_config
         self._save(c)
+        self.emit("update", c)
 
     def rename(self, ref: str, new_name: str) -> None:
         c = self.get(ref)
@@ -464,6 +489,7 @@ class ContainerService:
         except BaseException:
             c.name = old
             raise
+        self.emit("rename", c, oldName="/" + old)
 
     async def remove(self, ref: str, force: bool = False) -> None:
         c = self.get(ref)
@@ -482,6 +508,7 @@ class ContainerService:
             hub.close()
         self._table.delete(c.id)
         await asyncio.to_thread(shutil.rmtree, self._paths.container(c.id), True)
+        self.emit("destroy", c)
         for fut in self._remove_waiters.pop(c.id, []):
             if not fut.done():
                 fut.set_result(c.state.exit_code)

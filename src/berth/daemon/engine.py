@@ -12,6 +12,7 @@ from berth.daemon import system
 from berth.daemon.config import DaemonConfig
 from berth.daemon.containers import ContainerService
 from berth.daemon.disk_usage import disk_usage
+from berth.daemon.events import EventBus
 from berth.daemon.exec import ExecService
 from berth.daemon.image_delete import ImageRemover
 from berth.daemon.supervision import SupervisorLink
@@ -33,8 +34,12 @@ class Engine:
                                            self.supervisor)
         self.execs = ExecService(paths, self.containers, self.supervisor)
         self.image_remover = ImageRemover(self.images, lambda: self.containers.list(all_=True))
+        self.events = EventBus()
+        self.images.on_event = self.events.emit
+        self.containers.on_event = self.events.emit
 
     async def start(self) -> None:
+        self.events.bind(asyncio.get_running_loop())
         await self.supervisor.connect()
         await self.containers.recover()
         await asyncio.to_thread(self.images.collect)  # what a crash left unreferenced

@@ -100,6 +100,8 @@ class ExecService:
                                 exec_process(spec["process"], config))
         self._forget_removed()
         self._execs[instance.id] = instance
+        self._containers.emit("exec_create: " + " ".join(instance.config["Cmd"]), c,
+                              execID=instance.id)
         return instance
 
     def get(self, exec_id: str) -> ExecInstance:
@@ -139,12 +141,20 @@ class ExecService:
             raise
         instance.running = True
         instance.pid = int(reply.get("pid") or 0)
+        self._containers.emit("exec_start: " + " ".join(instance.config["Cmd"]), c,
+                              execID=instance.id)
         return session
 
     def finished(self, instance: ExecInstance, event: dict[str, Any] | None) -> None:
         """Record the exit event the session ended with (None: the supervisor went away)."""
         code = int(event.get("exit_code", 255)) if event else 255
         self._finish(instance, code)
+        try:
+            c = self._containers.get(instance.container_id)
+        except NotFound:
+            pass
+        else:
+            self._containers.emit("exec_die", c, execID=instance.id, exitCode=str(code))
         task = asyncio.get_running_loop().create_task(self._forget(instance.id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -9,6 +9,7 @@ A tag that moves leaves its old image in place, untagged ("dangling").
 
 import os
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,6 +23,8 @@ from berth.errors import FailedPrecondition, InvalidArgument, NotFound
 from berth.images import filters as image_filters
 from berth.images import gc, history
 from berth.images.changes import apply_changes
+from berth.images.commit import CommitRequest
+from berth.images.commit import commit as commit_image
 from berth.images.load import ArchiveReader
 from berth.images.save import Archive, SaveImage, plan_archive, write_archive
 from berth.metadata.db import Database
@@ -77,6 +80,8 @@ class ImageService:
         self._table = ImageTable(db)
         self._unpack_lock = threading.Lock()
         self._gc_lock = SharedExclusiveLock()
+        # (type, action, id, attributes): the daemon connects its event bus
+        self.on_event: Callable[[str, str, str, dict[str, str]], None] = _no_events
 
     def writing(self) -> AbstractContextManager[None]:
         """Hold this from the first blob written until the image row that references it
@@ -116,8 +121,9 @@ class ImageService:
                 extra={"comment": comment})
             layer = Descriptor(mediatypes.oci_layer(applied.compression), layer_digest,
                                self.content.info(layer_digest).size)
-            return self.store_image(config, [layer], applied.size,
-                                    [tag] if tag else []).id
+            image_id = self.store_image(config, [layer], applied.size, [tag] if tag else []).id
+        self.on_event("image", "import", image_id, {"name": image_id})
+        return image_id
 
     def store_image(self, config: ImageConfig, layers: list[Descriptor], size: int,
                     tags: list[str], raw_config: bytes | None = None) -> "Stored":
@@ -211,10 +217,15 @@ class ImageService:
         if ref.digest is not None:
             raise InvalidArgument("refusing to create a tag with a digest reference")
         self._table.set_tag(str(ref), image.id)
+        self.on_event("image", "tag", image.id, {"name": ref.familiar()})
 
     def untag(self, ref: str) -> bool:
         """Remove one normalized reference; False when it named nothing."""
-        return self._table.remove_tag(ref)
+        image_id = self._table.tag_target(ref)
+        removed = self._table.remove_tag(ref)
+        if removed and image_id:
+            self.on_event("image", "untag", image_id, {"name": image_id})
+        return removed
 
     def references(self, image_id: str) -> list[str]:
         """The normalized references (tags and digests) that name the image."""
@@ -227,7 +238,9 @@ class ImageService:
         with self._gc_lock.exclusive():
             if not self._table.delete(image_id):
                 raise NotFound(f"No such image: {image_id}")
-            return self._sweep()
+            swept = self._sweep()
+        self.on_event("image", "delete", image_id, {"name": image_id})
+        return swept
 
     def collect(self) -> gc.Swept:
         """Free the blobs and snapshots no image references (left by crashes)."""
@@ -300,6 +313,17 @@ class ImageService:
             self._unpack(image, chain)
         return [m.to_json() for m in self.snapshots.mounts(chain, upper, work)]
 
+    def layer_dirs(self, image: Image) -> list[Path]:
+        """The image's unpacked layer dirs, topmost first (unpacked again when missing)."""
+        chain = chain_ids(image.diff_ids)
+        if any(not self.snapshots.exists(c) for c in chain):
+            self._unpack(image, chain)
+        return [self.snapshots.path(c) for c in reversed(chain)]
+
+    def commit(self, request: CommitRequest) -> str:
+        """``docker commit`` (``berth.images.commit``): the new image's id."""
+        return commit_image(self, request)
+
     def _unpack(self, image: Image, chain: Strs) -> None:
         if not image.manifest_digest:
             raise NotFound(f"image {image.id} has no manifest to unpack its layers from")
@@ -318,6 +342,10 @@ class ImageService:
             raise FailedPrecondition(
                 f"layer {digest} unpacks to {applied.diff_id}, not the diff_id {diff_id}")
         return applied
+
+
+def _no_events(type_: str, action: str, id_: str, attributes: dict[str, str]) -> None:
+    pass
 
 
 def _import_tag(text: str | None) -> str | None:

@@ -1,13 +1,19 @@
-"""/_ping, /version, /info, /system/df."""
+"""/_ping, /version, /info, /system/df, /events."""
 
 import asyncio
+import json
+import time
 
 from aiohttp import web
 
+from berth.api import params
 from berth.api.router import Router
+from berth.api.streams import flush_head
 from berth.daemon.disk_usage import TYPES
 from berth.daemon.engine import Engine
+from berth.daemon.events import check_filters
 from berth.errors import InvalidArgument
+from berth.util.timefmt import parse_timestamp
 
 PING_HEADERS = {
     "Cache-Control": "no-cache, no-store, must-revalidate",
@@ -15,6 +21,16 @@ PING_HEADERS = {
     "Builder-Version": "1",
     "Swarm": "inactive",
 }
+
+
+def _timestamp(request: web.Request, name: str, now: float) -> float | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_timestamp(raw, now)
+    except ValueError as e:
+        raise InvalidArgument(str(e)) from None
 
 
 def register(router: Router, engine: Engine) -> None:
@@ -35,7 +51,25 @@ def register(router: Router, engine: Engine) -> None:
             raise InvalidArgument(f"unknown object type: {sorted(unknown)[0]}")
         return web.json_response(await asyncio.to_thread(engine.disk_usage, types or None))
 
+    async def events(request: web.Request) -> web.StreamResponse:
+        now = time.time()
+        since = _timestamp(request, "since", now)
+        until = _timestamp(request, "until", now)
+        filters = params.filters(request)
+        check_filters(filters)  # a 400 before the 200 goes out
+        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        await resp.prepare(request)
+        flush_head(request)
+        def connected() -> bool:
+            return request.transport is not None and not request.transport.is_closing()
+
+        async for event in engine.events.stream(since, until, filters, connected):
+            await resp.write(json.dumps(event.to_api()).encode() + b"\n")
+        await resp.write_eof()
+        return resp
+
     router.add("GET", "/_ping", ping)
+    router.add("GET", "/events", events)
     router.add("GET", "/system/df", df)
     router.add("HEAD", "/_ping", ping)
     router.add("GET", "/version", version)
