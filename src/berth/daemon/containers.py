@@ -551,14 +551,15 @@ class ContainerService:
         await self.write_stdin(cid, b"")
 
     def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool, tail: int | None,
-             timestamps: bool, since: float = 0.0, until: float = 0.0) -> AsyncIterator[Chunk]:
+             timestamps: bool, since: float = 0.0, until: float = 0.0,
+             connected: Callable[[], bool] = lambda: True) -> AsyncIterator[Chunk]:
         """The container's log (checked now, read as the stream is iterated)."""
         c = self.get(ref)
         if LogConfig.from_host_config(c.host_config).driver == "none":
             raise FailedPrecondition("configured logging driver does not support reading")
         return container_logs.read(
             self._paths.container_log(c.id), lambda: c.id in self._by_id and c.state.running,
-            stdout, stderr, follow, tail, timestamps, since, until)
+            stdout, stderr, follow, tail, timestamps, since, until, connected)
 
     # -- recovery ---------------------------------------------------------
 

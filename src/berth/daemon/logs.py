@@ -140,7 +140,8 @@ def _decode(line: bytes, wanted: dict[str, int], timestamps: bool,
 
 async def read(path: Path, alive: Callable[[], bool], stdout: bool, stderr: bool,
                follow: bool, tail: int | None, timestamps: bool, since: float = 0.0,
-               until: float = 0.0) -> AsyncIterator[Chunk]:
+               until: float = 0.0,
+               connected: Callable[[], bool] = lambda: True) -> AsyncIterator[Chunk]:
     wanted = {"stdout": 1 if stdout else 0, "stderr": 2 if stderr else 0}
     lines: list[bytes] = []
     for older in await asyncio.to_thread(rotated_files, path):
@@ -159,7 +160,7 @@ async def read(path: Path, alive: Callable[[], bool], stdout: bool, stderr: bool
                 chunk = _decode(line, wanted, timestamps, since, until)
                 if chunk is not None:
                     yield chunk
-            if not follow:
+            if not follow or not connected():
                 return
             if not alive():
                 follow = False  # one last read: everything up to the exit

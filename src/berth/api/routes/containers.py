@@ -27,6 +27,10 @@ def _time(request: web.Request, name: str) -> float:
         raise InvalidArgument(str(e)) from None
 
 
+def _connected(request: web.Request) -> bool:
+    return request.transport is not None and not request.transport.is_closing()
+
+
 def register(router: Router, engine: Engine) -> None:
     svc = engine.containers
     paths = engine.config.paths
@@ -129,7 +133,7 @@ def register(router: Router, engine: Engine) -> None:
         tty = bool(c.config.get("Tty"))
         chunks = svc.logs(ref, stdout, stderr, params.boolean(request, "follow"), tail,
                           params.boolean(request, "timestamps"), _time(request, "since"),
-                          _time(request, "until"))
+                          _time(request, "until"), lambda: _connected(request))
         resp = web.StreamResponse(status=200, headers={
             "Content-Type": "application/vnd.docker.raw-stream" if tty
             else "application/vnd.docker.multiplexed-stream"})
