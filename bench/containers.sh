@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Many containers at once, berth against Docker 20.10 in the same run:
+#   - 50 `sleep` containers started with `run -d`: the wall time, and the memory the
+#     engine's own processes gain per running container (PSS of berthd and the supervisor
+#     for berth, whose containers' PID 1 is the program itself; dockerd, containerd and
+#     one containerd-shim per container for Docker). The programs' own memory is not counted.
+#   - 20 `run --rm busybox true` launched concurrently: the wall time until all are done.
+# Isolated engines in a temp dir; everything removed on exit. DOCKER=1 adds Docker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${COUNT:-50}
+CONCURRENT=${CONCURRENT:-20}
+DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}
+tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
+export BERTH_HOST="unix://$tmp/run/berthd.sock" BERTH_DATA_ROOT="$tmp/data" BERTH_EXEC_ROOT="$tmp/run"
+cleanup() {
+    set +e
+    .venv/bin/berth rm -f $(.venv/bin/berth ps -aq 2>/dev/null) >/dev/null 2>&1
+    pkill -f -- "--host $BERTH_HOST" 2>/dev/null
+    for _ in $(seq 50); do pgrep -f -- "--host $BERTH_HOST" >/dev/null || break; sleep 0.1; done
+    if [ -n "${DOCKERD_PID:-}" ]; then
+        DOCKER_HOST="unix://$tmp/docker.sock" "$DOCKER_CLI" rm -f $(DOCKER_HOST="unix://$tmp/docker.sock" "$DOCKER_CLI" ps -aq) >/dev/null 2>&1
+        kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null
+    fi
+    grep " $tmp" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r umount -l
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+pss_kib() {  # pss_kib PID...: the summed proportional set size, KiB
+    local total=0 pid v
+    for pid in "$@"; do
+        v=$(awk '/^Pss:/ {s += $2} END {print s + 0}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+        total=$((total + v))
+    done
+    echo "$total"
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+run_many() {  # run_many CLI...: start COUNT sleepers, print the ms it took
+    local s; s=$(date +%s%N)
+    for i in $(seq "$COUNT"); do "$@" run -d --name "many$i" busybox sleep 600 >/dev/null; done
+    ms_since "$s"
+}
+run_concurrent() {  # run_concurrent CLI...: CONCURRENT `run --rm true` at once, ms
+    local s; s=$(date +%s%N)
+    for _ in $(seq "$CONCURRENT"); do "$@" run --rm $RUN_FLAGS busybox true >/dev/null & done
+    wait
+    ms_since "$s"
+}
+
+.venv/bin/python tests/fixtures/busybox_rootfs.py "$tmp/busybox.tar"
+.venv/bin/berth version >/dev/null
+.venv/bin/berth import "$tmp/busybox.tar" busybox:latest >/dev/null
+engine() { pgrep -f -- "--host $BERTH_HOST|--exec-root $tmp/run" | tr '\n' ' '; }
+base=$(pss_kib $(engine))
+echo "berth: $COUNT x run -d: $(run_many .venv/bin/berth) ms"
+after=$(pss_kib $(engine))
+echo "berth: berthd + supervisor PSS: $after KiB with $COUNT running (idle: $base KiB): $(( (after - base) / COUNT )) KiB per container"
+.venv/bin/berth rm -f $(.venv/bin/berth ps -aq) >/dev/null
+RUN_FLAGS=""
+echo "berth: $CONCURRENT concurrent run --rm true: $(run_concurrent .venv/bin/berth) ms"
+
+if [ "${DOCKER:-0}" = 1 ] && command -v dockerd >/dev/null; then
+    dockerd --host "unix://$tmp/docker.sock" --data-root "$tmp/docker-data" --exec-root "$tmp/docker-run" \
+        --pidfile "$tmp/docker.pid" --bridge none --iptables=false >"$tmp/dockerd.log" 2>&1 &
+    DOCKERD_PID=$!
+    export DOCKER_HOST="unix://$tmp/docker.sock"
+    for _ in $(seq 100); do "$DOCKER_CLI" version >/dev/null 2>&1 && break; sleep 0.2; done
+    "$DOCKER_CLI" import "$tmp/busybox.tar" busybox:latest >/dev/null
+    engine() { echo "$DOCKERD_PID $(pgrep -f -- "containerd.*$tmp/docker" || true) $(pgrep -f "containerd-shim" || true)"; }
+    base=$(pss_kib $(engine))
+    echo "docker: $COUNT x run -d: $(run_many "$DOCKER_CLI" --host "$DOCKER_HOST") ms"
+    after=$(pss_kib $(engine))
+    echo "docker: dockerd + containerd + shims PSS: $after KiB with $COUNT running (idle: $base KiB): $(( (after - base) / COUNT )) KiB per container"
+    "$DOCKER_CLI" rm -f $("$DOCKER_CLI" ps -aq) >/dev/null
+    RUN_FLAGS="--network none"
+    echo "docker: $CONCURRENT concurrent run --rm true: $(run_concurrent "$DOCKER_CLI") ms"
+fi
