@@ -27,6 +27,9 @@ ARGS_ERROR = 1
 
 COMMANDS: dict[str, str] = {
     "attach": "Attach local standard input, output, and error streams to a running container",
+    "commit": "Create a new image from a container's changes",
+    "diff": "Inspect changes to files or directories on a container's filesystem",
+    "export": "Export a container's filesystem as a tar archive",
     "create": "Create a new container",
     "events": "Get real time events from the server",
     "exec": "Execute a command in a running container",
@@ -61,6 +64,9 @@ COMMANDS: dict[str, str] = {
 
 USAGE: dict[str, str] = {
     "attach": "berth attach [OPTIONS] CONTAINER",
+    "commit": "berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+    "diff": "berth diff CONTAINER",
+    "export": "berth export [OPTIONS] CONTAINER",
     "create": "berth create [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "events": "berth events [OPTIONS]",
     "exec": "berth exec [OPTIONS] CONTAINER COMMAND [ARG...]",
@@ -93,7 +99,8 @@ USAGE: dict[str, str] = {
     "wait": "berth wait CONTAINER [CONTAINER...]",
 }
 
-MIN_ARGS = {"update": 1, "attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
+MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
+            "update": 1, "attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "tag": 2, "top": 1, "save": 1}
@@ -200,6 +207,7 @@ def _ps(ps: _Parser) -> None:
                     help="show n last created containers (includes all states)")
     ps.add_argument("-l", "--latest", action="store_true",
                     help="show the latest created container (includes all states)")
+    _format_flag(ps)
 
 
 def _images(images: _Parser) -> None:
@@ -210,6 +218,7 @@ def _images(images: _Parser) -> None:
     images.add_argument("--digests", action="store_true", help="show digests")
     images.add_argument("-f", "--filter", action="append", default=[],
                         help="filter output based on conditions provided")
+    _format_flag(images)
     images.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
 
 
@@ -288,6 +297,7 @@ def _kill(kill: _Parser) -> None:
 def _inspect(inspect: _Parser) -> None:
     inspect.add_argument("--type", choices=("container", "image"),
                          help="only inspect objects of this type")
+    _format_flag(inspect, "-f")
     inspect.add_argument("names", nargs="+", metavar="NAME|ID")
 
 
@@ -362,6 +372,7 @@ def _history(history: _Parser) -> None:
                          help="print sizes and dates in human readable format (default true)")
     history.add_argument("--no-trunc", action="store_true", help="don't truncate output")
     history.add_argument("-q", "--quiet", action="store_true", help="only show image IDs")
+    _format_flag(history)
     history.add_argument("image", metavar="IMAGE")
 
 
@@ -377,17 +388,49 @@ def _system_df(df: _Parser) -> None:
     df.add_argument("-v", "--verbose", action="store_true", help="show detailed information")
 
 
+def _commit(commit: _Parser) -> None:
+    commit.add_argument("-a", "--author", help='author (e.g., "John Hannibal Smith '
+                        '<hannibal@a-team.com>")')
+    commit.add_argument("-c", "--change", action="append", default=[],
+                        help="apply Dockerfile instruction to the created image")
+    commit.add_argument("-m", "--message", help="commit message")
+    commit.add_argument("-p", "--pause", nargs="?", const="true", default="true",
+                        help="pause container during commit (default true)")
+    commit.add_argument("container", metavar="CONTAINER")
+    commit.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
+
+
+def _diff(diff: _Parser) -> None:
+    diff.add_argument("container", metavar="CONTAINER")
+
+
+def _export(export: _Parser) -> None:
+    export.add_argument("-o", "--output", help="write to a file, instead of STDOUT")
+    export.add_argument("container", metavar="CONTAINER")
+
+
 def _nothing(p: _Parser) -> None:
     pass
 
 
+def _format_flag(p: _Parser, *short: str) -> None:
+    p.add_argument(*short, "--format", metavar="string",
+                   help="format output using a custom template: 'table', 'table TEMPLATE', "
+                        "'json' or a Go template")
+
+
+def _with_format(p: _Parser) -> None:
+    _format_flag(p, "-f")
+
+
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
+    "commit": _commit, "diff": _diff, "export": _export,
     "attach": _attach, "create": _create, "events": _events, "exec": _exec, "history": _history,
     "image prune": _image_prune, "rmi": _rmi, "stats": _stats, "system df": _system_df,
     "update": _update,
-    "images": _images, "import": _import, "info": _nothing, "inspect": _inspect,
+    "images": _images, "import": _import, "info": _with_format, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
-    "start": _start, "stop": _stop, "version": _nothing, "wait": _containers,
+    "start": _start, "stop": _stop, "version": _with_format, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
     "tag": _tag, "top": _top, "save": _save, "load": _load,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from berth.client.errors import APIError
 from berth.client.http import Connection, Hijacked, Response, quote
@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from berth.client.api import Client
+
+    Records = list[dict[str, Any]]
+    Pairs = list[tuple[str, object]]
 
 
 class PendingWait:
@@ -174,6 +177,31 @@ class ContainersAPI:
 
     def rename(self, ref: str, name: str) -> None:
         self.client.request("POST", f"/containers/{quote(ref)}/rename", {"name": name}).read()
+
+    def changes(self, ref: str) -> Records:
+        """``GET /containers/{id}/changes``: ``[{"Path", "Kind"}]`` (0 C, 1 A, 2 D)."""
+        result: Records = self.client.call("GET", f"/containers/{quote(ref)}/changes") or []
+        return result
+
+    def export(self, ref: str) -> Iterator[bytes]:
+        """``GET /containers/{id}/export``: the tar of its root, in pieces as they come."""
+        resp = self.client.open_stream("GET", f"/containers/{quote(ref)}/export")
+        try:
+            yield from resp.iter_chunks()
+        finally:
+            resp.close()
+
+    def commit(self, ref: str, repo: str = "", tag: str = "", comment: str = "",
+               author: str = "", changes: Sequence[str] = (), pause: bool = True,
+               config: dict[str, Any] | None = None) -> str:
+        """``POST /commit``: the new image's id (``sha256:...``)."""
+        query: Pairs = [
+            ("container", ref), ("repo", repo or None), ("tag", tag or None),
+            ("comment", comment or None), ("author", author or None)]
+        query += [("changes", c) for c in changes]
+        query.append(("pause", pause))
+        result: dict[str, Any] = self.client.call("POST", "/commit", query, json_body=config)
+        return str(result["Id"])
 
     def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
         query = {"force": force or None, "v": volumes or None}

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
+from berth.daemon import commit as container_files
 from berth.daemon import logs as container_logs
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
@@ -524,6 +525,30 @@ class ContainerService:
         if not c.config.get("Tty"):
             return  # docker accepts it and does nothing
         await self._sup.resize(c.id, height, width, False)
+
+    # -- its files: diff, export, commit (berth.daemon.commit) --------------
+
+    def changes(self, ref: str) -> container_files.Changes:
+        c = self.get(ref)
+        return container_files.changes(self._images, c, self._paths.container(c.id) / "upper")
+
+    def export(self, ref: str) -> container_files.ByteStream:
+        """The tar of the container's root as it sees it (checked before it streams)."""
+        c = self.get(ref)
+        upper = self._paths.container(c.id) / "upper"
+        return container_files.export(container_files.export_dirs(self._images, c, upper))
+
+    async def commit(self, ref: str, repo: str = "", tag: str = "", comment: str = "",
+                     author: str = "", changes: tuple[str, ...] = (), pause: bool = True,
+                     config: dict[str, Any] | None = None) -> str:
+        """``docker commit``: the new image's id; a running container frozen meanwhile."""
+        c = self.get(ref)
+        req = container_files.request(c, self._paths.container(c.id) / "upper", repo, tag,
+                                      comment, author, list(changes), config)
+        async with container_files.frozen(self, c, pause):
+            image_id = await asyncio.to_thread(self._images.commit, req)
+        self.emit("commit", c, comment=comment, imageID=image_id, imageRef=req.tag or "")
+        return image_id
 
     # -- attach and logs --------------------------------------------------
 

@@ -40,6 +40,7 @@ Strs = list[str]
 Sizes = list[int]
 Entries = list[history.HistoryEntry]
 Mounts = list[dict[str, Any]]
+Dirs = list[Path]
 
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386",
          "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
@@ -313,7 +314,7 @@ class ImageService:
             self._unpack(image, chain)
         return [m.to_json() for m in self.snapshots.mounts(chain, upper, work)]
 
-    def layer_dirs(self, image: Image) -> list[Path]:
+    def layer_dirs(self, image: Image) -> Dirs:
         """The image's unpacked layer dirs, topmost first (unpacked again when missing)."""
         chain = chain_ids(image.diff_ids)
         if any(not self.snapshots.exists(c) for c in chain):

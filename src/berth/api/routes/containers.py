@@ -1,6 +1,7 @@
 """Container endpoints: create, list, inspect, start, wait, attach, logs, kill, stop, delete."""
 
 import asyncio
+import contextlib
 import json
 import time
 
@@ -182,6 +183,34 @@ def register(router: Router, engine: Engine) -> None:
         return web.json_response(
             await asyncio.to_thread(svc.top, request.match_info["id"], ps_args))
 
+    async def changes(request: web.Request) -> web.Response:
+        found = await asyncio.to_thread(svc.changes, request.match_info["id"])
+        return web.json_response([c.to_api() for c in found] or None)  # docker: null
+
+    async def export(request: web.Request) -> web.StreamResponse:
+        stream = await asyncio.to_thread(svc.export, request.match_info["id"])
+        async with contextlib.aclosing(stream):
+            first = await anext(stream, b"")  # an error before any byte is still an error
+            resp = web.StreamResponse(status=200, headers={"Content-Type": "application/x-tar"})
+            await resp.prepare(request)
+            await resp.write(first)
+            async for chunk in stream:
+                await resp.write(chunk)
+        await resp.write_eof()
+        return resp
+
+    async def commit(request: web.Request) -> web.Response:
+        q = request.query
+        config = await params.json_body(request) if request.can_read_body else None
+        image_id = await svc.commit(
+            q.get("container") or "", q.get("repo") or "", q.get("tag") or "",
+            q.get("comment") or "", q.get("author") or "", tuple(q.getall("changes", [])),
+            params.boolean(request, "pause", True), config)
+        return web.json_response({"Id": image_id}, status=201)
+
+    router.add("GET", "/containers/{id}/changes", changes)
+    router.add("GET", "/containers/{id}/export", export)
+    router.add("POST", "/commit", commit)
     router.add("POST", "/containers/create", create)
     router.add("GET", "/containers/{id}/top", top)
     router.add("POST", "/containers/{id}/restart", restart)
