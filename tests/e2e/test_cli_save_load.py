@@ -8,13 +8,14 @@ import os
 import pty
 import signal
 import subprocess
+import sys
 import tarfile
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import BERTH
+BERTH = [sys.executable, "-m", "berth.cli.main"]
 
 
 def image_id(d, name: str) -> str:

@@ -7,11 +7,12 @@ tar headers and JSON through the response, each plain layer blob with
 inflated in a thread.
 
 ``BodyReader`` lets the image service, in a thread, read the request body as a
-plain file: each ``read`` waits on the event loop for up to that many bytes.
+plain file, while a task on the loop keeps the socket drained into a buffer.
 """
 
 import asyncio
-from concurrent.futures import Future
+import threading
+from collections import deque
 
 from aiohttp import StreamReader, web
 
@@ -68,25 +69,65 @@ async def _send_inflated(resp: web.StreamResponse, piece: InflatePiece) -> None:
 
 
 class BodyReader:
-    """A blocking ``read`` of a request body, for a thread (never the loop's own)."""
+    """A blocking ``read`` of a request body, for a thread (never the loop's own).
 
-    def __init__(self, content: StreamReader, loop: asyncio.AbstractEventLoop) -> None:
+    ``pump``, a task on the loop, moves the body into a buffer of up to ``limit``
+    bytes as fast as it arrives; ``read`` takes from it, copying each byte once.
+    Cancel the pump when the reader is done (it may have stopped early): a read
+    then sees the end.
+    """
+
+    def __init__(self, content: StreamReader, limit: int = 32 << 20) -> None:
         self._content = content
-        self._loop = loop
+        self._limit = limit
+        self._chunks: deque[bytes] = deque()
+        self._offset = 0  # into the first chunk
+        self._size = 0  # bytes buffered, from the offset on
+        self._done = False
+        self._waiting = False  # the pump waits for room
+        self._cond = threading.Condition()
+        self._room = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+
+    async def pump(self) -> None:
+        try:
+            while chunk := await self._content.readany():
+                with self._cond:
+                    self._chunks.append(chunk)
+                    self._size += len(chunk)
+                    self._cond.notify()
+                    self._waiting = self._size >= self._limit
+                    if self._waiting:
+                        self._room.clear()
+                if self._waiting:
+                    await self._room.wait()
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify()
 
     def read(self, n: int = -1, /) -> bytes:
-        future: Future[bytes] = asyncio.run_coroutine_threadsafe(self._read(n), self._loop)
-        return future.result()
-
-    async def _read(self, n: int) -> bytes:
-        if n < 0:
-            return await self._content.read()
-        parts: list[bytes] = []
-        got = 0
-        while got < n:
-            data = await self._content.read(n - got)
-            if not data:
-                break
-            parts.append(data)
-            got += len(data)
+        with self._cond:
+            while not self._done and (n < 0 or self._size < n):
+                self._cond.wait()
+            n = self._size if n < 0 else min(n, self._size)
+            parts = []
+            while n:
+                chunk = self._chunks[0]
+                take = min(len(chunk) - self._offset, n)
+                if self._offset == 0 and take == len(chunk):
+                    parts.append(chunk)
+                else:
+                    parts.append(chunk[self._offset:self._offset + take])
+                self._offset += take
+                if self._offset == len(chunk):
+                    self._chunks.popleft()
+                    self._offset = 0
+                self._size -= take
+                n -= take
+            wake = self._waiting and self._size < self._limit // 2
+            if wake:
+                self._waiting = False
+        if wake:
+            self._loop.call_soon_threadsafe(self._room.set)
         return b"".join(parts)

@@ -13,6 +13,11 @@ A writer opened again with the same ref resumes where the last one stopped
 (the bytes already there are hashed again); a ref is held by one writer at a
 time (an flock on its data file). Writers without a ref get a random one.
 Committing a digest that is already there just drops the ingest.
+
+A writer made with ``hashing=False`` (no ref) leaves the hashing to its
+caller, who has hashed these very bytes on the way (``load`` unpacking a plain
+layer computes its diff_id, which is its digest): its ``commit`` takes the
+expected digest on trust, and still checks the size.
 """
 
 import fcntl
@@ -70,8 +75,10 @@ def _fsync_dir(path: Path) -> None:
 class LocalWriter:
     """Writes one blob into the ingest area; ``commit`` or ``abort`` ends it."""
 
-    def __init__(self, store: "LocalContentStore", ref: str, resumable: bool = True) -> None:
+    def __init__(self, store: "LocalContentStore", ref: str, resumable: bool = True,
+                 hashing: bool = True) -> None:
         self.ref = ref
+        self._hashing = hashing
         self._resumable = resumable
         self._store = store
         self._dir = store.ingest / hashlib.sha256(ref.encode()).hexdigest()
@@ -99,20 +106,26 @@ class LocalWriter:
 
     @property
     def digest(self) -> str:
+        if not self._hashing:
+            raise FailedPrecondition(f"ingest {self.ref!r} is not hashed: its caller knows")
         return "sha256:" + self._hash.hexdigest()
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._done:
             raise FailedPrecondition(f"ingest {self.ref!r} is closed")
         self._file.write(data)
-        self._hash.update(data)
+        if self._hashing:
+            self._hash.update(data)
         self.size += len(data)
 
     def commit(self, expected: str | None = None, size: int | None = None) -> str:
         """Verify, make durable and publish under the digest; returns the digest."""
         if self._done:
             raise FailedPrecondition(f"ingest {self.ref!r} is closed")
-        dgst = self.digest
+        if not self._hashing and expected is None:
+            self.abort()
+            raise FailedPrecondition(f"ingest {self.ref!r} is not hashed: commit needs a digest")
+        dgst = self.digest if self._hashing else digests.validate(expected or "")
         if size is not None and size != self.size:
             self.abort()
             raise InvalidArgument(
@@ -195,10 +208,14 @@ class LocalContentStore:
         except FileNotFoundError:
             raise NotFound(f"content {digest}: not found") from None
 
-    def writer(self, ref: str | None = None) -> LocalWriter:
-        """A writer under ``ref`` (resumable), or under a fresh one dropped on exit."""
+    def writer(self, ref: str | None = None, *, hashing: bool = True) -> LocalWriter:
+        """A writer under ``ref`` (resumable), or under a fresh one dropped on exit;
+        ``hashing=False`` (no ref): see the module docstring."""
         if ref is None:
-            return LocalWriter(self, "tmp-" + secrets.token_hex(16), resumable=False)
+            return LocalWriter(self, "tmp-" + secrets.token_hex(16), resumable=False,
+                               hashing=hashing)
+        if not hashing:
+            raise InvalidArgument("a resumable ingest is always hashed")
         return LocalWriter(self, ref)
 
     def put(self, data: bytes, expected: str | None = None) -> str:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from berth.content.store import LocalContentStore, LocalWriter
 from berth.diff.apply import Applied, apply_layer
-from berth.diff.compression import Reader, TeeReader
+from berth.diff.compression import GZIP_MAGIC, ZSTD_MAGIC, Reader, TeeReader
 from berth.errors import BerthError, InvalidArgument
 from berth.oci import digest as digests
 from berth.oci import mediatypes, reference
@@ -42,6 +42,8 @@ from berth.snapshots.overlay import OverlaySnapshotter, chain_ids
 _JSON_MAX = 64 << 20  # a JSON member larger than this is refused
 _MEMORY_MAX = 512 << 20  # all members kept in memory together
 _CHUNK = 1 << 20
+# tarfile's stream copies its whole buffer on every read: as large as the reads, no more.
+_TAR_BUFSIZE = 1 << 16
 _TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error)
 
 
@@ -113,7 +115,7 @@ class ArchiveReader:
 
     def read(self, stream: Reader) -> None:
         try:
-            tar = tarfile.open(fileobj=stream, mode="r|*", bufsize=_CHUNK)  # type: ignore[call-overload]  # noqa: SIM115
+            tar = tarfile.open(fileobj=stream, mode="r|*", bufsize=_TAR_BUFSIZE)  # type: ignore[call-overload]  # noqa: SIM115
         except _TAR_ERRORS as e:
             raise InvalidArgument(f"invalid archive: not a tar archive ({e})") from None
         try:
@@ -155,7 +157,7 @@ class ArchiveReader:
                     f"invalid archive: {m.name!r}: a JSON file of {m.size} bytes is too large")
             self._keep(member, head + f.read())
         else:
-            self._layer(member, _Chain(head, f))
+            self._layer(member, head, _Chain(head, f))
 
     def _keep(self, member: Member, data: bytes) -> None:
         if len(data) != member.size:
@@ -166,9 +168,14 @@ class ArchiveReader:
         member.data = data
         member.digest = digests.of_bytes(data)
 
-    def _layer(self, member: Member, stream: Reader) -> None:
-        """Unpack the member into a snapshot temp dir as it goes into an ingest."""
-        writer = self.content.writer()
+    def _layer(self, member: Member, head: bytes, stream: Reader) -> None:
+        """Unpack the member into a snapshot temp dir as it goes into an ingest.
+
+        A plain tar is hashed once: by ``apply_layer``, whose diff_id is then the
+        blob's digest too (the ingest does not hash it again).
+        """
+        plain = not head.startswith(GZIP_MAGIC) and head[:4] != ZSTD_MAGIC
+        writer = self.content.writer(hashing=not plain)
         member.writer = writer
         member.tmp = self.snapshots.prepare_temp()
         tee = TeeReader(stream, writer)
@@ -178,11 +185,17 @@ class ArchiveReader:
             member.error = e.message
             self.snapshots.discard_temp(member.tmp)
             member.tmp = None
-        while tee.read(_CHUNK):
-            pass
+        rest = 0
+        while data := tee.read(_CHUNK):
+            rest += len(data)
         if writer.size != member.size:
             raise InvalidArgument(f"invalid archive: unexpected EOF in {member.name!r}")
-        member.digest = writer.digest
+        if not plain:
+            member.digest = writer.digest
+        elif member.applied is not None and not rest and not member.applied.compression:
+            member.digest = member.applied.diff_id
+        elif not member.error:  # bytes apply_layer did not hash: not a layer for us
+            member.error = "not a layer tar"
 
     # -- verifying ------------------------------------------------------------
 
