@@ -1,6 +1,7 @@
 """berth save and berth load as a user types them: between two daemons, several images,
 a tag that moves, docker's refusals, and a berthd killed in the middle of a load."""
 
+import gzip
 import hashlib
 import io
 import json
@@ -75,6 +76,32 @@ def test_save_several_images_to_stdout_and_load_from_stdin(daemon, own_daemon, b
     r = own_daemon.cli("run", "--rm", "saved/two:2")
     assert (r.returncode, r.stdout) == (0, "two\n"), r.stderr
     assert daemon.cli("rmi", "saved/one:1", "saved/two:2").returncode == 0
+
+
+def test_a_gzip_layer_is_saved_uncompressed(daemon, own_daemon, busybox_tar, tmp_path):
+    gz = tmp_path / "busybox.tar.gz"
+    gz.write_bytes(gzip.compress(busybox_tar.read_bytes(), compresslevel=1))
+    assert daemon.cli("import", str(gz), "gz/box:1").returncode == 0
+    out = tmp_path / "gz.tar"
+    r = daemon.cli("save", "-o", str(out), "gz/box:1")
+    assert r.returncode == 0, r.stderr
+    with tarfile.open(out) as tar:
+        f = tar.extractfile("manifest.json")
+        assert f is not None
+        [layer] = json.load(f)[0]["Layers"]
+        blob = tar.extractfile(layer)
+        assert blob is not None
+        assert hashlib.sha256(blob.read()).hexdigest() == layer.rpartition("/")[2]
+    assert "sha256:" + layer.rpartition("/")[2] == inspect_layers(daemon, "gz/box:1")[0]
+    r = own_daemon.cli("load", "-i", str(out))
+    assert (r.returncode, r.stdout) == (0, "Loaded image: gz/box:1\n"), r.stderr
+    assert image_id(own_daemon, "gz/box:1") == image_id(daemon, "gz/box:1")
+    assert daemon.cli("rmi", "gz/box:1").returncode == 0
+
+
+def inspect_layers(d, name: str) -> list[str]:
+    r = d.cli("image", "inspect", name)
+    return list(json.loads(r.stdout)[0]["RootFS"]["Layers"])
 
 
 def test_save_by_id_loads_untagged(daemon, own_daemon, tmp_path):
