@@ -96,8 +96,12 @@ def register(router: Router, engine: Engine) -> None:
 
     async def load(request: web.Request) -> web.StreamResponse:
         params.boolean(request, "quiet")  # the answer has no progress bars either way
-        body = BodyReader(request.content, asyncio.get_running_loop())
-        messages = await asyncio.to_thread(engine.images.load, body)
+        body = BodyReader(request.content)
+        pump = asyncio.create_task(body.pump())
+        try:
+            messages = await asyncio.to_thread(engine.images.load, body)
+        finally:
+            pump.cancel()
         # Chunked, as dockerd streams it: the docker SDK reads a load's answer only so.
         resp = web.StreamResponse(headers={"Content-Type": "application/json"})
         resp.enable_chunked_encoding()
