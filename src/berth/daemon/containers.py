@@ -189,7 +189,7 @@ class ContainerService:
         """Start the container's process (for ``start`` and for restart policies)."""
         hub = self._hubs.setdefault(c.id, OutputHub())
         try:
-            request = await asyncio.to_thread(self._prepare_bundle, c)
+            request = await asyncio.to_thread(self.prepare_bundle, c)
             reply, session = await self._sup.start(request)
         except (CommandNotFound, CommandNotInvokable) as e:
             c.state.exit_code = 127 if isinstance(e, CommandNotFound) else 126
@@ -215,7 +215,10 @@ class ContainerService:
             await session.write_stdin(data)
         self._spawn(self._follow(c, hub, session))
 
-    def _prepare_bundle(self, c: Container) -> dict[str, Any]:
+    def bundle_dir(self, cid: str) -> str:
+        return str(self._paths.container(cid))
+
+    def prepare_bundle(self, c: Container) -> dict[str, Any]:
         cdir = self._paths.container(c.id)
         image = self._images.resolve(c.image_id)
         mounts = self._images.rootfs_mounts(image, cdir / "upper", cdir / "work")
@@ -547,7 +550,7 @@ class ContainerService:
                                       comment, author, list(changes), config)
         async with container_files.frozen(self, c, pause):
             image_id = await asyncio.to_thread(self._images.commit, req)
-        self.emit("commit", c, comment=comment, imageID=image_id, imageRef=req.tag or "")
+            self.emit("commit", c, comment=comment, imageID=image_id, imageRef=req.tag or "")
         return image_id
 
     # -- attach and logs --------------------------------------------------

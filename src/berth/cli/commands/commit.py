@@ -14,7 +14,8 @@ _FALSE = ("0", "f", "false", "no", "off")
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
-    repo, tag = split_reference(args.reference) if args.reference else ("", "")
+    ref = args.reference or ""
+    repo, tag = (ref, "") if "@" in ref else split_reference(ref) if ref else ("", "")
     image_id = client.containers.commit(
         args.container, repo=repo, tag=tag, comment=args.message or "",
         author=args.author or "", changes=args.change,
