@@ -118,6 +118,10 @@ def test_save_refusals(berth_cli, daemon, tmp_path):
     assert not list(tmp_path.iterdir())  # no half-written archive
     code, _, err = berth_cli("save")
     assert code == 1 and "requires at least 1 argument" in err
+    (tmp_path / "adir").mkdir()
+    code, _, err = berth_cli("save", "-o", str(tmp_path / "adir"), "busybox")
+    assert code == 1 and "failed to save image: is a directory" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["adir"]
     primary, secondary = pty.openpty()
     try:
         p = subprocess.run([*BERTH, "save", "busybox"], env=daemon.env, stdout=secondary,

@@ -45,13 +45,24 @@ def run(args: argparse.Namespace, client: Client) -> int:
         return 1
     resp = client.images.save(args.images)
     tmp = os.path.join(directory, f".berth-save-{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    except OSError as e:
+        resp.close()
+        print(f"failed to save image: {(e.strerror or str(e)).lower()}: {tmp}", file=sys.stderr)
+        return 1
     try:
         try:
             _copy(resp, fd)
         finally:
             os.close(fd)
         os.rename(tmp, target)
+    except OSError as e:
+        os.unlink(tmp)
+        resp.close()
+        print(f"failed to save image: {(e.strerror or str(e)).lower()}: {target}",
+              file=sys.stderr)
+        return 1
     except BaseException:
         os.unlink(tmp)
         raise
