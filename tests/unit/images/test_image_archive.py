@@ -228,7 +228,34 @@ def test_shared_layer_symlink_in_old_layout(svc: ImageService) -> None:
     assert svc.resolve("d:1").id == sha(config)
 
 
+def hardlink_out() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        ti = tarfile.TarInfo("x/layer.tar")
+        ti.type, ti.linkname = tarfile.LNKTYPE, "../../etc/shadow"
+        tar.addfile(ti)
+    return buf.getvalue()
+
+
+def oci_blob_renamed() -> bytes:
+    """An OCI layout whose layer blob holds other bytes than its name says."""
+    good = oci_layout("docker.io/library/busybox:latest", [L1])
+    out = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(good)) as src, \
+            tarfile.open(fileobj=out, mode="w") as dst:
+        for m in src.getmembers():
+            f = src.extractfile(m)
+            data = f.read() if f is not None else b""
+            if m.name == f"blobs/sha256/{sha(L1)[7:]}":
+                data = L2
+            m.size = len(data)
+            dst.addfile(m, io.BytesIO(data))
+    return out.getvalue()
+
+
 HOSTILE = {
+    "hardlink out": hardlink_out(),
+    "oci blob renamed": oci_blob_renamed(),
     "dotdot": archive([("../evil", L1), ("manifest.json", b"[]")]),
     "absolute": archive([("/etc/evil", L1)]),
     "symlink out": archive([("x/layer.tar", "../../etc/passwd"), ("manifest.json", b"[]")]),
