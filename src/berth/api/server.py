@@ -9,7 +9,7 @@ from aiohttp import web
 import berth
 from berth.api.errors import status_of
 from berth.api.router import Router
-from berth.api.routes import containers, images, system
+from berth.api.routes import archive, containers, images, system
 from berth.api.routes import exec as exec_
 from berth.daemon.engine import Engine
 from berth.daemon.system import API_VERSION, MIN_API_VERSION
@@ -84,4 +84,5 @@ def make_app(engine: Engine) -> web.Application:
     images.register(router, engine)
     containers.register(router, engine)
     exec_.register(router, engine)
+    archive.register(router, engine)
     return app

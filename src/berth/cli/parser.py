@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "commit": "Create a new image from a container's changes",
     "diff": "Inspect changes to files or directories on a container's filesystem",
     "export": "Export a container's filesystem as a tar archive",
+    "cp": "Copy files/folders between a container and the local filesystem",
     "create": "Create a new container",
     "events": "Get real time events from the server",
     "exec": "Execute a command in a running container",
@@ -67,6 +68,8 @@ USAGE: dict[str, str] = {
     "commit": "berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
     "diff": "berth diff CONTAINER",
     "export": "berth export [OPTIONS] CONTAINER",
+    "cp": "berth cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
+          "\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
     "create": "berth create [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "events": "berth events [OPTIONS]",
     "exec": "berth exec [OPTIONS] CONTAINER COMMAND [ARG...]",
@@ -100,7 +103,7 @@ USAGE: dict[str, str] = {
 }
 
 MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
-            "update": 1, "attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
+            "cp": 2, "update": 1, "attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "tag": 2, "top": 1, "save": 1}
@@ -329,6 +332,12 @@ def _events(events: _Parser) -> None:
     events.add_argument("--until", help="stream events until this timestamp")
 
 
+def _cp(cp: _Parser) -> None:
+    cp.add_argument("-q", "--quiet", action="store_true", help="suppress progress output")
+    cp.add_argument("src", metavar="SRC")
+    cp.add_argument("dest", metavar="DEST")
+
+
 def _attach(attach: _Parser) -> None:
     attach.add_argument("--no-stdin", action="store_true", help="do not attach STDIN")
     attach.add_argument("container", metavar="CONTAINER")
@@ -425,7 +434,8 @@ def _with_format(p: _Parser) -> None:
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "commit": _commit, "diff": _diff, "export": _export,
-    "attach": _attach, "create": _create, "events": _events, "exec": _exec, "history": _history,
+    "attach": _attach, "cp": _cp, "create": _create, "events": _events, "exec": _exec,
+    "history": _history,
     "image prune": _image_prune, "rmi": _rmi, "stats": _stats, "system df": _system_df,
     "update": _update,
     "images": _images, "import": _import, "info": _with_format, "inspect": _inspect,

@@ -11,7 +11,7 @@ from berth.client.streams import demux, is_multiplexed, raw
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, BinaryIO
 
     from berth.client.api import Client
 
@@ -113,6 +113,30 @@ class ContainersAPI:
         result: dict[str, Any] = self.client.call(
             "POST", f"/containers/{quote(ref)}/update", json_body=changes)
         return result
+
+    def archive_stat(self, ref: str, path: str) -> dict[str, Any]:
+        """``HEAD /containers/{id}/archive``: docker's ContainerPathStat of ``path``."""
+        import base64
+
+        resp = self.client.request("HEAD", f"/containers/{quote(ref)}/archive", {"path": path})
+        resp.read()
+        raw = resp.header("X-Docker-Container-Path-Stat")
+        stat: dict[str, Any] = json.loads(base64.b64decode(raw)) if raw else {}
+        return stat
+
+    def get_archive(self, ref: str, path: str) -> Response:
+        """``GET /containers/{id}/archive``: the tar of ``path``, to be read from the
+        response (on a connection of its own)."""
+        return self.client.open_stream("GET", f"/containers/{quote(ref)}/archive",
+                                       {"path": path})
+
+    def put_archive(self, ref: str, path: str, tar: BinaryIO, size: int | None = None,
+                    no_overwrite_dir_non_dir: bool = False) -> None:
+        self.client.request("PUT", f"/containers/{quote(ref)}/archive",
+                            {"path": path,
+                             "noOverwriteDirNonDir": no_overwrite_dir_non_dir or None},
+                            body=tar, body_size=size,
+                            headers={"Content-Type": "application/x-tar"}).read()
 
     def exec_create(self, ref: str, config: dict[str, Any]) -> str:
         result: dict[str, Any] = self.client.call(

@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from berth.daemon import system
+from berth.daemon.archive import ArchiveService
 from berth.daemon.config import DaemonConfig
 from berth.daemon.containers import ContainerService
 from berth.daemon.disk_usage import disk_usage
@@ -33,6 +34,7 @@ class Engine:
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
                                            self.supervisor)
         self.execs = ExecService(paths, self.containers, self.supervisor)
+        self.archives = ArchiveService(self.containers, self.supervisor)
         self.image_remover = ImageRemover(self.images, lambda: self.containers.list(all_=True))
         self.events = EventBus()
         self.images.on_event = self.events.emit

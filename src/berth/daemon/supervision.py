@@ -55,6 +55,10 @@ class SupervisorLink:
     async def attach(self, cid: str) -> Session:
         return await self._client.attach(cid)
 
+    async def archive(self, request: dict[str, Any]) -> tuple[asyncio.StreamReader,
+                                                              asyncio.StreamWriter]:
+        return await self._client.archive(request)
+
     async def exec(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
         return await self._client.exec(request)
 

@@ -102,6 +102,13 @@ class SupervisorClient:
         await self._call({"op": "resize", "id": id_, "height": height, "width": width,
                           "exec": exec_})
 
+    async def archive(self, request: dict[str, Any]) -> tuple[asyncio.StreamReader,
+                                                              asyncio.StreamWriter]:
+        """``request`` as docs/interfaces.md's archive op: the raw two-way stream after
+        the reply (a JSON header line, then tar bytes either way)."""
+        _, session = await self._open({**request, "op": "archive"})
+        return session.reader, session.writer
+
     async def kill(self, cid: str, sig: int) -> None:
         await self._call({"op": "kill", "id": cid, "signal": sig})
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
+from berth.runtime import archive
 from berth.runtime.cgroups import Cgroup
 from berth.runtime.exec import exec_process
 from berth.runtime.linux import sys as lx
@@ -276,6 +277,8 @@ class Supervisor:
             self._finish(conn)
         elif op == "exec":
             self._exec(conn, req)
+        elif op == "archive":
+            self._archive(conn, req)
         elif op == "resize":
             self._resize(self._get(req, self.execs if req.get("exec") else None), req)
             self._reply(conn)
@@ -360,6 +363,39 @@ class Supervisor:
             self._attach(conn, c)
         else:
             self._finish(conn)
+
+    def _archive(self, conn: Conn, req: dict[str, Any]) -> None:
+        """Hand the connection to a child that works in the container's root
+        (``berth.runtime.archive``): it answers and streams, then exits."""
+        c = self.containers.get(str(req.get("id", "")))
+        running = c is not None and c.status == "running"
+        with open(Path(req["bundle"]) / "config.json") as f:
+            spec = json.load(f)
+        binds = [m for m in spec.get("mounts", []) if m.get("type") == "bind"
+                 or "bind" in m.get("options", []) or "rbind" in m.get("options", [])]
+        root = spec["root"]["path"]
+        if conn.events:
+            self.sel.unregister(conn.sock)
+            conn.events = 0
+        child = os.fork()
+        if child == 0:
+            code = 1
+            try:
+                signal.set_wakeup_fd(-1)
+                conn.sock.setblocking(True)
+                conn.sock.sendall(encode_json({"ok": True}))
+                archive.enter(c.pid if running and c else None,
+                              list(req.get("rootfs_mounts") or []), root, binds)
+                archive.serve(conn.sock, str(req.get("mode")), str(req.get("path") or "/"),
+                              bool(req.get("no_overwrite_dir_non_dir")))
+                code = 0
+            except BaseException as e:
+                with contextlib.suppress(OSError):
+                    conn.sock.sendall(json.dumps({"error": "failed",
+                                                  "message": str(e)}).encode() + b"\n")
+            finally:
+                os._exit(code)
+        conn.sock.close()  # the child has it
 
     def _track(self, cid: str, pid: int, log: JsonFileLog | None, ours: tuple[int, int, int],
                tty: bool, cgroup: Cgroup | None) -> Container:

@@ -70,3 +70,12 @@ def parse_timestamp(text: str, now: float) -> float:
         frac = value.partition(".")[2]
         return calendar.timegm(tm) + (float("0." + frac) if frac.isdigit() else 0.0) - zone
     raise ValueError(f"failed to parse value as time or duration: {text!r}")
+
+
+def rfc3339_of(seconds: float) -> str:
+    """A Unix time as RFC 3339 in UTC, with nanoseconds (docker's format)."""
+    whole = int(seconds)
+    frac = round((seconds - whole) * 1e9)
+    if frac >= 1_000_000_000:
+        whole, frac = whole + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{frac:09d}Z"

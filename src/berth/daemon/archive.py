@@ -1,0 +1,93 @@
+"""``docker cp`` through the archive API: stat, get and put a path in a container.
+
+The supervisor forks a child that works inside the container's root
+(``berth.runtime.archive``); this module asks for it and relays the answer: a
+JSON header line, then tar bytes. A container that is not running is served
+from its overlay, mounted in the child's own mount namespace only.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from berth.daemon.containers import ContainerService
+from berth.errors import FailedPrecondition, InvalidArgument, NotFound
+
+
+class Supervisor(Protocol):
+    async def archive(self, request: dict[str, Any]) -> tuple[asyncio.StreamReader,
+                                                              asyncio.StreamWriter]: ...
+
+
+def _check(header: dict[str, Any], path: str, container: str) -> dict[str, Any]:
+    error = header.get("error")
+    if error == "not_found":
+        raise NotFound(f"Could not find the file {path} in container {container}")
+    if error == "invalid":
+        raise InvalidArgument(str(header.get("message") or "invalid path"))
+    if error:
+        raise FailedPrecondition(str(header.get("message") or "archive failed"))
+    return header
+
+
+class ArchiveService:
+    def __init__(self, containers: ContainerService, supervisor: Supervisor) -> None:
+        self._containers = containers
+        self._sup = supervisor
+
+    async def _open(self, ref: str, mode: str, path: str, no_overwrite: bool = False
+                    ) -> tuple[str, asyncio.StreamReader, asyncio.StreamWriter]:
+        if not path:
+            raise InvalidArgument("path cannot be empty")
+        c = self._containers.get(ref)
+        if c.state.running:
+            bundle: dict[str, Any] = {"bundle": self._containers.bundle_dir(c.id),
+                                      "rootfs_mounts": []}
+        else:  # its overlay is mounted for the request, in the helper's own namespace
+            bundle = await asyncio.to_thread(self._containers.prepare_bundle, c)
+        request = {"id": c.id, "mode": mode, "path": path, "bundle": bundle["bundle"],
+                   "rootfs_mounts": bundle["rootfs_mounts"],
+                   "no_overwrite_dir_non_dir": no_overwrite}
+        reader, writer = await self._sup.archive(request)
+        return c.name, reader, writer
+
+    async def stat(self, ref: str, path: str) -> dict[str, Any]:
+        name, reader, writer = await self._open(ref, "stat", path)
+        try:
+            header = json.loads(await reader.readline() or b"{}")
+            return dict(_check(header, path, name)["stat"])
+        finally:
+            writer.close()
+
+    async def get(self, ref: str, path: str) -> tuple[dict[str, Any], AsyncIterator[bytes]]:
+        """The path's stat and its tar, streamed."""
+        name, reader, writer = await self._open(ref, "get", path)
+        try:
+            header = _check(json.loads(await reader.readline() or b"{}"), path, name)
+        except BaseException:
+            writer.close()
+            raise
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                while data := await reader.read(1 << 16):
+                    yield data
+            finally:
+                writer.close()
+        return dict(header["stat"]), chunks()
+
+    async def put(self, ref: str, path: str, body: AsyncIterator[bytes],
+                  no_overwrite_dir_non_dir: bool = False) -> None:
+        """Extract the tar ``body`` into the directory ``path``."""
+        name, reader, writer = await self._open(ref, "put", path, no_overwrite_dir_non_dir)
+        try:
+            _check(json.loads(await reader.readline() or b"{}"), path, name)
+            async for data in body:
+                writer.write(data)
+                await writer.drain()
+            if writer.can_write_eof():
+                writer.write_eof()
+            _check(json.loads(await reader.readline() or b'{"error": "failed"}'), path, name)
+        finally:
+            writer.close()
