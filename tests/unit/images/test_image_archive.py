@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from berth.errors import InvalidArgument, NotFound
+from berth.errors import FailedPrecondition, InvalidArgument, NotFound
 from berth.images.service import ImageService
 from berth.metadata.db import Database
 from berth.paths import Paths
@@ -196,6 +196,25 @@ def test_gzip_layers_are_saved_uncompressed(svc: ImageService, other: ImageServi
         assert tar.extractfile(f"blobs/sha256/{sha(L1)[7:]}").read() == L1  # type: ignore[union-attr]
     other.load(io.BytesIO(data))
     assert other.resolve("z:1").id == image.id
+
+
+def test_a_gzip_trailer_that_lies_fails_the_save(svc: ImageService) -> None:
+    """A multi-member gzip layer: its last trailer counts only the last member, so the
+    size written in the tar header would be wrong; the save fails rather than lie."""
+    config = config_for(L1)
+    blob = gzip.compress(L1[:4096], mtime=0) + gzip.compress(L1[4096:], mtime=0)
+    manifest = json.dumps({
+        "schemaVersion": 2, "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                       "digest": sha(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": sha(blob), "size": len(blob)}]}).encode()
+    index = json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha(manifest),
+        "size": len(manifest), "annotations": {"io.containerd.image.name": "m:1"}}]}).encode()
+    svc.load(io.BytesIO(archive([("index.json", index)] + [
+        (f"blobs/sha256/{sha(b)[7:]}", b) for b in (config, manifest, blob)])))
+    with pytest.raises(FailedPrecondition, match="gzip trailer"):
+        save_bytes(svc, ["m:1"])
 
 
 def test_oci_layout_with_a_bare_tag_loads_untagged(svc: ImageService) -> None:
