@@ -11,15 +11,18 @@ from typing import Any
 from berth.daemon import system
 from berth.daemon.archive import ArchiveService
 from berth.daemon.config import DaemonConfig
+from berth.daemon.container import Container
 from berth.daemon.containers import ContainerService
 from berth.daemon.disk_usage import disk_usage
 from berth.daemon.events import EventBus
 from berth.daemon.exec import ExecService
 from berth.daemon.image_delete import ImageRemover
 from berth.daemon.supervision import SupervisorLink
+from berth.errors import InvalidArgument, NotFound
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
 from berth.metadata.db import Database
+from berth.util.disk import tree_size
 
 
 class Engine:
@@ -54,6 +57,25 @@ class Engine:
 
     def version(self) -> dict[str, Any]:
         return system.version()
+
+    def image_ids(self, name: str) -> set[str]:
+        """The image a name or id stands for, as a set (empty: no such image)."""
+        try:
+            return {self.images.resolve(name).id}
+        except (NotFound, InvalidArgument):
+            return set()
+
+    def container_sizes(self, containers: list[Container]) -> list[tuple[int, int]]:
+        """(SizeRw, SizeRootFs) of each container: its writable layer, plus its image."""
+        out = []
+        for c in containers:
+            rw = tree_size(self.config.paths.container(c.id) / "upper")
+            try:
+                image = sum(self.images.layer_sizes(self.images.resolve(c.image_id)))
+            except NotFound:
+                image = 0
+            out.append((rw, rw + image))
+        return out
 
     def disk_usage(self, types: set[str] | None = None) -> dict[str, Any]:
         return disk_usage(self.images, self.containers.list(all_=True),

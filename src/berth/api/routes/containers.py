@@ -10,6 +10,7 @@ from aiohttp import web
 from berth.api import params
 from berth.api.router import Router
 from berth.api.streams import Hijacked, flush_head, frame, hijack_response
+from berth.daemon import container_filters
 from berth.daemon import stats as container_stats
 from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
@@ -44,11 +45,20 @@ def register(router: Router, engine: Engine) -> None:
     async def list_containers(request: web.Request) -> web.Response:
         all_ = params.boolean(request, "all")
         limit = params.integer(request, "limit", -1) or -1
-        items = svc.list(all_=all_ or limit > 0)
+        filters = params.filters(request)
+        implied = any(k in filters for k in ("status", "exited"))
+        items = svc.list(all_=all_ or limit > 0 or implied)
+        if filters:
+            items = container_filters.apply(items, filters, svc.get, engine.image_ids)
         if limit > 0:
             items = items[:limit]
         now = time.time()
-        return web.json_response([c.summary(now) for c in items])
+        out = [c.summary(now) for c in items]
+        if params.boolean(request, "size"):
+            sizes = await asyncio.to_thread(engine.container_sizes, items)
+            for summary, (rw, rootfs) in zip(out, sizes, strict=True):
+                summary["SizeRw"], summary["SizeRootFs"] = rw, rootfs
+        return web.json_response(out)
 
     async def inspect(request: web.Request) -> web.Response:
         c = svc.get(request.match_info["id"])
