@@ -59,7 +59,7 @@ BERTHD_PID=$(pgrep -f -- "--host $BERTH_HOST")  # stopped by its pid on exit
 bench berth .venv/bin/berth
 
 if [ "${DOCKER:-0}" = 1 ] && command -v dockerd >/dev/null; then
-    dockerd --host "unix://$tmp/docker.sock" --data-root "$tmp/docker-data" --exec-root "$tmp/docker-run" \
+    TMPDIR="$tmp" dockerd --host "unix://$tmp/docker.sock" --data-root "$tmp/docker-data" --exec-root "$tmp/docker-run" \
         --pidfile "$tmp/docker.pid" --bridge none --iptables=false >"$tmp/dockerd.log" 2>&1 &
     DOCKERD_PID=$!
     export DOCKER_HOST="unix://$tmp/docker.sock"

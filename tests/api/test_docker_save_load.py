@@ -142,11 +142,13 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     root = tmp_path_factory.mktemp("dockerd")
     sock = root / "docker.sock"
     log = (root / "dockerd.log").open("wb")
+    # TMPDIR: its containerd dumps its stacks there when stopped, not in /tmp.
     proc = subprocess.Popen(
         [str(binary), "--host", f"unix://{sock}", "--data-root", str(root / "data"),
          "--exec-root", str(root / "run"), "--pidfile", str(root / "docker.pid"),
          "--bridge", "none", "--iptables=false"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(root)})
     env = {"DOCKER_HOST": f"unix://{sock}", "PATH": "/usr/bin:/bin", "HOME": str(root)}
     try:
         for _ in range(300):
