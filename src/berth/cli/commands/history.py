@@ -31,6 +31,10 @@ def _created(entry: dict[str, Any], human: bool, now: float) -> str:
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
+    if args.format:
+        from berth.cli.commands import _format
+
+        return _format.history(args, client, lambda: run(args, client))
     entries = client.images.history(args.image)
     if args.quiet:
         for entry in entries:

@@ -68,6 +68,10 @@ def filters_of(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
+    if args.format:
+        from berth.cli.commands import _format
+
+        return _format.images(args, client, lambda: run(args, client))
     images = client.images.list(all=args.all, filters=filters_of(args), digests=args.digests)
     if args.quiet:
         seen: set[str] = set()

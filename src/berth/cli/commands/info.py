@@ -77,6 +77,10 @@ def server_section(i: dict[str, Any]) -> list[str]:
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
+    if args.format:
+        from berth.cli.commands import _format
+
+        return _format.info(args, client)
     import sys
 
     info = client.system.info()

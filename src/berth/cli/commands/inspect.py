@@ -32,6 +32,10 @@ def find(client: Client, name: str, kind: str | None) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
+    if args.format:
+        from berth.cli.commands import _format
+
+        return _format.inspect(args, client)
     found = []
     status = 0
     for name in args.names:

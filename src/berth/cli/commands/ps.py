@@ -50,6 +50,10 @@ def row(c: dict[str, Any], now: float, no_trunc: bool) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
+    if args.format:
+        from berth.cli.commands import _format
+
+        return _format.ps(args, client, lambda: run(args, client))
     limit = 1 if args.latest else args.last
     containers = client.containers.list(all=args.all, limit=limit if limit > 0 else None)
     if args.quiet:

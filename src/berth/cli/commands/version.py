@@ -81,6 +81,10 @@ def server_section(v: dict[str, Any]) -> list[str]:
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
+    if args.format:
+        from berth.cli.commands import _format
+
+        return _format.version(args, client)
     try:
         server = client.system.version()
     except ClientError as e:

@@ -1,0 +1,572 @@
+"""Go ``text/template`` syntax: a lexer and a parser into a small tree of nodes.
+
+The grammar and the error wording follow Go's ``text/template/parse``: actions
+between ``{{`` and ``}}``, ``{{-``/``-}}`` trimming the whitespace beside them,
+comments, pipelines of commands joined by ``|``, variables declared with ``:=``
+(and set with ``=``), and ``if``/``else if``/``range``/``with``/``break``/
+``continue``/``end``. ``define``, ``template`` and ``block`` are not supported
+(docker's formats do not use them). The evaluator is ``berth.cli.template``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+TRIM = " \t\r\n"
+KEYWORDS = frozenset(("block", "break", "continue", "define", "else", "end", "if", "range",
+                      "nil", "template", "with"))
+_NUMBER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F_]+|0[oObB][0-7_]+|(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)"
+                     r"(?:[eE][+-]?[0-9_]+)?)i?")
+_IDENT = re.compile(r"[A-Za-z_0-9]*")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "a": "\a",
+            "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+class ParseError(Exception):
+    """A template that is not valid Go template syntax (message as Go words it)."""
+
+
+# --- nodes -------------------------------------------------------------------------------
+
+@dataclass
+class Node:
+    pos: int
+
+
+@dataclass
+class Text(Node):
+    text: str
+
+    def __str__(self) -> str:
+        return repr(self.text)
+
+
+@dataclass
+class Field(Node):
+    idents: list[str]
+
+    def __str__(self) -> str:
+        return "".join("." + i for i in self.idents)
+
+
+@dataclass
+class Variable(Node):
+    idents: list[str]  # the name ("$x") first, then fields
+
+    def __str__(self) -> str:
+        return ".".join(self.idents)
+
+
+@dataclass
+class Dot(Node):
+    def __str__(self) -> str:
+        return "."
+
+
+@dataclass
+class Nil(Node):
+    def __str__(self) -> str:
+        return "nil"
+
+
+@dataclass
+class Literal(Node):
+    value: object
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Identifier(Node):
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass
+class Chain(Node):
+    node: Node
+    fields: list[str]
+
+    def __str__(self) -> str:
+        inner = f"({self.node})" if isinstance(self.node, Pipe) else str(self.node)
+        return inner + "".join("." + f for f in self.fields)
+
+
+@dataclass
+class Command(Node):
+    args: list[Node]
+
+    def __str__(self) -> str:
+        return " ".join(f"({a})" if isinstance(a, Pipe) else str(a) for a in self.args)
+
+
+@dataclass
+class Pipe(Node):
+    decl: list[str]
+    cmds: list[Command]
+    assign: bool = False
+
+    def __str__(self) -> str:
+        text = " | ".join(str(c) for c in self.cmds)
+        if self.decl:
+            text = ", ".join(self.decl) + (" = " if self.assign else " := ") + text
+        return text
+
+
+@dataclass
+class Action(Node):
+    pipe: Pipe
+
+    def __str__(self) -> str:
+        return "{{" + str(self.pipe) + "}}"
+
+
+@dataclass
+class Branch(Node):
+    """``if``, ``range`` or ``with``."""
+
+    kind: str
+    pipe: Pipe
+    body: list[Node]
+    else_body: list[Node] | None = None
+
+    def __str__(self) -> str:
+        return "{{" + self.kind + " " + str(self.pipe) + "}}"
+
+
+@dataclass
+class Loop(Node):
+    """``break`` or ``continue``."""
+
+    kind: str
+
+    def __str__(self) -> str:
+        return "{{" + self.kind + "}}"
+
+
+@dataclass
+class Tree:
+    name: str
+    text: str
+    root: list[Node] = field(default_factory=list)
+
+
+# --- lexer -------------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    kind: str  # text left right field variable dot ident keyword bool number string char
+    #            pipe lparen rparen declare assign comma eof
+    val: str
+    pos: int
+    end: int
+    line: int
+
+
+class _Lexer:
+    def __init__(self, name: str, text: str) -> None:
+        self.name, self.text = name, text
+        self.items: list[Item] = []
+
+    def error(self, pos: int, message: str) -> ParseError:
+        line = 1 + self.text.count("\n", 0, pos)
+        return ParseError(f"template: {self.name}:{line}: {message}")
+
+    def emit(self, kind: str, start: int, end: int, val: str | None = None) -> None:
+        line = 1 + self.text.count("\n", 0, start)
+        self.items.append(Item(kind, self.text[start:end] if val is None else val, start, end,
+                               line))
+
+    def run(self) -> list[Item]:
+        text, pos = self.text, 0
+        while True:
+            left = text.find("{{", pos)
+            if left < 0:
+                if pos < len(text):
+                    self.emit("text", pos, len(text))
+                break
+            trim_left = text.startswith(("{{- ", "{{-\t", "{{-\n", "{{-\r"), left)
+            chunk = text[pos:left]
+            if trim_left:
+                chunk = chunk.rstrip(TRIM)
+            if chunk:
+                self.emit("text", pos, left, chunk)
+            pos = self.action(left + (3 if trim_left else 2), left)
+            if self.items and self.items[-1].kind == "trim":
+                self.items.pop()
+                while pos < len(text) and text[pos] in TRIM:
+                    pos += 1
+        self.emit("eof", len(text), len(text), "")
+        return self.items
+
+    def _right(self, pos: int) -> tuple[int, bool] | None:
+        """The end of ``}}`` or `` -}}`` at ``pos`` (and whether it trims), else None."""
+        text = self.text
+        if text.startswith("}}", pos):
+            return pos + 2, False
+        if pos + 3 < len(text) + 1 and text[pos] in TRIM and text.startswith("-}}", pos + 1):
+            return pos + 4, True
+        return None
+
+    def action(self, pos: int, left: int) -> int:
+        text = self.text
+        while pos < len(text) and text[pos] in TRIM and self._right(pos) is None:
+            pos += 1
+        if text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            if end < 0:
+                raise self.error(pos, "unclosed comment")
+            pos = end + 2
+            while pos < len(text) and text[pos] in TRIM and self._right(pos) is None:
+                pos += 1
+            closing = self._right(pos)
+            if closing is None:
+                raise self.error(pos, "comment ends before closing delimiter")
+            if closing[1]:
+                self.items.append(Item("trim", "", pos, pos, 0))
+            return closing[0]
+        self.emit("left", left, left + 2)
+        parens = 0
+        while True:
+            if pos >= len(text):
+                raise self.error(pos, "unclosed action")
+            closing = self._right(pos)
+            if closing is not None:
+                if parens:
+                    raise self.error(pos, "unclosed left paren")
+                self.emit("right", pos, closing[0])
+                if closing[1]:
+                    self.items.append(Item("trim", "", pos, pos, 0))
+                return closing[0]
+            c = text[pos]
+            if c in TRIM:
+                pos += 1
+            elif c == "|":
+                self.emit("pipe", pos, pos + 1)
+                pos += 1
+            elif c == ",":
+                self.emit("comma", pos, pos + 1)
+                pos += 1
+            elif c == "(":
+                parens += 1
+                self.emit("lparen", pos, pos + 1)
+                pos += 1
+            elif c == ")":
+                parens -= 1
+                if parens < 0:
+                    raise self.error(pos, "unexpected right paren")
+                self.emit("rparen", pos, pos + 1)
+                pos += 1
+            elif text.startswith(":=", pos):
+                self.emit("declare", pos, pos + 2)
+                pos += 2
+            elif c == "=":
+                self.emit("assign", pos, pos + 1)
+                pos += 1
+            elif c == '"':
+                pos = self.quoted(pos)
+            elif c == "`":
+                end = text.find("`", pos + 1)
+                if end < 0:
+                    raise self.error(pos, "unterminated raw quoted string")
+                self.emit("string", pos, end + 1, text[pos + 1:end])
+                pos = end + 1
+            elif c == "'":
+                pos = self.char(pos)
+            elif c == "$":
+                end = _IDENT.match(text, pos + 1).end()  # type: ignore[union-attr]
+                self.emit("variable", pos, end)
+                pos = end
+            elif c == "." and not (pos + 1 < len(text) and text[pos + 1].isdigit()):
+                end = _IDENT.match(text, pos + 1).end()  # type: ignore[union-attr]
+                self.emit("field" if end > pos + 1 else "dot", pos, end)
+                pos = end
+            elif c.isdigit() or (c in "+-." and pos + 1 < len(text)
+                                 and (text[pos + 1].isdigit() or text[pos + 1] == ".")):
+                m = _NUMBER.match(text, pos)
+                end = m.end() if m else pos + 1
+                if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                    raise self.error(pos, f'bad number syntax: "{text[pos:end + 1]}"')
+                self.emit("number", pos, end)
+                pos = end
+            elif c.isalpha() or c == "_":
+                end = _IDENT.match(text, pos).end()  # type: ignore[union-attr]
+                word = text[pos:end]
+                kind = ("bool" if word in ("true", "false") else
+                        "keyword" if word in KEYWORDS else "ident")
+                self.emit(kind, pos, end)
+                pos = end
+            else:
+                raise self.error(pos, f"bad character U+{ord(c):04X} '{c}'")
+
+    def quoted(self, pos: int) -> int:
+        text, out, i = self.text, [], pos + 1
+        while True:
+            if i >= len(text) or text[i] == "\n":
+                raise self.error(pos, "unterminated quoted string")
+            c = text[i]
+            if c == '"':
+                break
+            if c == "\\" and i + 1 < len(text):
+                i, ch = self._escape(i)
+                out.append(ch)
+                continue
+            out.append(c)
+            i += 1
+        self.emit("string", pos, i + 1, "".join(out))
+        return i + 1
+
+    def _escape(self, i: int) -> tuple[int, str]:
+        text = self.text
+        e = text[i + 1]
+        if e in _ESCAPES:
+            return i + 2, _ESCAPES[e]
+        size = {"x": 2, "u": 4, "U": 8}.get(e)
+        if size and re.fullmatch(r"[0-9a-fA-F]+", text[i + 2:i + 2 + size]):
+            return i + 2 + size, chr(int(text[i + 2:i + 2 + size], 16))
+        raise self.error(i, "unterminated quoted string")
+
+    def char(self, pos: int) -> int:
+        text = self.text
+        if pos + 1 < len(text) and text[pos + 1] == "\\":
+            end, ch = self._escape(pos + 1)
+        else:
+            end, ch = pos + 2, text[pos + 1:pos + 2]
+        if end >= len(text) or text[end] != "'" or not ch:
+            raise self.error(pos, "unterminated character constant")
+        self.emit("char", pos, end + 1, ch)
+        return end + 1
+
+
+# --- parser ------------------------------------------------------------------------------
+
+class _Parser:
+    def __init__(self, name: str, text: str, funcs: Collection[str]) -> None:
+        self.name, self.text, self.funcs = name, text, funcs
+        self.items = _Lexer(name, text).run()
+        self.i = 0
+        self.vars = ["$"]
+        self.loops = 0
+
+    def peek(self) -> Item:
+        return self.items[self.i]
+
+    def next(self) -> Item:
+        item = self.items[self.i]
+        self.i += 1
+        return item
+
+    def error(self, item: Item, message: str) -> ParseError:
+        return ParseError(f"template: {self.name}:{item.line}: {message}")
+
+    def unexpected(self, item: Item, context: str) -> ParseError:
+        if item.kind == "eof":
+            return self.error(item, "unexpected EOF")
+        return self.error(item, f"unexpected {_describe(item)} in {context}")
+
+    def parse(self) -> Tree:
+        body, _ = self.list_until(())
+        return Tree(self.name, self.text, body)
+
+    def list_until(self, ends: tuple[str, ...]) -> tuple[list[Node], str]:
+        """Nodes up to one of ``ends`` (``end``/``else``); returns the one found."""
+        nodes: list[Node] = []
+        while True:
+            item = self.next()
+            if item.kind == "eof":
+                if ends:
+                    raise self.error(item, "unexpected EOF")
+                return nodes, ""
+            if item.kind == "text":
+                nodes.append(Text(item.pos, item.val))
+                continue
+            key = self.peek()
+            if key.kind == "keyword" and key.val in ("end", "else"):
+                if key.val not in ends:
+                    raise self.error(key, f"unexpected {{{{{key.val}}}}}")
+                self.next()
+                return nodes, key.val
+            nodes.append(self.action(item))
+
+    def action(self, left: Item) -> Node:
+        item = self.peek()
+        if item.kind == "keyword":
+            if item.val in ("if", "range", "with"):
+                self.next()
+                return self.branch(item)
+            if item.val in ("break", "continue"):
+                self.next()
+                if not self.loops:
+                    raise self.error(item, f"{{{{{item.val}}}}} outside {{{{range}}}}")
+                self.expect("right", item.val)
+                return Loop(item.pos, item.val)
+            if item.val in ("define", "template", "block"):
+                raise self.error(item, f"{{{{{item.val}}}}} is not supported")
+        return Action(left.pos, self.pipeline("command", "right"))
+
+    def expect(self, kind: str, context: str) -> Item:
+        item = self.next()
+        if item.kind != kind:
+            raise self.unexpected(item, context)
+        return item
+
+    def branch(self, key: Item) -> Branch:
+        kind = key.val
+        depth = len(self.vars)
+        pipe = self.pipeline(kind, "right")
+        inner = len(self.vars)
+        if kind == "range":
+            self.loops += 1
+        body, end = self.list_until(("end", "else"))
+        if kind == "range":
+            self.loops -= 1
+        del self.vars[inner:]
+        else_body: list[Node] | None = None
+        if end == "else":
+            nxt = self.peek()
+            if nxt.kind == "keyword" and nxt.val in ("if", "with") and kind != "range":
+                # {{else if x}} is {{else}}{{if x}}...{{end}}{{end}}: the inner one
+                # takes the shared {{end}}
+                self.next()
+                else_body = [self.branch(nxt)]
+                del self.vars[depth:]
+                return Branch(key.pos, kind, pipe, body, else_body)
+            self.expect("right", "else")
+            else_body, end = self.list_until(("end",))
+        self.expect("right", "end")
+        del self.vars[depth:]
+        return Branch(key.pos, kind, pipe, body, else_body)
+
+    def pipeline(self, context: str, end: str) -> Pipe:
+        start = self.peek()
+        decl: list[str] = []
+        assign = False
+        if start.kind == "variable":
+            save = self.i
+            names = [self.next()]
+            while self.peek().kind == "comma" and context == "range" and len(names) < 2:
+                self.next()
+                names.append(self.expect("variable", "range"))
+            op = self.peek()
+            if op.kind in ("declare", "assign") and (len(names) == 1 or context == "range"):
+                self.next()
+                assign = op.kind == "assign"
+                decl = [n.val for n in names]
+                for n in names:
+                    if assign and n.val not in self.vars:
+                        raise self.error(n, f'undefined variable "{n.val}"')
+                    self.vars.append(n.val)
+            elif len(names) > 1:
+                raise self.error(op, "range can only initialize variables")
+            else:
+                self.i = save
+        cmds: list[Command] = []
+        while True:
+            item = self.peek()
+            if item.kind == end:
+                self.next()
+                break
+            if item.kind == "eof" or (item.kind in ("right", "rparen") and item.kind != end):
+                raise self.unexpected(item, context if item.kind != "eof" else "")
+            cmds.append(self.command(context))
+            sep = self.peek()
+            if sep.kind == "pipe":
+                self.next()
+                if self.peek().kind in (end, "eof"):
+                    raise self.error(sep, "missing command after |")
+        if not cmds:
+            raise self.error(start, f"missing value for {context}")
+        for i, cmd in enumerate(cmds[1:], 2):
+            if isinstance(cmd.args[0], Literal | Nil | Dot):
+                raise self.error(start, f"non executable command in pipeline stage {i}")
+        return Pipe(start.pos, decl, cmds, assign)
+
+    def command(self, context: str) -> Command:
+        first = self.peek()
+        args: list[Node] = []
+        while self.peek().kind not in ("pipe", "right", "rparen", "eof"):
+            args.append(self.operand(context))
+        if not args:
+            raise self.error(first, "empty command")
+        return Command(first.pos, args)
+
+    def operand(self, context: str) -> Node:
+        node = self.term(context)
+        if self.peek().kind == "field" and self.peek().pos == self.items[self.i - 1].end:
+            fields: list[str] = []
+            chain_pos = self.peek().pos
+            while self.peek().kind == "field" and self.peek().pos == self.items[self.i - 1].end:
+                fields.append(self.next().val[1:])
+            if isinstance(node, Field):
+                return Field(chain_pos, node.idents + fields)
+            if isinstance(node, Variable):
+                return Variable(chain_pos, node.idents + fields)
+            if isinstance(node, Literal | Nil | Dot):
+                raise self.error(self.items[self.i - 1], f"unexpected . after term {node}")
+            return Chain(chain_pos, node, fields)
+        return node
+
+    def term(self, context: str) -> Node:
+        item = self.next()
+        kind = item.kind
+        if kind == "ident":
+            if item.val not in self.funcs:
+                raise self.error(item, f'function "{item.val}" not defined')
+            return Identifier(item.pos, item.val)
+        if kind == "dot":
+            return Dot(item.pos)
+        if kind == "keyword" and item.val == "nil":
+            return Nil(item.pos)
+        if kind == "variable":
+            if item.val not in self.vars:
+                raise self.error(item, f'undefined variable "{item.val}"')
+            return Variable(item.pos, [item.val])
+        if kind == "field":
+            return Field(item.pos, [item.val[1:]])
+        if kind == "bool":
+            return Literal(item.pos, item.val == "true", item.val)
+        if kind == "number":
+            return Literal(item.pos, self.number(item), item.val)
+        if kind == "char":
+            return Literal(item.pos, ord(item.val), self.text[item.pos:item.end])
+        if kind == "string":
+            return Literal(item.pos, item.val, self.text[item.pos:item.end])
+        if kind == "lparen":
+            return self.pipeline("parenthesized pipeline", "rparen")
+        raise self.unexpected(item, "operand" if context != "range" else context)
+
+    def number(self, item: Item) -> int | float:
+        text = item.val.replace("_", "")
+        try:
+            if re.fullmatch(r"[+-]?0[xX][0-9a-fA-F]+", text):
+                return int(text, 16)
+            if re.fullmatch(r"[+-]?0[oO][0-7]+", text):
+                return int(text.replace("o", "").replace("O", ""), 8)
+            if re.fullmatch(r"[+-]?0[bB][01]+", text):
+                return int(text, 2)
+            if re.fullmatch(r"[+-]?[0-9]+", text):
+                return int(text)
+            return float(text)
+        except ValueError:
+            raise self.error(item, f'illegal number syntax: "{item.val}"') from None
+
+
+def _describe(item: Item) -> str:
+    names = {"right": "}}", "rparen": ")", "lparen": "(", "pipe": "|", "comma": ",",
+             "declare": ":=", "assign": "="}
+    if item.kind in names:
+        return f'"{names[item.kind]}"'
+    if item.kind == "keyword":
+        return f"<{item.val}>"
+    return f"<{item.val}>" if item.kind in ("field", "variable", "dot", "ident") else item.val
+
+
+def parse(text: str, funcs: Collection[str], name: str = "") -> Tree:
+    """Parse ``text``; ``funcs`` are the names of the functions it may call."""
+    return _Parser(name, text, funcs).parse()
