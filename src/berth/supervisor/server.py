@@ -17,24 +17,20 @@ import socket
 import struct
 import sys
 import termios
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
-from berth.runtime import archive
 from berth.runtime.cgroups import Cgroup
-from berth.runtime.exec import exec_process
 from berth.runtime.linux import sys as lx
-from berth.runtime.seccomp import compile_filter
-from berth.runtime.spawn import NULL_STDIN, spawn
+from berth.runtime.spawn import spawn
 from berth.supervisor.logs import JsonFileLog
+from berth.supervisor.processes import Conn, Container, archive_child, start_exec, stdio
 from berth.supervisor.protocol import (
     JSON,
     STDERR,
     STDIN,
     STDOUT,
-    FrameBuffer,
     FrameError,
     decode_json,
     encode,
@@ -45,47 +41,6 @@ from berth.util.timefmt import now_rfc3339
 
 OUTPUT_HIGH = 1 << 20  # bytes queued for one client before the output is paused
 OUTPUT_LOW = 64 * 1024  # ... and resumed
-
-
-@dataclass(eq=False)
-class Conn:
-    sock: socket.socket
-    frames: FrameBuffer = field(default_factory=FrameBuffer)
-    out: bytearray = field(default_factory=bytearray)
-    container: "Container | None" = None
-    close_when_flushed: bool = False
-    handled_request: bool = False
-    events: int = 0  # what the selector watches on the socket
-    callback: Any = None
-
-
-@dataclass(eq=False)
-class Container:
-    """A container's PID 1, or a process exec'd in one (no log, no cgroup of its own)."""
-
-    id: str
-    pid: int
-    log: JsonFileLog | None
-    pipes: dict[int, int]  # fd -> stream
-    stdin: int | None
-    started_at: str
-    attached: list[Conn] = field(default_factory=list)
-    stdin_out: bytearray = field(default_factory=bytearray)
-    stdin_eof: bool = False
-    stdin_waiting: bool = False  # stdin registered for EVENT_WRITE
-    paused: bool = False  # output not read while an attached client lags
-    status: str = "running"
-    exit_code: int | None = None
-    finished_at: str | None = None
-    reaped: bool = False
-    cgroup: Cgroup | None = None
-    oom_killed: bool = False
-    pty: int | None = None  # the pty master, for resize
-
-    def state(self) -> dict[str, Any]:
-        return {"pid": self.pid, "status": self.status, "exit_code": self.exit_code,
-                "started_at": self.started_at, "finished_at": self.finished_at,
-                "oom_killed": self.oom_killed}
 
 
 class Supervisor:
@@ -321,41 +276,7 @@ class Supervisor:
             spec = json.load(f)
         proc = dict(req["process"])
         tty = bool(proc.get("terminal"))
-        seccomp_spec = (spec.get("linux") or {}).get("seccomp")
-        program = compile_filter(seccomp_spec) if seccomp_spec else None
-        open_stdin = bool(req.get("open_stdin"))
-        console: socket.socket | None = None
-        their_console: socket.socket | None = None
-        if tty:
-            ours, theirs = (-1, -1, -1), (-1, -1, -1)
-            console, their_console = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            console.settimeout(10)  # sent before the exec that exec_process waits for
-        else:
-            ours, theirs = _stdio(False, open_stdin)
-        try:
-            pid = exec_process(owner.pid, spec, proc, program, theirs, their_console)
-            if console is not None:
-                if their_console is not None:
-                    their_console.close()
-                _, fds, _, _ = socket.recv_fds(console, 1, 1)
-                if not fds:
-                    raise FailedPrecondition("exec: no terminal came back from the container")
-                master = fds[0]
-                os.set_inheritable(master, False)
-                ours = (master, -1, os.dup(master) if open_stdin else -1)
-        except BaseException:
-            for fd in ours:
-                if fd >= 0:
-                    os.close(fd)
-            raise
-        finally:
-            for fd in set(theirs):
-                if fd >= 0:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-            for sock in (console, their_console):
-                if sock is not None:
-                    sock.close()
+        pid, ours = start_exec(owner.pid, spec, proc, bool(req.get("open_stdin")))
         c = self._track(str(req["id"]), pid, None, ours, tty, None)
         self.execs[c.id] = c
         self._reply(conn, pid=pid, started_at=c.started_at)
@@ -377,24 +298,8 @@ class Supervisor:
         if conn.events:
             self.sel.unregister(conn.sock)
             conn.events = 0
-        child = os.fork()
-        if child == 0:
-            code = 1
-            try:
-                signal.set_wakeup_fd(-1)
-                conn.sock.setblocking(True)
-                conn.sock.sendall(encode_json({"ok": True}))
-                archive.enter(c.pid if running and c else None,
-                              list(req.get("rootfs_mounts") or []), root, binds)
-                archive.serve(conn.sock, str(req.get("mode")), str(req.get("path") or "/"),
-                              bool(req.get("no_overwrite_dir_non_dir")))
-                code = 0
-            except BaseException as e:
-                with contextlib.suppress(OSError):
-                    conn.sock.sendall(json.dumps({"error": "failed",
-                                                  "message": str(e)}).encode() + b"\n")
-            finally:
-                os._exit(code)
+        if os.fork() == 0:
+            archive_child(conn.sock, c.pid if running and c else None, root, binds, req)
         conn.sock.close()  # the child has it
 
     def _track(self, cid: str, pid: int, log: JsonFileLog | None, ours: tuple[int, int, int],
@@ -426,7 +331,7 @@ class Supervisor:
         # The log is opened first: once the program runs, nothing may fail.
         log = JsonFileLog(Path(req["log_path"]), int(req.get("log_max_size") or 0),
                           int(req.get("log_max_file") or 1)) if req.get("log_path") else None
-        ours, theirs = _stdio(tty, bool(req.get("open_stdin")))
+        ours, theirs = stdio(tty, bool(req.get("open_stdin")))
         try:
             pid = spawn(spec, list(req.get("rootfs_mounts", [])), *theirs)
         except BaseException:
@@ -600,26 +505,6 @@ class Supervisor:
     def _exit_event(self, c: Container) -> dict[str, Any]:
         return {"event": "exit", "exit_code": c.exit_code, "finished_at": c.finished_at,
                 "oom_killed": c.oom_killed}
-
-
-def _stdio(tty: bool, open_stdin: bool) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """(our ends: out, err, in) and (the program's stdin, stdout, stderr); -1: none.
-
-    With a terminal, the pty master is the one output stream (docker sends a
-    tty's output as stdout) and a dup of it takes stdin, so closing stdin
-    leaves the output open.
-    """
-    if tty:
-        master, slave = os.openpty()
-        stdin_w = os.dup(master) if open_stdin else -1
-        return (master, -1, stdin_w), (slave, slave, slave)
-    out_r, out_w = os.pipe2(os.O_CLOEXEC)
-    err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    if open_stdin:
-        in_r, in_w = os.pipe2(os.O_CLOEXEC)
-    else:
-        in_r, in_w = NULL_STDIN, -1
-    return (out_r, err_r, in_w), (in_r, out_w, err_w)
 
 
 def already_running(sock_path: Path) -> bool:

@@ -1,0 +1,145 @@
+"""What the supervisor holds of a process it runs: a container's PID 1 or an exec,
+its stdio, and the forks that start an exec or serve an archive in a container."""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from berth.errors import FailedPrecondition
+from berth.runtime import archive
+from berth.runtime.cgroups import Cgroup
+from berth.runtime.exec import exec_process
+from berth.runtime.seccomp import compile_filter
+from berth.runtime.spawn import NULL_STDIN
+from berth.supervisor.logs import JsonFileLog
+from berth.supervisor.protocol import FrameBuffer, encode_json
+
+Fds = tuple[int, int, int]
+
+
+@dataclass(eq=False)
+class Conn:
+    sock: socket.socket
+    frames: FrameBuffer = field(default_factory=FrameBuffer)
+    out: bytearray = field(default_factory=bytearray)
+    container: "Container | None" = None
+    close_when_flushed: bool = False
+    handled_request: bool = False
+    events: int = 0  # what the selector watches on the socket
+    callback: Any = None
+
+
+@dataclass(eq=False)
+class Container:
+    """A container's PID 1, or a process exec'd in one (no log, no cgroup of its own)."""
+
+    id: str
+    pid: int
+    log: JsonFileLog | None
+    pipes: dict[int, int]  # fd -> stream
+    stdin: int | None
+    started_at: str
+    attached: list[Conn] = field(default_factory=list)
+    stdin_out: bytearray = field(default_factory=bytearray)
+    stdin_eof: bool = False
+    stdin_waiting: bool = False  # stdin registered for EVENT_WRITE
+    paused: bool = False  # output not read while an attached client lags
+    status: str = "running"
+    exit_code: int | None = None
+    finished_at: str | None = None
+    reaped: bool = False
+    cgroup: Cgroup | None = None
+    oom_killed: bool = False
+    pty: int | None = None  # the pty master, for resize
+
+    def state(self) -> dict[str, Any]:
+        return {"pid": self.pid, "status": self.status, "exit_code": self.exit_code,
+                "started_at": self.started_at, "finished_at": self.finished_at,
+                "oom_killed": self.oom_killed}
+
+
+def stdio(tty: bool, open_stdin: bool) -> tuple[Fds, Fds]:
+    """(our ends: out, err, in) and (the program's stdin, stdout, stderr); -1: none.
+
+    With a terminal, the pty master is the one output stream (docker sends a
+    tty's output as stdout) and a dup of it takes stdin, so closing stdin
+    leaves the output open.
+    """
+    if tty:
+        master, slave = os.openpty()
+        stdin_w = os.dup(master) if open_stdin else -1
+        return (master, -1, stdin_w), (slave, slave, slave)
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    if open_stdin:
+        in_r, in_w = os.pipe2(os.O_CLOEXEC)
+    else:
+        in_r, in_w = NULL_STDIN, -1
+    return (out_r, err_r, in_w), (in_r, out_w, err_w)
+
+
+def start_exec(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
+               open_stdin: bool) -> tuple[int, Fds]:
+    """Start an exec (``berth.runtime.exec``); its pid and our ends: out, err, in.
+
+    A terminal is made inside the container, its master sent back over a socketpair.
+    """
+    seccomp_spec = (spec.get("linux") or {}).get("seccomp")
+    program = compile_filter(seccomp_spec) if seccomp_spec else None
+    console: socket.socket | None = None
+    their_console: socket.socket | None = None
+    if proc.get("terminal"):
+        ours, theirs = (-1, -1, -1), (-1, -1, -1)
+        console, their_console = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        console.settimeout(10)  # sent before the exec that exec_process waits for
+    else:
+        ours, theirs = stdio(False, open_stdin)
+    try:
+        pid = exec_process(init_pid, spec, proc, program, theirs, their_console)
+        if console is not None:
+            if their_console is not None:
+                their_console.close()
+            _, fds, _, _ = socket.recv_fds(console, 1, 1)
+            if not fds:
+                raise FailedPrecondition("exec: no terminal came back from the container")
+            master = fds[0]
+            os.set_inheritable(master, False)
+            ours = (master, -1, os.dup(master) if open_stdin else -1)
+    except BaseException:
+        for fd in ours:
+            if fd >= 0:
+                os.close(fd)
+        raise
+    finally:
+        for fd in set(theirs):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        for sock in (console, their_console):
+            if sock is not None:
+                sock.close()
+    return pid, ours
+
+
+def archive_child(sock: socket.socket, init_pid: int | None, root: str,
+                  binds: list[dict[str, Any]], req: dict[str, Any]) -> None:
+    """The forked child of an archive request: answer, enter the container's root,
+    serve the request over ``sock``, exit. Never returns."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        sock.setblocking(True)
+        sock.sendall(encode_json({"ok": True}))
+        archive.enter(init_pid, list(req.get("rootfs_mounts") or []), root, binds)
+        archive.serve(sock, str(req.get("mode")), str(req.get("path") or "/"),
+                      bool(req.get("no_overwrite_dir_non_dir")))
+        code = 0
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            sock.sendall(json.dumps({"error": "failed", "message": str(e)}).encode() + b"\n")
+    finally:
+        os._exit(code)
