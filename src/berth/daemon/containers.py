@@ -11,18 +11,18 @@ import logging
 import os
 import shutil
 import signal
-import subprocess
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 from berth.daemon import commit as container_files
+from berth.daemon import container_resources
 from berth.daemon import logs as container_logs
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
 from berth.daemon.logs import LogConfig
 from berth.daemon.naming import new_id, random_name, valid_name
 from berth.daemon.restart import RestartPolicy, next_delay
-from berth.daemon.specgen import build_spec, command_of, merge_config, resources
+from berth.daemon.specgen import build_spec, command_of, merge_config
 from berth.errors import (
     BerthError,
     CommandNotFound,
@@ -35,7 +35,6 @@ from berth.errors import (
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
 from berth.paths import Paths
-from berth.runtime import cgroups as runtime_cgroups
 from berth.runtime import pause as runtime_pause
 from berth.runtime import seccomp
 from berth.supervisor.aioclient import Session
@@ -424,56 +423,14 @@ class ContainerService:
         c = self.get(ref)
         if c.state.status not in ("running", "paused"):
             raise Conflict(f"Container {c.id} is not running")
-        pids = set(runtime_pause.processes(c.state.pid))
-        try:
-            out = subprocess.run(["ps", *ps_args.split()], capture_output=True, text=True,
-                                 check=True, timeout=10).stdout
-        except (OSError, subprocess.SubprocessError) as e:
-            raise InvalidArgument(f"Error running ps: {e}") from None
-        lines = out.splitlines()
-        titles = lines[0].split()
-        if "PID" not in titles:
-            raise InvalidArgument("Couldn't find PID field in ps output")
-        col = titles.index("PID")
-        processes = []
-        for line in lines[1:]:
-            fields = line.split(None, len(titles) - 1)
-            if len(fields) > col and fields[col].isdigit() and int(fields[col]) in pids:
-                processes.append(fields)
-        return {"Titles": titles, "Processes": processes}
+        return container_resources.top(c.state.pid, ps_args)
 
     def update(self, ref: str, changes: dict[str, Any]) -> None:
         """``docker update``: new limits (live when running) and restart policy."""
-        if not isinstance(changes, dict):
-            raise InvalidArgument("update config must be an object")
-        known = {"Memory", "MemorySwap", "NanoCpus", "CpuShares", "CpuQuota", "CpuPeriod",
-                 "PidsLimit", "RestartPolicy", "MemoryReservation", "KernelMemory",
-                 "BlkioWeight", "CpusetCpus", "CpusetMems", "OomKillDisable"}
         c = self.get(ref)
-        # docker's clients send every field, zero when not asked to change it
-        wanted = {k: v for k, v in changes.items()
-                  if k in known and k != "RestartPolicy" and v not in (None, 0, "")}
-        policy = changes.get("RestartPolicy")
-        if isinstance(policy, dict) and policy.get("Name"):
-            wanted["RestartPolicy"] = policy
-        host_config = {**c.host_config, **wanted}
-        if wanted.get("NanoCpus"):
-            host_config.pop("CpuQuota", None)
-            host_config.pop("CpuPeriod", None)
-        RestartPolicy.from_host_config(host_config)
-        if host_config.get("Memory") and host_config.get("MemorySwap") and \
-                0 < int(host_config["MemorySwap"]) < int(host_config["Memory"]):
-            raise InvalidArgument("Minimum memoryswap limit should be larger than memory limit, "
-                                  "see usage")
-        limits = resources(host_config)
+        host_config = container_resources.updated_host_config(c.host_config, changes)
         if c.state.running and c.state.pid:
-            memory = limits.get("memory") or {}
-            if memory.get("swap") and memory.get("limit"):  # the kernel checks them in order
-                cgroup = runtime_cgroups.Cgroup.of_process(c.state.pid)
-                current = cgroup.paths.get("memory", "")
-                if current and memory["limit"] > _read_int(f"{current}/memory.limit_in_bytes"):
-                    cgroup.update({"memory": {"swap": memory["swap"]}})
-            runtime_cgroups.Cgroup.of_process(c.state.pid).update(limits)
+            container_resources.apply_limits(c.state.pid, host_config)
         c.host_config = host_config
         self._save(c)
         self.emit("update", c)
@@ -621,14 +578,6 @@ class ContainerService:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-def _read_int(path: str) -> int:
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return 0
 
 
 def _default_host_config(hc: dict[str, Any]) -> dict[str, Any]:
