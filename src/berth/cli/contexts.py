@@ -9,12 +9,15 @@ the commands use for their default tables.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from berth.cli.commands import history as history_cmd
 from berth.cli.commands import ps as ps_cmd
 from berth.cli.format import ago, ellipsis, go_quote, human_size, ports, short_id
 from berth.cli.formatter import Context, Header
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NONE = "<none>"
 HISTORY_EPOCH = 946684800  # 2000-01-01: older dates are shown as N/A

@@ -10,10 +10,13 @@ docker's settings. Only imported when a command is given ``--format``.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from berth.cli.template import ExecError, ParseError, Template
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any
 
 TABLE = "table"
 JSON = "json"

@@ -14,11 +14,14 @@ Go's wording (``template: :1:2: executing "" at <.Foo>: ...``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from typing import Any
 
 from berth.cli import template_parse as tp
 from berth.cli.template_parse import ParseError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
 __all__ = ["MISSING", "ExecError", "ParseError", "Struct", "Template", "go_json", "go_str",
            "parse", "structs"]
@@ -34,7 +37,7 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-class Struct(dict[str, Any]):
+class Struct(dict):
     """A JSON object that stands for a Go struct: a missing field is an error."""
 
     type_name = ""

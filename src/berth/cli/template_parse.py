@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
 TRIM = " \t\r\n"
 KEYWORDS = frozenset(("block", "break", "continue", "define", "else", "end", "if", "range",
@@ -29,88 +28,110 @@ class ParseError(Exception):
 
 
 # --- nodes -------------------------------------------------------------------------------
+# Plain classes: ``dataclasses`` would cost 60 ms of import on every formatted command.
 
-@dataclass
 class Node:
-    pos: int
+    __slots__ = ("pos",)
+
+    def __init__(self, pos: int) -> None:
+        self.pos = pos
 
 
-@dataclass
 class Text(Node):
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, pos: int, text: str) -> None:
+        self.pos, self.text = pos, text
 
     def __str__(self) -> str:
         return repr(self.text)
 
 
-@dataclass
 class Field(Node):
-    idents: list[str]
+    __slots__ = ("idents",)
+
+    def __init__(self, pos: int, idents: list[str]) -> None:
+        self.pos, self.idents = pos, idents
 
     def __str__(self) -> str:
         return "".join("." + i for i in self.idents)
 
 
-@dataclass
 class Variable(Node):
-    idents: list[str]  # the name ("$x") first, then fields
+    """``$x.A.B``: the name (``$x``) first, then fields."""
+
+    __slots__ = ("idents",)
+
+    def __init__(self, pos: int, idents: list[str]) -> None:
+        self.pos, self.idents = pos, idents
 
     def __str__(self) -> str:
         return ".".join(self.idents)
 
 
-@dataclass
 class Dot(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "."
 
 
-@dataclass
 class Nil(Node):
+    __slots__ = ()
+
     def __str__(self) -> str:
         return "nil"
 
 
-@dataclass
 class Literal(Node):
-    value: object
-    text: str
+    __slots__ = ("text", "value")
+
+    def __init__(self, pos: int, value: object, text: str) -> None:
+        self.pos, self.value, self.text = pos, value, text
 
     def __str__(self) -> str:
         return self.text
 
 
-@dataclass
 class Identifier(Node):
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, pos: int, name: str) -> None:
+        self.pos, self.name = pos, name
 
     def __str__(self) -> str:
         return self.name
 
 
-@dataclass
 class Chain(Node):
-    node: Node
-    fields: list[str]
+    """``(pipeline).Field``."""
+
+    __slots__ = ("fields", "node")
+
+    def __init__(self, pos: int, node: Node, fields: list[str]) -> None:
+        self.pos, self.node, self.fields = pos, node, fields
 
     def __str__(self) -> str:
         inner = f"({self.node})" if isinstance(self.node, Pipe) else str(self.node)
         return inner + "".join("." + f for f in self.fields)
 
 
-@dataclass
 class Command(Node):
-    args: list[Node]
+    __slots__ = ("args",)
+
+    def __init__(self, pos: int, args: list[Node]) -> None:
+        self.pos, self.args = pos, args
 
     def __str__(self) -> str:
         return " ".join(f"({a})" if isinstance(a, Pipe) else str(a) for a in self.args)
 
 
-@dataclass
 class Pipe(Node):
-    decl: list[str]
-    cmds: list[Command]
-    assign: bool = False
+    __slots__ = ("assign", "cmds", "decl")
+
+    def __init__(self, pos: int, decl: list[str], cmds: list[Command],
+                 assign: bool = False) -> None:
+        self.pos, self.decl, self.cmds, self.assign = pos, decl, cmds, assign
 
     def __str__(self) -> str:
         text = " | ".join(str(c) for c in self.cmds)
@@ -119,54 +140,59 @@ class Pipe(Node):
         return text
 
 
-@dataclass
 class Action(Node):
-    pipe: Pipe
+    __slots__ = ("pipe",)
+
+    def __init__(self, pos: int, pipe: Pipe) -> None:
+        self.pos, self.pipe = pos, pipe
 
     def __str__(self) -> str:
         return "{{" + str(self.pipe) + "}}"
 
 
-@dataclass
 class Branch(Node):
     """``if``, ``range`` or ``with``."""
 
-    kind: str
-    pipe: Pipe
-    body: list[Node]
-    else_body: list[Node] | None = None
+    __slots__ = ("body", "else_body", "kind", "pipe")
+
+    def __init__(self, pos: int, kind: str, pipe: Pipe, body: list[Node],
+                 else_body: list[Node] | None = None) -> None:
+        self.pos, self.kind, self.pipe, self.body, self.else_body = \
+            pos, kind, pipe, body, else_body
 
     def __str__(self) -> str:
         return "{{" + self.kind + " " + str(self.pipe) + "}}"
 
 
-@dataclass
 class Loop(Node):
     """``break`` or ``continue``."""
 
-    kind: str
+    __slots__ = ("kind",)
+
+    def __init__(self, pos: int, kind: str) -> None:
+        self.pos, self.kind = pos, kind
 
     def __str__(self) -> str:
         return "{{" + self.kind + "}}"
 
 
-@dataclass
 class Tree:
-    name: str
-    text: str
-    root: list[Node] = field(default_factory=list)
+    __slots__ = ("name", "root", "text")
+
+    def __init__(self, name: str, text: str, root: list[Node]) -> None:
+        self.name, self.text, self.root = name, text, root
 
 
 # --- lexer -------------------------------------------------------------------------------
 
-@dataclass
 class Item:
-    kind: str  # text left right field variable dot ident keyword bool number string char
-    #            pipe lparen rparen declare assign comma eof
-    val: str
-    pos: int
-    end: int
-    line: int
+    """A token: ``kind`` is text, left, right, field, variable, dot, ident, keyword, bool,
+    number, string, char, pipe, lparen, rparen, declare, assign, comma, trim or eof."""
+
+    __slots__ = ("end", "kind", "line", "pos", "val")
+
+    def __init__(self, kind: str, val: str, pos: int, end: int, line: int) -> None:
+        self.kind, self.val, self.pos, self.end, self.line = kind, val, pos, end, line
 
 
 class _Lexer:
