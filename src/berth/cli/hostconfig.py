@@ -83,6 +83,8 @@ def security_options(options: list[str]) -> list[str]:
 def add_flags(run: argparse.ArgumentParser) -> None:
     add = run.add_argument
     add("--privileged", action="store_true", help="give extended privileges to this container")
+    add("--init", action="store_true",
+        help="run an init inside the container that forwards signals and reaps processes")
     add("--cap-add", action="append", default=[], help="add Linux capabilities")
     add("--cap-drop", action="append", default=[], help="drop Linux capabilities")
     add("--security-opt", action="append", default=[], help="security options")
@@ -111,6 +113,8 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
     hc: dict[str, Any] = {"AutoRemove": args.rm}
     if args.privileged:
         hc["Privileged"] = True
+    if args.init:
+        hc["Init"] = True
     if args.cap_add:
         hc["CapAdd"] = list(args.cap_add)
     if args.cap_drop:

@@ -216,6 +216,8 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         resources=resources(host_config),
         host_capabilities=host_capabilities(),
     )
+    if host_config.get("Init"):
+        spec.setdefault("annotations", {})["org.berth.init"] = "true"
     spec["process"]["user"].update(process_user(str(config.get("User") or ""),
                                                 host_config.get("GroupAdd")))
     shared = host_namespaces(host_config)

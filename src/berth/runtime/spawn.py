@@ -20,7 +20,7 @@ import termios
 from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
-from berth.runtime import process, rootfs, seccomp, users
+from berth.runtime import init, process, rootfs, seccomp, users
 from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
 
@@ -28,6 +28,9 @@ NAMESPACE_FLAGS = {
     "mount": lx.CLONE_NEWNS, "network": lx.CLONE_NEWNET, "uts": lx.CLONE_NEWUTS,
     "pid": lx.CLONE_NEWPID, "ipc": lx.CLONE_NEWIPC, "cgroup": lx.CLONE_NEWCGROUP,
 }
+
+INIT_ANNOTATION = "org.berth.init"
+"""``"true"`` in ``annotations``: PID 1 is a reaper that runs the program as its child."""
 
 NULL_STDIN = -1
 """Pass as ``stdin`` to give the program the container's own ``/dev/null``."""
@@ -284,12 +287,19 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         path = process.find_program(args[0], env)
         if no_new_privileges and program is not None:  # second chance: as late as can be
             lx.seccomp_load(program)
-        process.reset_signals()
         # Only 0-2 and the (CLOEXEC) error pipe survive into the program: a
         # leaked host fd can give it the host's filesystem (CVE-2024-21626).
         if err_w > 3:
             lx.close_range(3, err_w - 1)
         lx.close_range(err_w + 1)
+        if (spec.get("annotations") or {}).get(INIT_ANNOTATION) == "true":
+            init.block_signals()
+            child = os.fork()
+            if child:  # PID 1 stays: it reaps and forwards (--init)
+                os.close(err_w)
+                init.rename(args)
+                init.supervise(child)
+        process.reset_signals()
         process.exec_program(path, args, env)
     except BaseException as e:
         report(err_w, e)
