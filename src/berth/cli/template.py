@@ -563,6 +563,7 @@ class Template:
         header functions (a table's column names pass through unchanged)."""
         funcs = {**self.funcs, **HEADER_FUNCS} if header else self.funcs
         state = _State(self.tree, funcs, strict)
+        state.vars.append(("$", data))
         try:
             state.walk(self.tree.root, data)
         except (_Break, _Continue):
