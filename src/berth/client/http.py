@@ -257,7 +257,11 @@ class Connection:
     def request(self, method: str, target: str, body: bytes | BinaryIO | None = None,
                 headers: Mapping[str, str] | None = None,
                 body_size: int | None = None) -> Response:
-        self.send_request(method, target, body, headers, body_size)
+        try:
+            self.send_request(method, target, body, headers, body_size)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            # not our stdout's broken pipe (main treats that one as a quiet end)
+            raise ProtocolError(f"the daemon closed the connection: {e.strerror or e}") from None
         return self.get_response(method)
 
     def hijack(self, method: str, target: str,
