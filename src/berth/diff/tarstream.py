@@ -17,6 +17,7 @@ import hashlib
 import os
 import stat
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -104,9 +105,9 @@ class TarWriter:
     # -- data -------------------------------------------------------------
 
     def file(self, name: str, st: os.stat_result, src: int, xattrs: dict[str, bytes] | None,
-             also: int | None = None) -> None:
-        """A regular file's header and ``st.st_size`` bytes read from the fd ``src``, also
-        written to the fd ``also`` when given."""
+             also: Callable[[memoryview], None] | None = None) -> None:
+        """A regular file's header and ``st.st_size`` bytes read from the fd ``src``, each
+        piece also given to ``also`` (valid during the call only) when set."""
         size = st.st_size
         self.header(name, st, tarfile.REGTYPE, size=size, xattrs=xattrs)
         view = memoryview(self._buf)
@@ -119,7 +120,7 @@ class TarWriter:
             chunk = view[:n]
             self._write(chunk)
             if also is not None:
-                _write_all(also, chunk)
+                also(chunk)
             left -= n
         self._size += size
         if size % BLOCK:
@@ -131,7 +132,3 @@ class TarWriter:
         return Written("sha256:" + self._hash.hexdigest(), self._tar_size, self._size,
                        self._entries)
 
-
-def _write_all(fd: int, data: memoryview) -> None:
-    while data:
-        data = data[os.write(fd, data):]

@@ -121,7 +121,8 @@ def commit(images: "ImageService", req: CommitRequest) -> str:
     with images.writing():
         tmp = images.snapshots.prepare_temp()
         try:
-            with images.content.writer() as blob:
+            # write_layer hashes the bytes it writes: the store need not hash them again
+            with images.content.writer(hashing=False) as blob:
                 written = write_layer(req.upper, blob, tmp / "fs")
                 if written.entries:
                     digest = blob.commit(written.diff_id, written.tar_size)

@@ -117,3 +117,10 @@ def test_sockets_are_left_out(tmp_path: Path) -> None:
     finally:
         s.close()
     assert names == ["file"]
+
+
+def test_a_failing_copy_fails_the_write(upper: Path, tmp_path: Path) -> None:
+    copy = mkdir(tmp_path / "copy")
+    write(copy / "data/big", b"in the way")  # the copy cannot create it
+    with pytest.raises(FileExistsError):
+        tar_of(upper, copy)
