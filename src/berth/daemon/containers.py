@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 from berth.daemon import commit as container_files
-from berth.daemon import container_resources
+from berth.daemon import container_resources, validate
 from berth.daemon import logs as container_logs
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
@@ -120,8 +120,7 @@ class ContainerService:
     # -- create -----------------------------------------------------------
 
     def create(self, name: str | None, body: dict[str, Any]) -> Container:
-        if not isinstance(body, dict):
-            raise InvalidArgument("config cannot be empty in order to create a container")
+        body = validate.create_body(body)
         image_name = body.get("Image")
         if not image_name or not isinstance(image_name, str):
             raise InvalidArgument("config cannot be empty in order to create a container")

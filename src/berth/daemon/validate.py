@@ -1,0 +1,100 @@
+"""The types of ``POST /containers/create``'s body, checked the way dockerd's JSON
+decoder checks them, with its message for a wrong one:
+
+    json: cannot unmarshal string into Go struct field HostConfig.Memory of type int64
+
+Fields berth does not know pass through; ``Cmd``, ``Entrypoint`` and ``Shell``
+accept a plain string as docker's ``StrSlice`` does (it becomes a list of one).
+"""
+
+from typing import Any
+
+from berth.errors import InvalidArgument
+
+STR, BOOL, INT, STRS, MAP, STRMAP, LIST = ("string", "bool", "int64", "[]string", "map",
+                                           "map[string]string", "list")
+_GO = {STR: "string", BOOL: "bool", INT: "int64", STRS: "[]string", MAP: "struct",
+       STRMAP: "map[string]string", LIST: "[]struct"}
+
+CONFIG: dict[str, str] = {
+    "Hostname": STR, "Domainname": STR, "User": STR, "AttachStdin": BOOL,
+    "AttachStdout": BOOL, "AttachStderr": BOOL, "ExposedPorts": MAP, "Tty": BOOL,
+    "OpenStdin": BOOL, "StdinOnce": BOOL, "Env": STRS, "Cmd": STRS, "Healthcheck": MAP,
+    "ArgsEscaped": BOOL, "Image": STR, "Volumes": MAP, "WorkingDir": STR, "Entrypoint": STRS,
+    "NetworkDisabled": BOOL, "MacAddress": STR, "OnBuild": STRS, "Labels": STRMAP,
+    "StopSignal": STR, "StopTimeout": INT, "Shell": STRS, "HostConfig": MAP,
+    "NetworkingConfig": MAP,
+}
+HOST_CONFIG: dict[str, str] = {
+    "Binds": STRS, "ContainerIDFile": STR, "LogConfig": MAP, "NetworkMode": STR,
+    "PortBindings": MAP, "RestartPolicy": MAP, "AutoRemove": BOOL, "VolumeDriver": STR,
+    "VolumesFrom": STRS, "CapAdd": STRS, "CapDrop": STRS, "CgroupnsMode": STR, "Dns": STRS,
+    "DnsOptions": STRS, "DnsSearch": STRS, "ExtraHosts": STRS, "GroupAdd": STRS,
+    "IpcMode": STR, "Cgroup": STR, "Links": STRS, "OomScoreAdj": INT, "PidMode": STR,
+    "Privileged": BOOL, "PublishAllPorts": BOOL, "ReadonlyRootfs": BOOL, "SecurityOpt": STRS,
+    "StorageOpt": STRMAP, "Tmpfs": STRMAP, "UTSMode": STR, "UsernsMode": STR, "ShmSize": INT,
+    "Sysctls": STRMAP, "Runtime": STR, "Isolation": STR, "CpuShares": INT, "Memory": INT,
+    "NanoCpus": INT, "CgroupParent": STR, "BlkioWeight": INT, "CpuPeriod": INT,
+    "CpuQuota": INT, "CpuRealtimePeriod": INT, "CpuRealtimeRuntime": INT, "CpusetCpus": STR,
+    "CpusetMems": STR, "Devices": LIST, "DeviceCgroupRules": STRS, "MemoryReservation": INT,
+    "MemorySwap": INT, "MemorySwappiness": INT, "OomKillDisable": BOOL, "PidsLimit": INT,
+    "Ulimits": LIST, "Init": BOOL, "MaskedPaths": STRS, "ReadonlyPaths": STRS, "Mounts": LIST,
+    "ConsoleSize": LIST, "KernelMemory": INT, "CpuCount": INT, "CpuPercent": INT,
+}
+_STRSLICES = ("Cmd", "Entrypoint", "Shell")
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _fits(kind: str, value: object) -> bool:
+    if value is None:
+        return True  # JSON null: the zero value, as Go decodes it
+    if kind == STR:
+        return isinstance(value, str)
+    if kind == BOOL:
+        return isinstance(value, bool)
+    if kind == INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == STRS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == STRMAP:
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if kind == LIST:
+        return isinstance(value, list)
+    return isinstance(value, dict)
+
+
+def _check(struct: str, fields: dict[str, str], body: dict[str, Any]) -> None:
+    for key, kind in fields.items():
+        if key in body and not _fits(kind, body[key]):
+            value = body[key]
+            if kind == STRS and isinstance(value, list):
+                value = next(v for v in value if not isinstance(v, str))
+                kind = STR
+            raise InvalidArgument(f"json: cannot unmarshal {_json_type(value)} into Go struct "
+                                  f"field {struct}.{key} of type {_GO[kind]}")
+
+
+def create_body(body: object) -> dict[str, Any]:
+    """The create body, checked; ``StrSlice`` fields given as a string made lists."""
+    if not isinstance(body, dict):
+        raise InvalidArgument("config cannot be empty in order to create a container")
+    out = dict(body)
+    for key in _STRSLICES:
+        if isinstance(out.get(key), str):
+            out[key] = [out[key]]
+    _check("ContainerConfigWrapper", CONFIG, out)
+    host_config = out.get("HostConfig")
+    if isinstance(host_config, dict):
+        _check("HostConfig", HOST_CONFIG, host_config)
+    return out

@@ -1,0 +1,76 @@
+"""Malformed requests get docker's status and message, and berthd keeps serving."""
+
+import json
+import socket
+
+import pytest
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "message"), [
+    ("POST", "/containers/create", b"not json", 400, "invalid JSON"),
+    ("POST", "/containers/create", b"[1, 2]", 400,
+     "config cannot be empty in order to create a container"),
+    ("POST", "/containers/create", b'{"Image": 5}', 400,
+     "json: cannot unmarshal number into Go struct field ContainerConfigWrapper.Image of "
+     "type string"),
+    ("POST", "/containers/create", b'{"Image": "busybox", "Env": "A=1"}', 400,
+     "cannot unmarshal string into Go struct field ContainerConfigWrapper.Env of type []string"),
+    ("POST", "/containers/create", b'{"Image": "busybox", "Labels": ["a"]}', 400,
+     "cannot unmarshal array into Go struct field ContainerConfigWrapper.Labels"),
+    ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"Memory": "lots"}}',
+     400, "cannot unmarshal string into Go struct field HostConfig.Memory of type int64"),
+    ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"CapAdd": [5]}}',
+     400, "cannot unmarshal number into Go struct field HostConfig.CapAdd of type string"),
+    ("POST", "/containers/create?name=bad/name", b'{"Image": "busybox"}', 400,
+     "Invalid container name (bad/name)"),
+    ("POST", "/containers/create", b'{"Image": "nosuchimage"}', 404,
+     "No such image: nosuchimage:latest"),
+    ("POST", "/containers/nosuch/kill?signal=NOPE", None, 400, "Invalid signal: NOPE"),
+    ("GET", "/containers/json?limit=abc", None, 400, "invalid value for limit"),
+    ("GET", "/containers/json?filters=notjson", None, 400, "invalid filter"),
+    ("GET", "/containers/nosuch/json", None, 404, "No such container: nosuch"),
+    ("GET", "/images/nosuch/json", None, 404, "No such image: nosuch:latest"),
+    ("POST", "/exec/nosuch/start", b"{}", 404, "No such exec instance: nosuch"),
+    ("GET", "/nosuchendpoint", None, 404, "page not found"),
+    ("GET", "/v9.99/version", None, 400,
+     "client version 9.99 is too new. Maximum supported API version is 1.44"),
+    ("POST", "/containers/create", b'{"Image":"busybox","X":"' + b"a" * (3 << 20) + b'"}', 413,
+     "Maximum request body size"),
+])
+def test_refused_with_dockers_status(api, method, path, body, status, message):
+    got, headers, data = api(method, path, raw=body)
+    assert got == status, data
+    assert headers["content-type"].startswith("application/json")
+    assert message in json.loads(data)["message"]
+    assert api("GET", "/_ping")[0] == 200
+
+
+def test_a_string_command_is_a_list_of_one(api, berth_cli):
+    status, _, data = api("POST", "/containers/create?name=strcmd",
+                          {"Image": "busybox", "Cmd": "true"})
+    try:
+        assert status == 201, data
+        info = json.loads(berth_cli("inspect", "strcmd")[1])[0]
+        assert info["Config"]["Cmd"] == ["true"]
+    finally:
+        berth_cli("rm", "-f", "strcmd")
+
+
+def test_slow_and_idle_clients_do_not_block_others(api, daemon):
+    stalled = []
+    for _ in range(50):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(daemon.socket))
+        s.sendall(b"GET /containers/json HTTP/1.1\r\nHost: x\r\n")  # never finished
+        stalled.append(s)
+    half = socket.socket(socket.AF_UNIX)
+    half.connect(str(daemon.socket))
+    half.sendall(b"POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    try:
+        for _ in range(5):
+            assert api("GET", "/_ping")[0] == 200
+            assert api("GET", "/containers/json")[0] == 200
+    finally:
+        for s in [*stalled, half]:
+            s.close()
+    assert api("GET", "/version")[0] == 200
