@@ -20,7 +20,7 @@ from berth.cli.template_parse import ParseError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Collection, Iterable, Mapping
     from typing import Any
 
 __all__ = ["MISSING", "ExecError", "ParseError", "Struct", "Template", "go_json", "go_str",
@@ -38,9 +38,19 @@ MISSING: Any = _Missing()
 
 
 class Struct(dict):
-    """A JSON object that stands for a Go struct: a missing field is an error."""
+    """A JSON object that stands for a Go struct: a missing field is an error, unless
+    ``structs`` knows it (a nil pointer, slice or map in docker's type)."""
 
     type_name = ""
+    known: Mapping[str, Callable[[], Any]] = {}
+
+
+class NilList(list):
+    """A nil Go slice: printed ``[]``, ``null`` in JSON."""
+
+
+class NilMap(dict):
+    """A nil Go map: printed ``map[]``, ``null`` in JSON."""
 
 
 class ExecError(Exception):
@@ -135,7 +145,7 @@ def go_str(v: Any) -> str:
 
 
 def _plain(v: Any) -> Any:
-    if v is MISSING:
+    if v is MISSING or isinstance(v, NilList | NilMap):
         return None
     if isinstance(v, Struct):
         return {k: _plain(x) for k, x in v.items()}
@@ -165,28 +175,59 @@ def truth(v: Any) -> bool:
     return True
 
 
-def structs(value: Any, name: str = "", maps: frozenset[str] = frozenset()) -> Any:
+def structs(value: Any, maps: Collection[str] = (), lists: Collection[str] = (),
+            pointers: Collection[str] = (), records: Collection[str] = ()) -> Any:
     """JSON as decoded -> objects that look like Go structs become ``Struct``s.
 
     An object is a struct when it has fields, all named like Go's exported fields
-    (a capital first letter), and its key is not one of ``maps`` (``Labels``...)."""
+    (a capital first letter), and its key is not one of ``maps`` (``Labels``...).
+    A ``null`` or missing field named in ``maps`` or ``lists`` is Go's nil map or
+    slice; a missing one named in ``pointers`` is a nil pointer. An object named in
+    ``records`` is a struct even when it is empty."""
+    known: dict[str, Callable[[], Any]] = {k: _nil for k in pointers}
+    known.update({k: Struct for k in records})
+    known.update({k: NilList for k in lists})
+    known.update({k: NilMap for k in maps})
+    return _structs(value, "", known)
+
+
+def _structs(value: Any, name: str, known: dict[str, Callable[[], Any]]) -> Any:
     if isinstance(value, dict):
-        items = {k: structs(v, k, maps) for k, v in value.items()}
-        if value and name not in maps and all(k[:1].isupper() for k in value):
-            return Struct(items)
+        items = {k: _structs(v, k, known) for k, v in value.items()}
+        for k, v in items.items():
+            if v is None and known.get(k) in (NilMap, NilList):
+                items[k] = known[k]()
+        if (not value and known.get(name) is Struct) or (
+                value and known.get(name) is not NilMap
+                and all(k[:1].isupper() for k in value)):
+            struct = Struct(items)
+            struct.known = known
+            return struct
         return items
     if isinstance(value, list):
-        return [structs(v, name, maps) for v in value]
+        return [_structs(v, name, known) for v in value]
     return value
 
 
+def _nil() -> None:
+    return None
+
+
 # --- functions ---------------------------------------------------------------------------
+
+class _WrongType(_Fail):
+    """An argument of the wrong type: Go reports it at the argument."""
+
+    def __init__(self, message: str, value: Any) -> None:
+        super().__init__(message)
+        self.value = value
+
 
 def _want(v: Any, kind: type, name: str) -> Any:
     if kind is int and isinstance(v, float) and v.is_integer():
         return int(v)
     if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
-        raise _Fail(f"wrong type for value; expected {name}; got {go_type(v)}")
+        raise _WrongType(f"wrong type for value; expected {name}; got {go_type(v)}", v)
     return v
 
 
@@ -511,6 +552,8 @@ class _State:
                 raise self.error(f"{name} is not a method but has arguments")
             if name in receiver:
                 return receiver[name]
+            if isinstance(receiver, Struct) and name in receiver.known:
+                return receiver.known[name]()
             if isinstance(receiver, Struct) and receiver.type_name:
                 raise self.error(f"can't evaluate field {name} in type {receiver.type_name}")
             if isinstance(receiver, Struct) or self.strict:
@@ -540,10 +583,12 @@ class _State:
         self.node = cmd
         try:
             return self.funcs[name](*args)
+        except _WrongType as e:
+            at = [node for node, value in zip(rest, args, strict=False) if value is e.value]
+            self.node = at[0] if at else ident
+            raise self.error(str(e)) from None
         except _Fail as e:
             message = str(e)
-            if message.startswith("wrong type"):
-                raise self.error(message) from None
             raise self.error(message if message.startswith("error calling") else
                              f"error calling {name}: {message}") from None
         except TypeError:

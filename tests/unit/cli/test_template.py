@@ -115,8 +115,10 @@ def test_parse_errors(text: str, message: str) -> None:
                     'map has no entry for key "Nope"'),
     ("{{.State.Status}}\n {{.State.Nope}}",
      'template: :2:9: executing "" at <.State.Nope>: map has no entry for key "Nope"'),
-    ("{{upper .State.Pid}}", 'template: :1:2: executing "" at <upper .State.Pid>: '
+    ("{{upper .State.Pid}}", 'template: :1:14: executing "" at <.State.Pid>: '
                              "wrong type for value; expected string; got int"),
+    ("{{.State.Pid | upper}}", 'template: :1:15: executing "" at <upper>: '
+                               "wrong type for value; expected string; got int"),
     ("{{index .Config.Env 5}}", 'template: :1:2: executing "" at <index .Config.Env 5>: '
                                 "error calling index: index out of range: 5"),
     ('{{eq .State.Pid "x"}}', 'template: :1:2: executing "" at <eq .State.Pid "x">: '
@@ -176,6 +178,19 @@ def test_structs_and_json() -> None:
     assert not isinstance(value["Labels"], Struct) and not isinstance(value["E"], Struct)
     assert go_json(value) == '{"B":1,"A":{"y":2,"z":1},"Labels":{"K":"v"},"E":{}}'
     assert go_json("<a&b>") == '"<a&b>"'
+
+
+def test_nil_slices_maps_and_pointers() -> None:
+    value = structs({"Config": {"Env": None, "Volumes": None, "Cmd": ["x"]}},
+                    maps=("Volumes",), lists=("Env", "Entrypoint"), pointers=("Health",))
+    assert run("{{.Config.Env}} {{.Config.Volumes}} {{.Config.Entrypoint}} {{.Health}}",
+               value) == "[] map[] [] <nil>"
+    assert run("{{json .Config.Env}} {{json .Config.Volumes}} {{json .Config}}", value) == (
+        'null null {"Env":null,"Volumes":null,"Cmd":["x"]}')
+    with pytest.raises(ExecError, match='map has no entry for key "Nope"'):
+        run("{{.Config.Nope}}", value)
+    empty = structs({"Config": {}}, lists=("Cmd",), records=("Config",))
+    assert run("{{.Config.Cmd}}", empty) == "[]"
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -38,6 +38,21 @@ MAPS = frozenset((
     "Labels", "Options", "Data", "Networks", "Ports", "ExposedPorts", "Volumes", "Sysctls",
     "StorageOpt", "Tmpfs", "DriverOpts", "Annotations", "Details", "IndexConfigs", "Runtimes"))
 """JSON objects that are Go maps in docker's types (a missing key is ``<no value>``)."""
+LISTS = frozenset((
+    "Env", "Cmd", "Entrypoint", "OnBuild", "Shell", "Mounts", "RepoTags", "RepoDigests",
+    "Layers", "Binds", "Links", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "CapAdd",
+    "CapDrop", "SecurityOpt", "GroupAdd", "Devices", "DeviceRequests", "DeviceCgroupRules",
+    "VolumesFrom", "MaskedPaths", "ReadonlyPaths", "Aliases", "DNSNames", "Ulimits", "ExecIDs",
+    "Args", "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
+    "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps"))
+"""... and Go slices (``null`` or absent prints ``[]``)."""
+POINTERS = frozenset((
+    "Health", "Healthcheck", "Node", "StopTimeout", "OomKillDisable", "PidsLimit",
+    "MemorySwappiness", "Init", "IPAMConfig", "ImageManifestDescriptor"))
+"""... and Go pointers that berthd leaves out when nil (absent prints ``<nil>``)."""
+RECORDS = frozenset(("Config", "ContainerConfig", "State", "HostConfig", "NetworkSettings",
+                     "GraphDriver", "RootFS", "Metadata", "RestartPolicy", "LogConfig"))
+"""... and Go structs, even when berthd sends ``{}``."""
 PS_RAW = ("container_id: {{.ID}}\nimage: {{.Image}}\ncommand: {{.Command}}\n"
           "created_at: {{.CreatedAt}}\nstate: {{- pad .State 1 0}}\n"
           "status: {{- pad .Status 1 0}}\nnames: {{.Names}}\nlabels: {{- pad .Labels 1 0}}\n"
@@ -154,7 +169,7 @@ def inspect(args: argparse.Namespace, client: Client) -> int:
             found.append(obj)
             continue
         try:
-            out.append(tmpl.execute(structs(obj, maps=MAPS)) + "\n")
+            out.append(tmpl.execute(structs(obj, MAPS, LISTS, POINTERS, RECORDS)) + "\n")
         except ExecError as e:
             errors.append(f"template parsing error: {e}")
     if tmpl is None:
