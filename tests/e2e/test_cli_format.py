@@ -95,7 +95,7 @@ def test_ps_format(berth_cli: Run, docker28: Run, containers: tuple[str, str]) -
     assert same(berth_cli, docker28, "ps", "--format", "{{.Nope}}")[0] == 1
 
 
-def test_images_history_version_info_format(berth_cli: Run, docker28: Run) -> None:
+def test_images_history_version_info_df_format(berth_cli: Run, docker28: Run) -> None:
     code, out, _ = same(berth_cli, docker28, "images", "--format",
                         "{{.Repository}}:{{.Tag}}")
     assert code == 0 and "busybox:latest" in out.splitlines()
@@ -111,3 +111,5 @@ def test_images_history_version_info_format(berth_cli: Run, docker28: Run) -> No
     assert same(berth_cli, docker28, "info", "--format", "{{.ServerVersion}} {{.NCPU}} "
                 "{{.ClientInfo.Context}}")[0] == 0
     assert same(berth_cli, docker28, "info", "--format", "{{.Nope}}")[0] == 1
+    same(berth_cli, docker28, "system", "df", "--format", "{{.Type}}: {{.TotalCount}}")
+    assert same(berth_cli, docker28, "system", "df", "--format", "{{.Foo}}")[0] == 1

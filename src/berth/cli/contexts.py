@@ -163,6 +163,34 @@ class ImageContext(Context):
         return human_size(size - shared, 4)
 
 
+class DiskUsageContext(Context):
+    """One line of ``system df``: docker's ``diskUsage...Context`` summaries."""
+
+    template_type = "*formatter.diskUsageImagesContext"
+    FIELDS = ("Type", "TotalCount", "Active", "Size", "Reclaimable")
+    JSON_FIELDS = FIELDS
+    HEADER = Header({"Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Size": "SIZE",
+                     "Reclaimable": "RECLAIMABLE"})
+
+    def __init__(self, row: tuple[str, ...]) -> None:
+        self.row = row
+
+    def Type(self) -> str:
+        return self.row[0]
+
+    def TotalCount(self) -> str:
+        return self.row[1]
+
+    def Active(self) -> str:
+        return self.row[2]
+
+    def Size(self) -> str:
+        return self.row[3]
+
+    def Reclaimable(self) -> str:
+        return self.row[4]
+
+
 class HistoryContext(Context):
     template_type = "*image.historyContext"
     FIELDS = ("ID", "CreatedSince", "CreatedAt", "CreatedBy", "Size", "Comment")

@@ -395,6 +395,7 @@ def _image_prune(prune: _Parser) -> None:
 
 def _system_df(df: _Parser) -> None:
     df.add_argument("-v", "--verbose", action="store_true", help="show detailed information")
+    _format_flag(df)
 
 
 def _commit(commit: _Parser) -> None:

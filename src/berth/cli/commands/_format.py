@@ -145,6 +145,24 @@ def history(args: argparse.Namespace, client: Client, default: Callable[[], int]
     return 0
 
 
+def system_df(args: argparse.Namespace, client: Client, default: Callable[[], int]) -> int:
+    """The summary only: with ``-v`` the format is not used (docker runs it per section)."""
+    from berth.cli.commands.system_df import summary_rows
+
+    fmt: str = args.format
+    if fmt == TABLE:
+        return _default(args, default)
+    if fmt == "raw":
+        fmt = ("type: {{.Type}}\ntotal: {{.TotalCount}}\nactive: {{.Active}}\n"
+               "size: {{.Size}}\nreclaimable: {{.Reclaimable}}\n")
+    rows = [contexts.DiskUsageContext(row) for row in summary_rows(client.system.df())]
+    try:
+        _print(write(fmt, rows, contexts.DiskUsageContext.HEADER))
+    except FormatError as e:
+        return _fail(e)
+    return 0
+
+
 def inspect(args: argparse.Namespace, client: Client) -> int:
     from berth.cli.commands.inspect import find
     from berth.client.errors import APIError

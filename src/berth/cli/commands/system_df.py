@@ -79,6 +79,10 @@ def verbose(df: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace, client: Client) -> int:
+    if args.format and not args.verbose:
+        from berth.cli.commands import _format
+
+        return _format.system_df(args, client, lambda: run(args, client))
     df = client.system.df()
     print(verbose(df) if args.verbose else table(HEADER, summary_rows(df)), end="")
     return 0
