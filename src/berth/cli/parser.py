@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "commit": "Create a new image from a container's changes",
     "diff": "Inspect changes to files or directories on a container's filesystem",
     "export": "Export a container's filesystem as a tar archive",
+    "completion": "Generate the autocompletion script for the specified shell",
     "cp": "Copy files/folders between a container and the local filesystem",
     "create": "Create a new container",
     "events": "Get real time events from the server",
@@ -70,6 +71,7 @@ USAGE: dict[str, str] = {
     "export": "berth export [OPTIONS] CONTAINER",
     "cp": "berth cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n"
           "\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+    "completion": "berth completion bash|zsh|fish",
     "create": "berth create [OPTIONS] IMAGE [COMMAND] [ARG...]",
     "events": "berth events [OPTIONS]",
     "exec": "berth exec [OPTIONS] CONTAINER COMMAND [ARG...]",
@@ -103,7 +105,8 @@ USAGE: dict[str, str] = {
 }
 
 MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
-            "cp": 2, "update": 1, "attach": 1, "create": 1, "exec": 2, "history": 1, "rmi": 1,
+            "completion": 1, "cp": 2, "update": 1, "attach": 1, "create": 1, "exec": 2,
+            "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "tag": 2, "top": 1, "save": 1}
@@ -332,6 +335,10 @@ def _events(events: _Parser) -> None:
     events.add_argument("--until", help="stream events until this timestamp")
 
 
+def _completion(completion: _Parser) -> None:
+    completion.add_argument("shell", metavar="SHELL")
+
+
 def _cp(cp: _Parser) -> None:
     cp.add_argument("-q", "--quiet", action="store_true", help="suppress progress output")
     cp.add_argument("src", metavar="SRC")
@@ -435,7 +442,8 @@ def _with_format(p: _Parser) -> None:
 
 BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "commit": _commit, "diff": _diff, "export": _export,
-    "attach": _attach, "cp": _cp, "create": _create, "events": _events, "exec": _exec,
+    "attach": _attach, "completion": _completion, "cp": _cp, "create": _create,
+    "events": _events, "exec": _exec,
     "history": _history,
     "image prune": _image_prune, "rmi": _rmi, "stats": _stats, "system df": _system_df,
     "update": _update,
