@@ -1,11 +1,10 @@
-"""Go ``text/template`` for ``--format``: execution, Go's builtins, docker's functions.
+"""Go ``text/template`` for ``--format``: the executor.
 
-Data are JSON values (``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``,
-``None``) and formatter objects. A ``dict`` is a Go map: a missing key is
-``<no value>``. A ``Struct`` (a ``dict`` too) is a Go struct decoded from JSON: a
-missing field is an error, as docker's inspect reports it. An object with a
-``template_field(name)`` method (docker's formatter contexts: ``.ID``,
-``.Label "k"``) answers fields by methods; ``template_type`` names it in errors.
+``template_parse`` makes the tree (Go's syntax and parse errors), ``template_values``
+holds the values and how Go prints them, ``template_funcs`` the functions (Go's
+builtins, docker's own). An object with a ``template_field(name)`` method (docker's
+formatter contexts: ``.ID``, ``.Label "k"``) answers fields by methods;
+``template_type`` names it in errors.
 
 Parse errors raise ``ParseError``, execution errors ``ExecError``; both carry
 Go's wording (``template: :1:2: executing "" at <.Foo>: ...``).
@@ -13,52 +12,33 @@ Go's wording (``template: :1:2: executing "" at <.Foo>: ...``).
 
 from __future__ import annotations
 
-import json
-
 from berth.cli import template_parse as tp
+from berth.cli.template_funcs import FUNCS, HEADER_FUNCS, FuncError, WrongType
 from berth.cli.template_parse import ParseError
+from berth.cli.template_values import (
+    MISSING,
+    NilList,
+    NilMap,
+    Struct,
+    go_float,
+    go_json,
+    go_str,
+    go_type,
+    structs,
+    truth,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping
+    from collections.abc import Callable, Iterable
     from typing import Any
 
-__all__ = ["MISSING", "ExecError", "ParseError", "Struct", "Template", "go_json", "go_str",
-           "parse", "structs"]
-
-
-class _Missing:
-    """Go's invalid ``reflect.Value``: what a missing map key evaluates to."""
-
-    def __repr__(self) -> str:
-        return "<no value>"
-
-
-MISSING: Any = _Missing()
-
-
-class Struct(dict):
-    """A JSON object that stands for a Go struct: a missing field is an error, unless
-    ``structs`` knows it (a nil pointer, slice or map in docker's type)."""
-
-    type_name = ""
-    known: Mapping[str, Callable[[], Any]] = {}
-
-
-class NilList(list):
-    """A nil Go slice: printed ``[]``, ``null`` in JSON."""
-
-
-class NilMap(dict):
-    """A nil Go map: printed ``map[]``, ``null`` in JSON."""
+__all__ = ["MISSING", "ExecError", "NilList", "NilMap", "ParseError", "Struct", "Template",
+           "go_float", "go_json", "go_str", "go_type", "parse", "structs"]
 
 
 class ExecError(Exception):
     pass
-
-
-class _Fail(Exception):
-    """An error raised by a function; the executor adds Go's location."""
 
 
 class _Break(Exception):
@@ -67,321 +47,6 @@ class _Break(Exception):
 
 class _Continue(Exception):
     pass
-
-
-# --- values as Go prints them ------------------------------------------------------------
-
-def go_type(v: Any) -> str:
-    if v is None or v is MISSING:
-        return "<nil>"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, Struct):
-        return v.type_name or "map[string]interface {}"
-    if isinstance(v, dict):
-        return "map[string]interface {}"
-    if isinstance(v, list | tuple):
-        return "[]interface {}" if not all(isinstance(x, str) for x in v) or not v \
-            else "[]string"
-    return str(getattr(v, "template_type", type(v).__name__))
-
-
-def go_float(f: float) -> str:
-    """``fmt.Sprint`` of a float64 (``strconv`` 'g', shortest): ``%e`` past 1e+06."""
-    if f != f:
-        return "NaN"
-    if f in (float("inf"), float("-inf")):
-        return "+Inf" if f > 0 else "-Inf"
-    sign = "-" if str(f).startswith("-") else ""
-    if f == 0:
-        return sign + "0"
-    mantissa, _, e = repr(abs(f)).partition("e")
-    whole, _, frac = mantissa.partition(".")
-    digits = whole + frac
-    dp = len(whole) + (int(e) if e else 0)
-    stripped = digits.lstrip("0")
-    dp -= len(digits) - len(stripped)
-    digits = stripped.rstrip("0") or "0"
-    exp = dp - 1
-    if exp < -4 or exp >= 6:
-        rest = "." + digits[1:] if len(digits) > 1 else ""
-        return f"{sign}{digits[0]}{rest}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if dp <= 0:
-        return f"{sign}0.{'0' * -dp}{digits}"
-    if dp >= len(digits):
-        return sign + digits + "0" * (dp - len(digits))
-    return f"{sign}{digits[:dp]}.{digits[dp:]}"
-
-
-def go_str(v: Any) -> str:
-    """``fmt.Sprint(v)``."""
-    if v is MISSING:
-        return "<no value>"
-    if v is None:
-        return "<nil>"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return v
-    if isinstance(v, float):
-        return go_float(v)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, Struct):
-        return "{" + " ".join(go_str(x) for x in v.values()) + "}"
-    if isinstance(v, dict):
-        return "map[" + " ".join(f"{k}:{go_str(v[k])}" for k in sorted(v)) + "]"
-    if isinstance(v, list | tuple):
-        return "[" + " ".join(go_str(x) for x in v) + "]"
-    if hasattr(v, "template_json"):
-        return "&{" + " ".join(go_str(x) for x in v.template_json().values()) + "}"
-    return str(v)
-
-
-def _plain(v: Any) -> Any:
-    if v is MISSING or isinstance(v, NilList | NilMap):
-        return None
-    if isinstance(v, Struct):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, dict):
-        return {k: _plain(v[k]) for k in sorted(v)}
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if hasattr(v, "template_json"):
-        return _plain(dict(v.template_json()))
-    return v
-
-
-def go_json(v: Any) -> str:
-    """docker's ``json`` function: Go's encoder, HTML left alone, maps by sorted key,
-    structs in field order."""
-    text = json.dumps(_plain(v), ensure_ascii=False, separators=(",", ":"))
-    if hasattr(v, "template_json"):  # json.Marshal of a formatter context escapes HTML
-        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return text
-
-
-def truth(v: Any) -> bool:
-    if v is MISSING or v is None:
-        return False
-    if isinstance(v, bool | int | float | str | list | tuple | dict):
-        return bool(v)
-    return True
-
-
-def structs(value: Any, maps: Collection[str] = (), lists: Collection[str] = (),
-            pointers: Collection[str] = (), records: Collection[str] = ()) -> Any:
-    """JSON as decoded -> objects that look like Go structs become ``Struct``s.
-
-    An object is a struct when it has fields, all named like Go's exported fields
-    (a capital first letter), and its key is not one of ``maps`` (``Labels``...).
-    A ``null`` or missing field named in ``maps`` or ``lists`` is Go's nil map or
-    slice; a missing one named in ``pointers`` is a nil pointer. An object named in
-    ``records`` is a struct even when it is empty."""
-    known: dict[str, Callable[[], Any]] = {k: _nil for k in pointers}
-    known.update({k: Struct for k in records})
-    known.update({k: NilList for k in lists})
-    known.update({k: NilMap for k in maps})
-    return _structs(value, "", known)
-
-
-def _structs(value: Any, name: str, known: dict[str, Callable[[], Any]]) -> Any:
-    if isinstance(value, dict):
-        items = {k: _structs(v, k, known) for k, v in value.items()}
-        for k, v in items.items():
-            if v is None and known.get(k) in (NilMap, NilList):
-                items[k] = known[k]()
-        if (not value and known.get(name) is Struct) or (
-                value and known.get(name) is not NilMap
-                and all(k[:1].isupper() for k in value)):
-            struct = Struct(items)
-            struct.known = known
-            return struct
-        return items
-    if isinstance(value, list):
-        return [_structs(v, name, known) for v in value]
-    return value
-
-
-def _nil() -> None:
-    return None
-
-
-# --- functions ---------------------------------------------------------------------------
-
-class _WrongType(_Fail):
-    """An argument of the wrong type: Go reports it at the argument."""
-
-    def __init__(self, message: str, value: Any) -> None:
-        super().__init__(message)
-        self.value = value
-
-
-def _want(v: Any, kind: type, name: str) -> Any:
-    if kind is int and isinstance(v, float) and v.is_integer():
-        return int(v)
-    if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
-        raise _WrongType(f"wrong type for value; expected {name}; got {go_type(v)}", v)
-    return v
-
-
-def _s(v: Any) -> str:
-    return str(_want(v, str, "string"))
-
-
-def _length(v: Any) -> int:
-    if isinstance(v, str):
-        return len(v.encode())
-    if isinstance(v, list | tuple | dict):
-        return len(v)
-    raise _Fail(f"error calling len: len of type {go_type(v)}")
-
-
-def _index(item: Any, *keys: Any) -> Any:
-    for key in keys:
-        if item is None or item is MISSING:
-            raise _Fail("error calling index: index of untyped nil")
-        if isinstance(item, dict):
-            if key not in item:
-                values = list(item.values())
-                item = "" if all(isinstance(x, str) for x in values) else MISSING
-            else:
-                item = item[key]
-        elif isinstance(item, list | tuple | str):
-            if not isinstance(key, int) or isinstance(key, bool):
-                raise _Fail(f"error calling index: cannot index slice/array with type "
-                            f"{go_type(key)}")
-            if not 0 <= key < len(item):
-                raise _Fail(f"error calling index: index out of range: {key}")
-            item = item[key] if not isinstance(item, str) else item.encode()[key]
-        else:
-            raise _Fail(f"error calling index: can't index item of type {go_type(item)}")
-    return item
-
-
-def _slice(item: Any, *bounds: Any) -> Any:
-    if not isinstance(item, list | tuple | str):
-        raise _Fail(f"error calling slice: can't slice item of type {go_type(item)}")
-    idx = [_want(b, int, "int") for b in bounds]
-    if any(not 0 <= i <= len(item) for i in idx) or idx != sorted(idx):
-        raise _Fail(f"error calling slice: index out of range: {idx}")
-    return item[idx[0] if idx else 0:idx[1] if len(idx) > 1 else len(item)]
-
-
-def _kind(v: Any) -> str:
-    if v is None or v is MISSING:
-        return "nil"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int | float):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return "other"
-
-
-def _eq(a: Any, *others: Any) -> bool:
-    if not others:
-        raise _Fail("error calling eq: missing argument for comparison")
-    ka = _kind(a)
-    for b in others:
-        kb = _kind(b)
-        if ka == "other" or kb == "other":
-            raise _Fail("error calling eq: non-comparable type")
-        if ka != kb:
-            if ka != "nil" and kb != "nil":
-                raise _Fail("error calling eq: incompatible types for comparison")
-            continue
-        if ka == "nil" or a == b:
-            return True
-    return False
-
-
-def _order(name: str, op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def compare(a: Any, b: Any) -> bool:
-        ka, kb = _kind(a), _kind(b)
-        if ka not in ("number", "string") or kb not in ("number", "string"):
-            raise _Fail(f"error calling {name}: invalid type for comparison")
-        if ka != kb:
-            raise _Fail(f"error calling {name}: incompatible types for comparison")
-        return op(a, b)
-    return compare
-
-
-def _sprint(*args: Any) -> str:
-    out = []
-    for i, a in enumerate(args):
-        if i and not isinstance(a, str) and not isinstance(args[i - 1], str):
-            out.append(" ")
-        out.append(go_str(a))
-    return "".join(out)
-
-
-def _join(items: Any, sep: Any) -> str:
-    if items is None or items is MISSING:
-        return ""
-    if isinstance(items, dict):
-        return _s(sep).join(sorted(go_str(v) for v in items.values()))
-    if not isinstance(items, list | tuple):
-        raise _Fail(f"wrong type for value; expected []string; got {go_type(items)}")
-    return _s(sep).join(go_str(x) for x in items)
-
-
-def _title(text: Any) -> str:
-    """``strings.Title``: a letter after a non-letter, non-digit, non-``_`` goes upper."""
-    out, prev = [], " "
-    for c in _s(text):
-        out.append(c.upper() if not (prev.isalnum() or prev == "_") else c)
-        prev = c
-    return "".join(out)
-
-
-def _truncate(text: Any, length: Any) -> str:
-    s, n = _s(text), _want(length, int, "int")
-    return s if len(s) < n else s[:n]
-
-
-def _pad(text: Any, prefix: Any, suffix: Any) -> str:
-    s = _s(text)
-    return s if not s else " " * _want(prefix, int, "int") + s + " " * _want(suffix, int, "int")
-
-
-def _printf(fmt: Any, *args: Any) -> str:
-    from berth.cli.template_printf import sprintf
-
-    return sprintf(_s(fmt), args)
-
-
-def _not_supported(name: str) -> Callable[..., Any]:
-    def fail(*args: Any) -> Any:
-        raise _Fail(f"error calling {name}: not supported by berth")
-    return fail
-
-
-FUNCS: dict[str, Callable[..., Any]] = {
-    "eq": _eq, "ne": lambda a, b: not _eq(a, b),
-    "lt": _order("lt", lambda a, b: a < b), "le": _order("le", lambda a, b: a <= b),
-    "gt": _order("gt", lambda a, b: a > b), "ge": _order("ge", lambda a, b: a >= b),
-    "not": lambda v: not truth(v), "len": _length, "index": _index, "slice": _slice,
-    "print": _sprint, "println": lambda *a: " ".join(go_str(x) for x in a) + "\n",
-    "printf": _printf, "html": _not_supported("html"), "js": _not_supported("js"),
-    "urlquery": _not_supported("urlquery"), "call": _not_supported("call"),
-    # docker's (templates.basicFunctions)
-    "json": go_json, "split": lambda s, sep: _s(s).split(_s(sep)) if _s(sep) else list(_s(s)),
-    "join": _join, "title": _title, "lower": lambda s: _s(s).lower(),
-    "upper": lambda s: _s(s).upper(), "pad": _pad, "truncate": _truncate,
-}
-HEADER_FUNCS: dict[str, Callable[..., Any]] = {
-    **FUNCS, **{name: (lambda v, *rest: v) for name in
-                ("json", "split", "join", "title", "lower", "upper", "truncate")}}
-"""docker's ``templates.HeaderFunctions``: a table's header keeps the column names."""
-_NAMES = frozenset((*FUNCS, "and", "or"))
 
 
 # --- execution ---------------------------------------------------------------------------
@@ -542,7 +207,7 @@ class _State:
             if method is not None:
                 try:
                     return method(*args)
-                except _Fail as e:
+                except FuncError as e:
                     raise self.error(str(e)) from None
                 except TypeError:
                     raise self.error(f"wrong number of args for {name}: got {len(args)}") \
@@ -583,11 +248,11 @@ class _State:
         self.node = cmd
         try:
             return self.funcs[name](*args)
-        except _WrongType as e:
+        except WrongType as e:
             at = [node for node, value in zip(rest, args, strict=False) if value is e.value]
             self.node = at[0] if at else ident
             raise self.error(str(e)) from None
-        except _Fail as e:
+        except FuncError as e:
             message = str(e)
             raise self.error(message if message.startswith("error calling") else
                              f"error calling {name}: {message}") from None

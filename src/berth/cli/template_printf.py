@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from berth.cli.template import go_float, go_str, go_type
+from berth.cli.template_values import go_float, go_str, go_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
