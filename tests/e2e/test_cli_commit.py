@@ -191,3 +191,22 @@ def test_a_commit_that_fails_midway_leaves_no_image(own_daemon):
     assert _blobs_and_snapshots(d.data_root) == before_files  # no temp dir, no ingest left
     assert not list((d.data_root / "content" / "ingest").iterdir())
     assert d.cli("commit", "midway", "keep/me:1").returncode == 0  # and it works again
+
+
+def test_remove_during_a_commit_waits_for_it(daemon, made):
+    made["images"].append("committed/race:1")
+    subprocess.run([*BERTH, "run", "--name", "race-src", "busybox", "sh", "-c",
+                    "mkdir /d && for i in $(seq 300); do echo $i > /d/$i; done"],
+                   env=daemon.env, check=True, capture_output=True, timeout=60)
+    commit = subprocess.Popen([*BERTH, "commit", "race-src", "committed/race:1"],
+                              env=daemon.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    rm = subprocess.run([*BERTH, "rm", "-f", "race-src"], env=daemon.env, capture_output=True,
+                        timeout=60)
+    _, err = commit.communicate(timeout=60)
+    assert rm.returncode == 0, rm.stderr
+    if commit.returncode == 0:  # it went first: the image has every file
+        r = subprocess.run([*BERTH, "run", "--rm", "committed/race:1", "sh", "-c",
+                            "ls /d | wc -l"], env=daemon.env, capture_output=True, timeout=60)
+        assert r.stdout.strip() == b"300"
+    else:  # the removal went first
+        assert b"No such container" in err

@@ -72,6 +72,26 @@ async def frozen(pauser: Pauser, c: Container, pause: bool) -> AsyncIterator[Non
                 pass  # it exited meanwhile: nothing left to thaw
 
 
+class Busy:
+    """One lock per container: a commit holds it while it reads the container's dirs, and
+    a removal waits for it before deleting them (dockerd holds the container's lock)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def hold(self, cid: str) -> asyncio.Lock:
+        return self._locks.setdefault(cid, asyncio.Lock())
+
+    async def wait(self, cid: str) -> None:
+        lock = self._locks.get(cid)
+        if lock is not None:
+            async with lock:
+                pass
+
+    def forget(self, cid: str) -> None:
+        self._locks.pop(cid, None)
+
+
 class _Cancelled(Exception):
     pass
 

@@ -87,6 +87,7 @@ class ContainerService:
         self._sessions: dict[str, Session] = {}
         # stdin that arrived on an attach before the container started (docker -i).
         self._early_stdin: dict[str, list[bytes]] = {}
+        self._busy = container_files.Busy()  # commits reading a container's dirs
         self.on_event: EventSink = _no_events  # the Engine connects its event bus
         for text in table.all():
             c = Container.from_json(text)
@@ -459,9 +460,11 @@ class ContainerService:
                     f"You cannot remove a running container {c.id}. Stop the container before "
                     "attempting removal or force remove")
             await self.stop(c.id, timeout=-1)
+        await self._busy.wait(c.id)  # a commit reading its dirs finishes first
         if c.id not in self._by_id:
             return  # removed meanwhile (AutoRemove)
         del self._by_id[c.id]
+        self._busy.forget(c.id)
         self._early_stdin.pop(c.id, None)
         hub = self._hubs.pop(c.id, None)
         if hub is not None:  # attached clients of a container that never ran
@@ -504,9 +507,13 @@ class ContainerService:
         c = self.get(ref)
         req = container_files.request(c, self._paths.container(c.id) / "upper", repo, tag,
                                       comment, author, list(changes), config)
-        async with container_files.frozen(self, c, pause):
-            image_id = await asyncio.to_thread(self._images.commit, req)
-            self.emit("commit", c, comment=comment, imageID=image_id, imageRef=req.tag or "")
+        async with self._busy.hold(c.id):
+            if self._by_id.get(c.id) is not c:
+                raise NotFound(f"No such container: {ref}")  # removed while this waited
+            async with container_files.frozen(self, c, pause):
+                image_id = await asyncio.to_thread(self._images.commit, req)
+                self.emit("commit", c, comment=comment, imageID=image_id,
+                          imageRef=req.tag or "")
         return image_id
 
     # -- attach and logs --------------------------------------------------

@@ -203,9 +203,12 @@ def register(router: Router, engine: Engine) -> None:
             first = await anext(stream, b"")  # an error before any byte is still an error
             resp = web.StreamResponse(status=200, headers={"Content-Type": "application/x-tar"})
             await resp.prepare(request)
-            await resp.write(first)
-            async for chunk in stream:
-                await resp.write(chunk)
+            try:
+                await resp.write(first)
+                async for chunk in stream:
+                    await resp.write(chunk)
+            except ConnectionError:
+                return resp  # the client went away: the walk stops at its next write
         await resp.write_eof()
         return resp
 
