@@ -91,10 +91,10 @@ def ps(args: argparse.Namespace, client: Client, default: Callable[[], int]) -> 
         return _fail(FormatError(f"failed to parse template: {e}"))
     except ExecError as e:
         return _fail(FormatError(f"failed to execute template: {e}"))
-    if fmt == TABLE or args.quiet:
-        return _default(args, default)
     if fmt == "raw":
-        fmt = PS_RAW
+        fmt = "container_id: {{.ID}}" if args.quiet else PS_RAW
+    elif fmt == TABLE or args.quiet:
+        return _default(args, default)
     limit = 1 if args.latest and args.last == -1 else args.last
     containers = client.containers.list(all=args.all, limit=limit if limit > 0 else None,
                                         size=probe.size_used)
