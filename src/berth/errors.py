@@ -38,6 +38,10 @@ class Unavailable(BerthError):
     """A component berth depends on cannot be reached (HTTP 503)."""
 
 
+class Unauthorized(BerthError):
+    """A registry refused the credentials, or asked for some (HTTP 401)."""
+
+
 class CommandNotFound(InvalidArgument):
     """The container's command does not exist (docker's exit code 127)."""
 

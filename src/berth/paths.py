@@ -22,6 +22,8 @@ from pathlib import Path
 DEFAULT_DATA_ROOT = Path("/var/lib/berth")
 DEFAULT_EXEC_ROOT = Path("/run/berth")
 DEFAULT_SOCKET = DEFAULT_EXEC_ROOT / "berthd.sock"
+# Registry CAs, docker's certs.d layout: <CERTS_DIR>/<host[:port]>/*.crt
+CERTS_DIR = Path("/etc/berth/certs.d")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ STATUS: dict[type[errors.BerthError], int] = {
     errors.InvalidArgument: 400,
     errors.FailedPrecondition: 500,
     errors.Unavailable: 503,
+    errors.Unauthorized: 401,
 }
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 import berth
 from berth.api.errors import status_of
 from berth.api.router import Router
-from berth.api.routes import archive, containers, images, system
+from berth.api.routes import archive, containers, images, registry, system
 from berth.api.routes import exec as exec_
 from berth.daemon.engine import Engine
 from berth.daemon.system import API_VERSION, MIN_API_VERSION
@@ -82,6 +82,7 @@ def make_app(engine: Engine) -> web.Application:
     router = Router(app)
     system.register(router, engine)
     images.register(router, engine)
+    registry.register(router, engine)
     containers.register(router, engine)
     exec_.register(router, engine)
     archive.register(router, engine)

@@ -43,9 +43,13 @@ COMMANDS: dict[str, str] = {
     "import": "Import the contents from a tarball to create a filesystem image",
     "info": "Display system-wide information",
     "load": "Load an image from a tar archive or STDIN",
+    "login": "Log in to a registry",
+    "logout": "Log out from a registry",
     "logs": "Fetch the logs of a container",
     "pause": "Pause all processes within one or more containers",
     "ps": "List containers",
+    "pull": "Download an image from a registry",
+    "push": "Upload an image to a registry",
     "rename": "Rename a container",
     "rmi": "Remove one or more images",
     "system df": "Show berth disk usage",
@@ -83,9 +87,13 @@ USAGE: dict[str, str] = {
     "inspect": "berth inspect [OPTIONS] NAME|ID [NAME|ID...]",
     "kill": "berth kill [OPTIONS] CONTAINER [CONTAINER...]",
     "load": "berth load [OPTIONS]",
+    "login": "berth login [OPTIONS] [SERVER]",
+    "logout": "berth logout [SERVER]",
     "logs": "berth logs [OPTIONS] CONTAINER",
     "pause": "berth pause CONTAINER [CONTAINER...]",
     "ps": "berth ps [OPTIONS]",
+    "pull": "berth pull [OPTIONS] NAME[:TAG|@DIGEST]",
+    "push": "berth push [OPTIONS] NAME[:TAG]",
     "rename": "berth rename CONTAINER NEW_NAME",
     "restart": "berth restart [OPTIONS] CONTAINER [CONTAINER...]",
     "rm": "berth rm [OPTIONS] CONTAINER [CONTAINER...]",
@@ -109,7 +117,7 @@ MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
             "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
-            "tag": 2, "top": 1, "save": 1}
+            "tag": 2, "top": 1, "save": 1, "pull": 1, "push": 1}
 
 
 class UsageError(Exception):
@@ -245,6 +253,31 @@ def _load(load: _Parser) -> None:
     load.add_argument("-i", "--input", default="",
                       help="read from tar archive file, instead of STDIN")
     load.add_argument("-q", "--quiet", action="store_true", help="suppress the load output")
+
+
+def _pull(pull: _Parser) -> None:
+    pull.add_argument("--platform", default="", help="set platform if server is multi-platform "
+                      "capable")
+    pull.add_argument("-q", "--quiet", action="store_true", help="suppress verbose output")
+    pull.add_argument("-a", "--all-tags", action="store_true", help=argparse.SUPPRESS)
+    pull.add_argument("image", metavar="NAME[:TAG|@DIGEST]")
+
+
+def _push(push: _Parser) -> None:
+    push.add_argument("-q", "--quiet", action="store_true", help="suppress verbose output")
+    push.add_argument("image", metavar="NAME[:TAG]")
+
+
+def _login(login: _Parser) -> None:
+    login.add_argument("-u", "--username", default="", help="username")
+    login.add_argument("-p", "--password", default="", help="password")
+    login.add_argument("--password-stdin", action="store_true",
+                       help="take the password from stdin")
+    login.add_argument("server", nargs="?", default="", metavar="SERVER")
+
+
+def _logout(logout: _Parser) -> None:
+    logout.add_argument("server", nargs="?", default="", metavar="SERVER")
 
 
 def _logs(logs: _Parser) -> None:
@@ -452,13 +485,14 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "start": _start, "stop": _stop, "version": _with_format, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
     "tag": _tag, "top": _top, "save": _save, "load": _load,
+    "pull": _pull, "push": _push, "login": _login, "logout": _logout,
 }
 
 
 GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "image": ("Manage images", {
         "history": "history", "import": "import", "inspect": "inspect", "load": "load",
-        "ls": "images", "save": "save",
+        "ls": "images", "save": "save", "pull": "pull", "push": "push",
         "prune": "image prune", "rm": "rmi", "tag": "tag"}),
     "system": ("Manage berth", {"df": "system df", "info": "info"}),
 }

@@ -104,3 +104,29 @@ class ImagesAPI:
                                    body_size=size,
                                    headers={"Content-Type": "application/x-tar"})
         yield from progress(resp.iter_lines())
+
+    def pull(self, name: str, tag: str = "", platform: str = "",
+             auth: str = "") -> Iterator[dict[str, Any]]:
+        """``POST /images/create?fromImage=&tag=``: yields dockerd's progress messages;
+        ``auth`` is the ``X-Registry-Auth`` value (``berth.client.credentials``)."""
+        resp = self.client.request(
+            "POST", "/images/create",
+            {"fromImage": name, "tag": tag or None, "platform": platform or None},
+            headers={"X-Registry-Auth": auth} if auth else None)
+        yield from progress(resp.iter_lines())
+
+    def push(self, name: str, tag: str = "", auth: str = "") -> Iterator[dict[str, Any]]:
+        """``POST /images/{name}/push?tag=``: yields the progress messages."""
+        resp = self.client.request(
+            "POST", f"/images/{quote(name, '/:')}/push", {"tag": tag or None},
+            headers={"X-Registry-Auth": auth or "e30="})
+        yield from progress(resp.iter_lines())
+
+    def login(self, username: str, password: str, server: str,
+              identity_token: str = "") -> dict[str, Any]:
+        """``POST /auth``: ``{"Status": "Login Succeeded", "IdentityToken": ""}``."""
+        body = {"username": username, "password": password, "serveraddress": server}
+        if identity_token:
+            body["identitytoken"] = identity_token
+        result: dict[str, Any] = self.client.call("POST", "/auth", json_body=body)
+        return result

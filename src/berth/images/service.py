@@ -20,18 +20,22 @@ from berth.content.store import LocalContentStore
 from berth.diff.apply import Applied, apply_layer
 from berth.diff.compression import Reader, TeeReader
 from berth.errors import FailedPrecondition, InvalidArgument, NotFound
+from berth.images import distribution, gc, history
 from berth.images import filters as image_filters
-from berth.images import gc, history
 from berth.images.changes import apply_changes
 from berth.images.commit import CommitRequest
 from berth.images.commit import commit as commit_image
 from berth.images.load import ArchiveReader
+from berth.images.progress import Progress, no_progress
+from berth.images.pull import Puller, PullRequest
+from berth.images.push import Pusher, PushRequest
 from berth.images.save import Archive, SaveImage, plan_archive, write_archive
 from berth.metadata.db import Database
 from berth.metadata.images import ImageRow, ImageTable
 from berth.oci import mediatypes, reference
 from berth.oci.image import Descriptor, History, ImageConfig, Manifest, Platform, canonical, loads
-from berth.paths import Paths
+from berth.paths import CERTS_DIR, Paths
+from berth.registry.client.dockerconfig import Credentials
 from berth.snapshots.overlay import OverlaySnapshotter, chain_ids
 from berth.util.rwlock import SharedExclusiveLock
 from berth.util.timefmt import now_rfc3339
@@ -79,6 +83,7 @@ class ImageService:
         self.snapshots.clean_temps()
         self.content.clean_ingests()
         self._table = ImageTable(db)
+        self.certs_dir = CERTS_DIR  # registry CAs (berth.registry.client.endpoint)
         self._unpack_lock = threading.Lock()
         self._gc_lock = SharedExclusiveLock()
         # (type, action, id, attributes): the daemon connects its event bus
@@ -142,6 +147,52 @@ class ImageService:
                        created=config.created or now_rfc3339())
         displaced = self._table.add(row, tags)
         return Stored(config_digest, displaced)
+
+    def store_pulled(self, config_raw: bytes, config: ImageConfig, manifest_raw: bytes,
+                     manifest_media_type: str, size: int, refs: Strs) -> str:
+        """Like ``store_image``, for a pulled image: the registry's manifest bytes are
+        kept as they came (its digest is the repo digest); ``refs`` (tags and
+        ``name@digest``) point at it, all in one transaction. Inside ``writing()``."""
+        config_digest = self.content.put(config_raw)
+        manifest_digest = self.content.put(manifest_raw)
+        row = ImageRow(id=config_digest, manifest_digest=manifest_digest,
+                       manifest_media_type=manifest_media_type, config=config_raw, size=size,
+                       created=config.created or now_rfc3339())
+        self._table.add(row, refs)
+        return config_digest
+
+    def unpack_layer(self, digest: str, diff_id: str, chain_id: str,
+                     progress: Callable[[int], None] | None = None) -> None:
+        """Unpack one layer blob into its snapshot (unless there), its diff_id checked."""
+        with self._unpack_lock:
+            self.snapshots.unpack(chain_id, partial(self._apply_blob, digest, diff_id,
+                                                    progress=progress))
+
+    def add_reference(self, ref: str, image_id: str) -> None:
+        """Point a normalized reference (a tag or ``name@digest``) at an image."""
+        self._table.set_tag(ref, image_id)
+
+    def tag_target(self, ref: str) -> str | None:
+        """The image id a normalized reference names, or None."""
+        return self._table.tag_target(ref)
+
+    # -- registries -----------------------------------------------------------
+
+    def pull(self, request: PullRequest, progress: Progress = no_progress) -> str:
+        """``docker pull`` (``berth.images.pull``): the image id."""
+        return Puller(self, request, host_arch(), progress).pull()
+
+    def push(self, request: PushRequest, progress: Progress = no_progress) -> str:
+        """``docker push`` (``berth.images.push``): the manifest digest pushed."""
+        return Pusher(self, request, progress).push()
+
+    def login(self, creds: Credentials) -> None:
+        """``POST /auth``: Unauthorized unless the registry takes the credentials."""
+        distribution.login(creds, self.certs_dir)
+
+    def distribution(self, name: str, creds: Credentials) -> dict[str, Any]:
+        """``GET /distribution/{name}/json``: the registry's descriptor and platforms."""
+        return distribution.describe(name, creds, self.certs_dir)
 
     # -- save and load ------------------------------------------------------
 
@@ -336,13 +387,27 @@ class ImageService:
                                                 strict=True):
                 self.snapshots.unpack(chain_id, partial(self._apply_blob, layer.digest, diff_id))
 
-    def _apply_blob(self, digest: str, diff_id: str, fs: Path) -> Applied:
+    def _apply_blob(self, digest: str, diff_id: str, fs: Path,
+                    progress: Callable[[int], None] | None = None) -> Applied:
         with self.content.open(digest) as f:
-            applied = apply_layer(f, fs)
+            applied = apply_layer(_Counting(f, progress) if progress else f, fs)
         if applied.diff_id != diff_id:
             raise FailedPrecondition(
                 f"layer {digest} unpacks to {applied.diff_id}, not the diff_id {diff_id}")
         return applied
+
+
+class _Counting:
+    """A reader that reports how many bytes were read so far."""
+
+    def __init__(self, raw: BinaryIO, report: Callable[[int], None]) -> None:
+        self._raw, self._report, self._n = raw, report, 0
+
+    def read(self, n: int = -1, /) -> bytes:
+        data = self._raw.read(n)
+        self._n += len(data)
+        self._report(self._n)
+        return data
 
 
 def _no_events(type_: str, action: str, id_: str, attributes: dict[str, str]) -> None:

@@ -1,4 +1,5 @@
-"""Image endpoints: import (POST /images/create?fromSrc=), list, inspect, save, load."""
+"""Image endpoints: import (POST /images/create?fromSrc=; with fromImage= a pull,
+``berth.api.routes.registry``), list, inspect, save, load."""
 
 import asyncio
 import json
@@ -11,6 +12,7 @@ from aiohttp import web
 from berth.api import params
 from berth.api.archives import BodyReader, send_archive
 from berth.api.router import Router
+from berth.api.routes import registry
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
 from berth.util.timefmt import parse_rfc3339
@@ -21,7 +23,7 @@ def register(router: Router, engine: Engine) -> None:
         src = request.query.get("fromSrc")
         if src is None:
             if request.query.get("fromImage"):
-                raise InvalidArgument("pulling images from a registry is not supported yet")
+                return await registry.pull(request, engine)
             raise InvalidArgument("either fromSrc or fromImage must be given")
         if src != "-":
             raise InvalidArgument("importing from a URL is not supported: send the tar as the body")

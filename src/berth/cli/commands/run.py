@@ -1,7 +1,8 @@
 """``berth run``: docker's flow, request for request.
 
 1. ``POST /containers/create`` (404 "No such image": say ``Unable to find image
-   'busybox:latest' locally``; there is no pull yet, so that is the end: 125);
+   'busybox:latest' locally``, pull it with its progress on stderr, as docker
+   does, and create again);
 2. unless ``-d``: a hijacked ``POST /containers/{id}/attach``, then
    ``POST /containers/{id}/wait?condition=next-exit`` (``removed`` with ``--rm``)
    sent *before* start so that no exit is missed;
@@ -126,14 +127,25 @@ def create(client: Client, args: argparse.Namespace) -> str:
     try:
         created = client.containers.create(config, args.name)
     except APIError as e:
-        if e.status == 404 and "no such image" in e.message.lower():
-            print(f"Unable to find image '{familiar_tagged(args.image)}' locally",
-                  file=sys.stderr, flush=True)
-        raise
+        if not (e.status == 404 and "no such image" in e.message.lower()):
+            raise
+        print(f"Unable to find image '{familiar_tagged(args.image)}' locally",
+              file=sys.stderr, flush=True)
+        _pull_to_stderr(client, args.image, getattr(args, "platform", "") or "")
+        created = client.containers.create(config, args.name)
     for warning in created.get("Warnings") or []:
         print(f"WARNING: {warning}", file=sys.stderr)
     cid: str = created["Id"]
     return cid
+
+
+def _pull_to_stderr(client: Client, image: str, platform: str) -> None:
+    from berth.cli.commands.pull import split
+    from berth.cli.progress import Display
+    from berth.client.credentials import auth_header
+
+    name, tag = split(image)
+    Display(sys.stderr).show_all(client.images.pull(name, tag, platform, auth_header(image)))
 
 
 def start(client: Client, cid: str, remove: bool) -> None:

@@ -1,0 +1,95 @@
+"""``docker push``: a local image's blobs and manifest to a registry.
+
+Each layer is HEADed first (present: "Layer already exists"), mounted from
+another repository of the same registry that the image is also tagged in
+("Mounted from ..."), else uploaded (``berth.registry.client.upload``:
+monolithic when small, chunked when large); then the config, and the
+manifest last, under the tag. The stored manifest's bytes are sent as they
+are, so a pulled image keeps its digest. On success the ``name@digest``
+reference is recorded, as dockerd does. Messages are dockerd's.
+"""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from berth.errors import InvalidArgument, NotFound
+from berth.images import progress as msgs
+from berth.images.progress import Progress
+from berth.oci import reference
+from berth.oci.digest import short_id
+from berth.oci.image import Descriptor, Manifest
+from berth.registry.client import endpoint as endpoints
+from berth.registry.client.auth import Authorizer
+from berth.registry.client.dockerconfig import Credentials
+from berth.registry.client.repository import Repository
+from berth.registry.client.upload import upload_blob
+
+if TYPE_CHECKING:
+    from berth.images.service import ImageService
+
+
+@dataclass(frozen=True, slots=True)
+class PushRequest:
+    reference: str  # "localhost:5000/busybox:latest"; ":latest" when no tag
+    credentials: Credentials = field(default_factory=Credentials)
+
+
+class Pusher:
+    def __init__(self, service: "ImageService", request: PushRequest,
+                 send: Progress = msgs.no_progress) -> None:
+        self.service = service
+        self.send = send
+        self.ref = reference.parse(request.reference)
+        if self.ref.digest is not None:
+            raise InvalidArgument("cannot push a digest reference")
+        try:
+            self.image = service.resolve(str(self.ref))
+        except NotFound:
+            raise NotFound(f"An image does not exist locally with the tag: "
+                           f"{self.ref.familiar_name}") from None
+        # other repositories of the same registry holding this image: mount sources
+        self.sources = tuple(sorted({
+            r.partition("@")[0].rpartition(":")[0].partition("/")[2]
+            for r in service.references(self.image.id)
+            if r.startswith(self.ref.domain + "/") and "@" not in r} - {self.ref.path}))
+        ep = endpoints.resolve(self.ref.domain, service.certs_dir)
+        self.repo = Repository(ep, self.ref.path, Authorizer(ep, request.credentials),
+                               push=True, mount_from=self.sources)
+
+    def push(self) -> str:
+        """Push; the manifest's digest."""
+        self.send(msgs.status(f"The push refers to repository [{self.ref.name}]"))
+        manifest_raw = self.service.content.read(self.image.manifest_digest)
+        manifest = Manifest.parse(manifest_raw)
+        pairs = list(zip(manifest.layers, self.image.diff_ids, strict=True))
+        for _, diff_id in reversed(pairs):
+            self.send(msgs.layer("Preparing", short_id(diff_id)))
+        for layer, diff_id in reversed(pairs):
+            self._layer(layer, short_id(diff_id))
+        self._blob(manifest.config, "")
+        tag = self.ref.tag or reference.DEFAULT_TAG
+        digest = self.repo.put_manifest(tag, manifest_raw, manifest.media_type)
+        self.service.add_reference(f"{self.ref.name}@{digest}", self.image.id)
+        self.send(msgs.status(f"{tag}: digest: {digest} size: {len(manifest_raw)}"))
+        self.send({"progressDetail": {}, "aux": {"Tag": tag, "Digest": digest,
+                                                 "Size": len(manifest_raw)}})
+        self.service.on_event("image", "push", self.ref.familiar(),
+                              {"name": self.ref.familiar()})
+        return digest
+
+    def _layer(self, layer: Descriptor, id_: str) -> None:
+        how = self._blob(layer, id_)
+        if how == "exists":
+            self.send(msgs.layer("Layer already exists", id_))
+        elif how.startswith("mounted:"):
+            self.send(msgs.layer(f"Mounted from {how.partition(':')[2]}", id_))
+        else:
+            self.send(msgs.layer("Pushed", id_))
+
+    def _blob(self, desc: Descriptor, id_: str) -> str:
+        content = self.service.content
+        report = msgs.Throttle(self.send, "Pushing", id_, desc.size) if id_ else None
+        source = self.sources[0] if self.sources else ""
+        how = upload_blob(self.repo, desc.digest, desc.size,
+                          lambda: content.open(desc.digest), source, report)
+        return "mounted:" + source if how == "mounted" else how  # docker names the path
