@@ -50,6 +50,8 @@ COMMANDS: dict[str, str] = {
     "ps": "List containers",
     "pull": "Download an image from a registry",
     "push": "Upload an image to a registry",
+    "registry gc": "Delete the blobs no manifest of a registry references",
+    "registry serve": "Serve an OCI distribution registry",
     "rename": "Rename a container",
     "rmi": "Remove one or more images",
     "system df": "Show berth disk usage",
@@ -94,6 +96,8 @@ USAGE: dict[str, str] = {
     "ps": "berth ps [OPTIONS]",
     "pull": "berth pull [OPTIONS] NAME[:TAG|@DIGEST]",
     "push": "berth push [OPTIONS] NAME[:TAG]",
+    "registry gc": "berth registry gc --root DIR [--dry-run]",
+    "registry serve": "berth registry serve [OPTIONS] --root DIR",
     "rename": "berth rename CONTAINER NEW_NAME",
     "restart": "berth restart [OPTIONS] CONTAINER [CONTAINER...]",
     "rm": "berth rm [OPTIONS] CONTAINER [CONTAINER...]",
@@ -438,6 +442,21 @@ def _system_df(df: _Parser) -> None:
     _format_flag(df)
 
 
+def _registry_serve(serve: _Parser) -> None:
+    serve.add_argument("--addr", default="127.0.0.1:5000",
+                       help="address to listen on, HOST:PORT (default 127.0.0.1:5000)")
+    serve.add_argument("--root", required=True, help="directory of the registry's storage")
+    serve.add_argument("--htpasswd", help="require basic auth against this htpasswd file "
+                       "(bcrypt entries: htpasswd -B)")
+    serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    serve.add_argument("--tls-key", help="the certificate's private key (PEM)")
+
+
+def _registry_gc(gc: _Parser) -> None:
+    gc.add_argument("--root", required=True, help="directory of the registry's storage")
+    gc.add_argument("--dry-run", action="store_true", help="only print what would be deleted")
+
+
 def _commit(commit: _Parser) -> None:
     commit.add_argument("-a", "--author", help='author (e.g., "John Hannibal Smith '
                         '<hannibal@a-team.com>")')
@@ -485,6 +504,7 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "start": _start, "stop": _stop, "version": _with_format, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
     "tag": _tag, "top": _top, "save": _save, "load": _load,
+    "registry serve": _registry_serve, "registry gc": _registry_gc,
     "pull": _pull, "push": _push, "login": _login, "logout": _logout,
 }
 
@@ -495,6 +515,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
         "ls": "images", "save": "save", "pull": "pull", "push": "push",
         "prune": "image prune", "rm": "rmi", "tag": "tag"}),
     "system": ("Manage berth", {"df": "system df", "info": "info"}),
+    "registry": ("Serve an OCI registry", {"serve": "registry serve", "gc": "registry gc"}),
 }
 """docker's management commands: ``berth image ls`` is ``berth images``."""
 ALIASES = {"list": "ls", "remove": "rm"}
