@@ -4,6 +4,7 @@ auth with ``berth login``, the bearer-token flow, and faults (a connection cut m
 blob, bytes that do not match their digest, a missing blob, 500 then 200, a wrong
 password), each leaving the store of a failed pull unchanged."""
 
+import gzip
 import hashlib
 import io
 import json
@@ -134,18 +135,22 @@ def _layer(content: bytes) -> bytes:
 
 
 def _put_image(base: str, repo: str, arch: str) -> tuple[str, int]:
-    layer = _layer(f"{arch}\n".encode())
+    """A one-layer image; amd64's layer gzip-compressed, arm64's plain."""
+    tar = _layer(f"{arch}\n".encode())
+    layer = gzip.compress(tar) if arch == "amd64" else tar
+    media_type = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if arch == "amd64" else "")
     layer_digest = _put_blob(base, repo, layer)
+    diff_id = "sha256:" + hashlib.sha256(tar).hexdigest()
     config = json.dumps({"architecture": arch, "os": "linux",
                          "config": {"Cmd": ["cat", "/arch"]},
-                         "rootfs": {"type": "layers", "diff_ids": [layer_digest]}}).encode()
+                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
     config_digest = _put_blob(base, repo, config)
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                    "digest": config_digest, "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": layer_digest, "size": len(layer)}]}).encode()
+        "layers": [{"mediaType": media_type, "digest": layer_digest,
+                    "size": len(layer)}]}).encode()
     digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
     status, _, body = http_call("PUT", f"{base}/v2/{repo}/manifests/{digest}", manifest,
                                 {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
@@ -169,7 +174,7 @@ def _put_index(base: str, repo: str) -> str:
     return "sha256:" + hashlib.sha256(index).hexdigest()
 
 
-def test_index_resolves_to_the_host_platform(own_daemon, registry):
+def test_index_resolves_to_the_host_platform(own_daemon, registry, tmp_path):
     index_digest = _put_index(f"http://{registry.host}", "multi")
     ref = f"{registry.host}/multi:multi"
     r = own_daemon.cli("pull", ref)
@@ -178,6 +183,8 @@ def test_index_resolves_to_the_host_platform(own_daemon, registry):
     image = _inspect(own_daemon, ref)
     assert image["Architecture"] == "amd64"
     assert image["RepoDigests"] == [f"{registry.host}/multi@{index_digest}"]
+    saved = own_daemon.cli("save", "-o", str(tmp_path / "amd64.tar"), ref)
+    assert saved.returncode == 0, saved.stderr
 
     r = own_daemon.cli("pull", "--platform", "linux/arm64", ref)
     assert r.returncode == 0, r.stderr
