@@ -2,8 +2,7 @@
 
 from collections.abc import Callable
 
-from conftest import Registry
-from helpers import push_blob, sha
+from registry_helpers import Registry, push_blob, sha
 
 
 def test_base_endpoint_and_api_version_header(registry: Registry) -> None:

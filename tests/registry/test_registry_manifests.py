@@ -3,14 +3,14 @@
 import json
 from urllib.parse import parse_qs, urlparse
 
-from conftest import Registry
-from helpers import (
+from registry_helpers import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
     OCI_CONFIG,
     OCI_INDEX,
     OCI_LAYER,
     OCI_MANIFEST,
+    Registry,
     desc,
     image_manifest,
     push_blob,
