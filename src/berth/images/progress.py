@@ -56,11 +56,13 @@ class Throttle:
         self._send, self._text, self._id, self._total = send, text, id_, total
         self._interval = interval
         self._last = 0.0
+        self._sent = -1
 
     def __call__(self, current: int) -> None:
         now = time.monotonic()
-        if now - self._last >= self._interval or current >= self._total:
-            self._last = now
+        if current != self._sent and (now - self._last >= self._interval
+                                      or current >= self._total):
+            self._last, self._sent = now, current
             self._send(moving(self._text, self._id, current, self._total))
 
 
