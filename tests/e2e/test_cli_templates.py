@@ -42,14 +42,21 @@ def containers(berth_cli: Run) -> Iterator[tuple[str, str]]:
         berth_cli("rm", "-f", "fmt-web", "fmt-new")
 
 
-def same(berth_cli: Run, docker28: Run, *args: str) -> tuple[int, str, str]:
-    """Run both; a second try absorbs a clock tick ("Up 1 second" -> "Up 2 seconds")."""
+def _rows(result: tuple[int, str, str], any_order: bool) -> tuple[int, object, str]:
+    code, out, err = result
+    return code, sorted(out.splitlines()) if any_order else out, err
+
+
+def same(berth_cli: Run, docker28: Run, *args: str, rows_in_any_order: bool = False
+         ) -> tuple[int, str, str]:
+    """Run both; a second try absorbs a clock tick ("Up 1 second" -> "Up 2 seconds").
+    ``rows_in_any_order``: docker lists an image's tags in Go's random map order."""
     for _ in range(2):
         theirs, ours = docker28(*args), berth_cli(*args)
-        if ours == theirs:
+        if _rows(ours, rows_in_any_order) == _rows(theirs, rows_in_any_order):
             return ours
         time.sleep(0.5)
-    assert ours == theirs, args
+    assert _rows(ours, rows_in_any_order) == _rows(theirs, rows_in_any_order), args
     return ours
 
 
@@ -95,13 +102,26 @@ def test_ps_format(berth_cli: Run, docker28: Run, containers: tuple[str, str]) -
     assert same(berth_cli, docker28, "ps", "--format", "{{.Nope}}")[0] == 1
 
 
+@pytest.fixture
+def second_tag(berth_cli: Run) -> Iterator[None]:
+    """busybox under a second name: one image, two rows."""
+    assert berth_cli("tag", "busybox", "fmt/box:1")[0] == 0
+    try:
+        yield
+    finally:
+        berth_cli("rmi", "fmt/box:1")
+
+
+@pytest.mark.usefixtures("second_tag")
 def test_images_history_version_info_df_format(berth_cli: Run, docker28: Run) -> None:
     code, out, _ = same(berth_cli, docker28, "images", "--format",
-                        "{{.Repository}}:{{.Tag}}")
-    assert code == 0 and "busybox:latest" in out.splitlines()
+                        "{{.Repository}}:{{.Tag}}", rows_in_any_order=True)
+    assert code == 0 and "busybox:latest\n" in out and "fmt/box:1\n" in out
     same(berth_cli, docker28, "images", "--format",
-         "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Size}}\\t{{.Containers}}")
-    same(berth_cli, docker28, "images", "-q", "--format", "{{.ID}} {{.Digest}}")
+         "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Size}}\\t{{.Containers}}",
+         rows_in_any_order=True)
+    same(berth_cli, docker28, "images", "-q", "--format", "{{.ID}} {{.Digest}}",
+         rows_in_any_order=True)
     same(berth_cli, docker28, "history", "--format", "{{.ID}}|{{.Size}}|{{.Comment}}",
          "busybox")
     same(berth_cli, docker28, "history", "--format", "table {{.ID}}\\t{{.CreatedBy}}",
