@@ -263,7 +263,6 @@ def _pull(pull: _Parser) -> None:
     pull.add_argument("--platform", default="", help="set platform if server is multi-platform "
                       "capable")
     pull.add_argument("-q", "--quiet", action="store_true", help="suppress verbose output")
-    pull.add_argument("-a", "--all-tags", action="store_true", help=argparse.SUPPRESS)
     pull.add_argument("image", metavar="NAME[:TAG|@DIGEST]")
 
 
