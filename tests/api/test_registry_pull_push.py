@@ -316,3 +316,48 @@ def test_manifest_naming_a_missing_blob(own_daemon, registry):
     assert r.returncode == 1
     assert f"blob {missing} not found" in r.stderr, r.stderr
     assert _images(own_daemon) == before
+
+
+# -- HTTPS with a CA from certs.d ---------------------------------------------------------
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_https_with_a_certs_d_ca(tmp_path):
+    """Loopback registries are plain HTTP by docker's rule, so the endpoint is made by
+    hand here: distribution serves TLS with a certificate of a test CA, trusted only
+    when ``<certs.d>/<host:port>/ca.crt`` holds it."""
+    from berth.errors import Unavailable
+    from berth.registry.client.auth import Authorizer
+    from berth.registry.client.endpoint import Endpoint, resolve
+    from berth.registry.client.login import check_login
+    from berth.registry.client.repository import Repository
+
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+             "ca.crt", "-days", "1", "-subj", "/CN=berth test CA", cwd=pki)
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
+             "-subj", "/CN=127.0.0.1", cwd=pki)
+    (pki / "ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    _openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", "srv.crt", "-days", "1", "-extfile", "ext", cwd=pki)
+    reg = start_registry(tmp_path / "tlsreg", tls=(pki / "srv.crt", pki / "srv.key"))
+    try:
+        certs = tmp_path / "certs.d"
+        (certs / reg.host).mkdir(parents=True)
+        (certs / reg.host / "ca.crt").write_bytes((pki / "ca.crt").read_bytes())
+        cas = resolve(f"reg.test:{reg.port}", certs).ca_files  # the lookup by host:port
+        assert cas == ()
+        trusted = Endpoint(reg.host, reg.host, secure=True,
+                           ca_files=tuple(sorted((certs / reg.host).glob("*.crt"))))
+        check_login(Authorizer(trusted))
+        repo = Repository(trusted, "tls/none", Authorizer(trusted))
+        assert repo.blob_size("sha256:" + "3" * 64) is None
+        untrusted = Endpoint(reg.host, reg.host, secure=True)
+        with pytest.raises(Unavailable, match="certificate"):
+            check_login(Authorizer(untrusted))
+    finally:
+        reg.stop()
