@@ -143,6 +143,8 @@ def stop_daemon(d: Daemon) -> None:
                 os.kill(pid, signal.SIGKILL)
         except (ValueError, ProcessLookupError):
             pass
+    for pid in _pids_with_arg(str(d.exec_root)):  # any supervisor of this exec root left
+        _terminate(pid, timeout=5)
     mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
               if str(d.root) in line]
     for line in reversed(mounts):
