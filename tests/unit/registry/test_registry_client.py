@@ -54,6 +54,11 @@ def test_docker_config_file(tmp_path):
                                                        server="127.0.0.1:5000")
     assert config.erase("127.0.0.1:5000") and not config.erase("127.0.0.1:5000")
     assert config.get("127.0.0.1:5000").empty
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {
+        "https://index.docker.io/v1/": {"auth": base64.b64encode(b"hub:pw").decode()},
+        "http://reg.example:5000/v2/": {"auth": base64.b64encode(b"old:style").decode()}}}))
+    assert config.get("https://index.docker.io/v1/").username == "hub"
+    assert config.get("reg.example:5000").password == "style"
 
 
 def test_docker_config_credential_helper(tmp_path, monkeypatch):

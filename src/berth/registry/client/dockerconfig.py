@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from berth.errors import FailedPrecondition, InvalidArgument
+from berth.registry.client.endpoint import domain_of
 
 TOKEN_USER = "<token>"
 
@@ -98,7 +99,7 @@ class DockerConfig:
         name = self.helper(key)
         if name:
             return _helper_get(name, key)
-        entry = (self._load().get("auths") or {}).get(key) or {}
+        entry = _entry(self._load().get("auths") or {}, key)
         user, password = "", ""
         if entry.get("auth"):
             try:
@@ -146,6 +147,16 @@ class DockerConfig:
         if found:
             self._save(data)
         return found
+
+
+def _entry(auths: dict[str, Any], key: str) -> dict[str, Any]:
+    """The entry of ``key``, else of a key naming the same host the way docker
+    matches them (``https://host:5000/v2/``, ``http://host:5000``)."""
+    found = auths.get(key)
+    if found is None:
+        want = domain_of(key)
+        found = next((v for k, v in auths.items() if domain_of(k) == want), None)
+    return found if isinstance(found, dict) else {}
 
 
 def _run_helper(name: str, verb: str, stdin: str) -> str:
