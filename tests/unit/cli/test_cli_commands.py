@@ -354,5 +354,4 @@ def test_inspect_falls_back_to_images(cli: RunCLI, engine: Peer) -> None:
     assert (code, err) == (0, "")
     assert [o["Id"] for o in json.loads(out)] == [CID, IMAGE_ID]
     code, out, err = cli("inspect", "nothing")
-    assert (code, json.loads(out), err) == (1, [], "Error response from daemon: "
-                                                    "No such object: nothing\n")
+    assert (code, json.loads(out), err) == (1, [], "Error: No such object: nothing\n")

@@ -42,7 +42,9 @@ def run(args: argparse.Namespace, client: Client) -> int:
         try:
             found.append(find(client, name, args.type))
         except APIError as e:
-            print(f"Error response from daemon: {e.message}", file=sys.stderr)
+            # docker's inspect says what it did not find plainly, other errors as usual
+            prefix = "Error" if e.status == 404 else "Error response from daemon"
+            print(f"{prefix}: {e.message}", file=sys.stderr)
             status = 1
     print(json.dumps(found, indent=4))
     return status
