@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import io
 import json
+import sqlite3
 import subprocess
 import tarfile
 from collections.abc import Callable
@@ -158,11 +159,19 @@ def test_gc_frees_unreferenced_blobs(registry_factory: Callable[..., Registry],
     dropped = image_manifest(registry, "gone", "gone")
     assert put_manifest(registry, "gone", "v1", dropped).status == 201
     assert registry.request("DELETE", f"/v2/gone/manifests/{sha(dropped)}").status == 202
+    stale = registry.request("POST", "/v2/keep/blobs/uploads/").headers["location"]
+    fresh = registry.request("POST", "/v2/keep/blobs/uploads/").headers["location"]
+    assert registry.request("PATCH", stale, b"abandoned").status == 202
+    assert registry.request("PATCH", fresh, b"in progress").status == 202
     # a server holds the registry: gc refuses
     r = subprocess.run([*BERTH, "registry", "gc", "--root", str(registry.root)],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "stop it first" in r.stderr
     registry.stop()
+    with sqlite3.connect(registry.root / "registry.db") as db:  # eight days ago
+        db.execute("UPDATE uploads SET started = started - 8 * 86400 WHERE uuid = ?",
+                   (stale.rsplit("/", 1)[1],))
+    db.close()
     r = subprocess.run([*BERTH, "registry", "gc", "--root", str(registry.root), "--dry-run"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and f"would delete {orphan} (200 bytes)" in r.stdout
@@ -176,7 +185,11 @@ def test_gc_frees_unreferenced_blobs(registry_factory: Callable[..., Registry],
         assert f"deleted {digest}" in r.stdout
         assert not (registry.root / "blobs" / "sha256" / digest[7:]).exists()
     assert "deleted 4 blobs" in r.stdout and "kept 3 referenced blobs" in r.stdout
+    assert f"deleted upload {stale.rsplit('/', 1)[1]}" in r.stdout
+    assert len(list((registry.root / "ingest").iterdir())) == 1
     registry = registry_factory()
+    assert registry.request("GET", stale).status == 404
+    assert registry.request("GET", fresh).headers["range"] == "0-10"
     for digest in kept:
         assert registry.request("GET", f"/v2/keep/blobs/{digest}").status == 200
     assert registry.request("GET", "/v2/keep/manifests/v1").body == manifest

@@ -60,6 +60,8 @@ def _gc(args: argparse.Namespace) -> int:
     verb = "would delete" if args.dry_run else "deleted"
     for info in report.deleted:
         print(f"{verb} {info.digest} ({info.size} bytes)")
+    for uuid in report.uploads:
+        print(f"{verb} upload {uuid} (started over a week ago)")
     print(f"{verb} {len(report.deleted)} blobs, {report.freed} bytes; "
           f"kept {report.kept} referenced blobs")
     return 0

@@ -122,8 +122,9 @@ async def serve(config: ServeConfig, storage: Storage, auth: BasicAuth | None) -
     if config.tls_cert is not None and config.tls_key is not None:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(config.tls_cert, config.tls_key)
-    runner = web.AppRunner(make_app(storage, auth), access_log=None,
-                           handler_cancellation=True)
+    # No handler cancellation on a client's disconnect: a handler stops at its next
+    # read instead, never while a thread still writes into an upload's ingest.
+    runner = web.AppRunner(make_app(storage, auth), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, ssl_context=tls,
                        backlog=1024, reuse_address=True)

@@ -5,22 +5,27 @@ layers, the manifests of an index). Sweep: every other blob in the store,
 with the repository links to it. A blob pushed but never named by a manifest
 is garbage, so gc refuses to run while a server holds the registry (the shared
 lock ``registry.lock``): an upload finished between mark and sweep would be lost.
+Upload sessions older than a week (distribution's default) are dropped too.
 """
 
 import fcntl
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from berth.content.store import Info
 from berth.errors import NotFound, Unavailable
-from berth.registry.server.storage import Storage
+from berth.registry.server.storage import UPLOAD_REF_PREFIX, Storage
+
+UPLOAD_MAX_AGE = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
     kept: int
     deleted: tuple[Info, ...]
+    uploads: tuple[str, ...] = ()  # the uuids of stale upload sessions dropped
 
     @property
     def freed(self) -> int:
@@ -40,7 +45,21 @@ def lock(root: Path, exclusive: bool) -> int:
     return fd
 
 
-def collect(root: Path, dry_run: bool = False) -> Report:
+def _stale_uploads(storage: Storage, max_age: float, dry_run: bool) -> tuple[str, ...]:
+    cutoff = time.time() - max_age
+    stale = tuple(sorted(u for u, started in storage.uploads() if started < cutoff))
+    if not dry_run:
+        for uuid in stale:
+            try:
+                storage.content.abort(UPLOAD_REF_PREFIX + uuid)
+            except (NotFound, Unavailable):
+                pass
+            storage.end_upload(uuid)
+    return stale
+
+
+def collect(root: Path, dry_run: bool = False,
+            upload_max_age: float = UPLOAD_MAX_AGE) -> Report:
     fd = lock(root, exclusive=True)
     try:
         storage = Storage(root)
@@ -59,7 +78,8 @@ def collect(root: Path, dry_run: bool = False) -> Report:
                     except NotFound:
                         pass
                 storage.forget_blobs([i.digest for i in sweep])
-            return Report(kept, tuple(sorted(sweep, key=lambda i: i.digest)))
+            stale = _stale_uploads(storage, upload_max_age, dry_run)
+            return Report(kept, tuple(sorted(sweep, key=lambda i: i.digest)), stale)
         finally:
             storage.close()
     finally:

@@ -143,9 +143,9 @@ async def start_upload(request: web.Request) -> web.Response:
     return web.Response(status=202, headers=_session_headers(name, uuid, 0))
 
 
-def _session(request: web.Request) -> tuple[str, str]:
+async def _session(request: web.Request) -> tuple[str, str]:
     name, uuid = name_of(request), request.match_info["uuid"]
-    if state(request).storage.upload_repo(uuid) != name:
+    if await asyncio.to_thread(state(request).storage.upload_repo, uuid) != name:
         raise RegistryError("BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry",
                             {"uuid": uuid})
     return name, uuid
@@ -172,7 +172,7 @@ def _check_content_range(request: web.Request, offset: int) -> None:
 
 async def patch_upload(request: web.Request) -> web.Response:
     """PATCH: one more chunk (in order: ``Content-Range`` must start where it stopped)."""
-    name, uuid = _session(request)
+    name, uuid = await _session(request)
     uploads = state(request).uploads
     _check_content_range(request, uploads.offset(uuid))
     writer = await uploads.acquire(uuid)
@@ -186,7 +186,7 @@ async def patch_upload(request: web.Request) -> web.Response:
 
 async def finish_upload(request: web.Request) -> web.Response:
     """PUT ?digest=: the last bytes (if any), the digest checked, the blob linked."""
-    name, uuid = _session(request)
+    name, uuid = await _session(request)
     digest = check_digest(request.query.get("digest"))
     registry = state(request)
     writer = await registry.uploads.acquire(uuid)
@@ -203,7 +203,7 @@ async def finish_upload(request: web.Request) -> web.Response:
 
 
 async def upload_status(request: web.Request) -> web.Response:
-    name, uuid = _session(request)
+    name, uuid = await _session(request)
     size = state(request).uploads.offset(uuid)
     headers = _session_headers(name, uuid, size)
     del headers["Content-Length"]
@@ -211,7 +211,7 @@ async def upload_status(request: web.Request) -> web.Response:
 
 
 async def cancel_upload(request: web.Request) -> web.Response:
-    _, uuid = _session(request)
+    _, uuid = await _session(request)
     registry = state(request)
     writer = await registry.uploads.acquire(uuid)
     try:
