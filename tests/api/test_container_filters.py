@@ -38,3 +38,24 @@ def test_filters_and_sizes(daemon, berth_cli, api):
         assert status == 400 and b"invalid filter 'status=sleeping'" in body
     finally:
         berth_cli("rm", "-f", "flt-ok", "flt-bad", "flt-up")
+
+
+def test_berth_ps_filter_and_size(berth_cli):
+    assert berth_cli("run", "--name", "psf-a", "busybox", "sh", "-c", "exit 2")[0] == 2
+    assert berth_cli("run", "-d", "--name", "psf-b", "busybox", "sh", "-c",
+                     "head -c 5000 /dev/zero > /f; sleep 60")[0] == 0
+    try:
+        code, out, _ = berth_cli("ps", "-a", "--filter", "name=psf-", "--filter", "exited=2",
+                                 "--format", "{{.Names}}")
+        assert (code, out) == (0, "psf-a\n")
+        code, out, _ = berth_cli("ps", "-q", "-f", "name=psf-b", "--no-trunc")
+        assert code == 0 and len(out.strip()) == 64
+        code, out, _ = berth_cli("ps", "-s", "--filter", "name=psf-b")
+        header, row = out.splitlines()
+        assert header.endswith("SIZE") and "5kB (virtual" in row
+        code, _, err = berth_cli("ps", "--filter", "nonsense")
+        assert code == 125 and "bad format of filter (expected name=value)" in err
+        code, _, err = berth_cli("ps", "--filter", "colour=red")
+        assert code == 1 and "invalid filter 'colour'" in err
+    finally:
+        berth_cli("rm", "-f", "psf-a", "psf-b")

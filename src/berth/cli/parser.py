@@ -225,6 +225,9 @@ def _ps(ps: _Parser) -> None:
                     help="show n last created containers (includes all states)")
     ps.add_argument("-l", "--latest", action="store_true",
                     help="show the latest created container (includes all states)")
+    ps.add_argument("-f", "--filter", action="append", default=[],
+                    help="filter output based on conditions provided")
+    ps.add_argument("-s", "--size", action="store_true", help="display total file sizes")
     _format_flag(ps)
 
 
@@ -262,6 +265,8 @@ def _load(load: _Parser) -> None:
 def _pull(pull: _Parser) -> None:
     pull.add_argument("--platform", default="", help="set platform if server is multi-platform "
                       "capable")
+    pull.add_argument("-a", "--all-tags", action="store_true",
+                      help="download all tagged images in the repository")
     pull.add_argument("-q", "--quiet", action="store_true", help="suppress verbose output")
     pull.add_argument("image", metavar="NAME[:TAG|@DIGEST]")
 

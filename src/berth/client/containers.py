@@ -70,9 +70,10 @@ class ContainersAPI:
             "POST", "/containers/create", {"name": name}, json_body=config)
         return result
 
-    def list(self, all: bool = False, limit: int | None = None,
-             size: bool = False) -> list[dict[str, Any]]:
-        query = {"all": all or None, "limit": limit, "size": size or None}
+    def list(self, all: bool = False, limit: int | None = None, size: bool = False,
+             filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+        query = {"all": all or None, "limit": limit, "size": size or None,
+                 "filters": json.dumps(filters) if filters else None}
         result: list[dict[str, Any]] = self.client.call("GET", "/containers/json", query)
         return result
 

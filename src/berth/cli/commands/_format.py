@@ -22,6 +22,7 @@ import sys
 import time
 
 from berth.cli import contexts
+from berth.cli.commands.ps import ps_filters
 from berth.cli.formatter import JSON, JSON_TEMPLATE, TABLE, FormatError, parse, tabwrite, write
 from berth.cli.template import ExecError, ParseError, Struct, Template, structs
 
@@ -97,7 +98,8 @@ def ps(args: argparse.Namespace, client: Client, default: Callable[[], int]) -> 
         return _default(args, default)
     limit = 1 if args.latest and args.last == -1 else args.last
     containers = client.containers.list(all=args.all, limit=limit if limit > 0 else None,
-                                        size=probe.size_used)
+                                        size=probe.size_used or args.size,
+                                        filters=ps_filters(args))
     now = time.time()
     rows = [contexts.ContainerContext(c, now, not args.no_trunc) for c in containers]
     try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from berth.cli.format import ago, ellipsis, go_quote, ports, short_id, table
+from berth.cli.format import ago, ellipsis, go_quote, human_size, ports, short_id, table
+from berth.cli.parser import FLAG_ERROR, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,11 +56,34 @@ def run(args: argparse.Namespace, client: Client) -> int:
 
         return _format.ps(args, client, lambda: run(args, client))
     limit = 1 if args.latest else args.last
-    containers = client.containers.list(all=args.all, limit=limit if limit > 0 else None)
+    containers = client.containers.list(all=args.all, limit=limit if limit > 0 else None,
+                                        size=args.size and not args.quiet,
+                                        filters=ps_filters(args))
     if args.quiet:
         for c in containers:
             print(short_id(c["Id"], args.no_trunc))
         return 0
     now = time.time()
-    print(table(HEADER, [row(c, now, args.no_trunc) for c in containers]), end="")
+    rows = [row(c, now, args.no_trunc) for c in containers]
+    if args.size:
+        rows = [(*r, size(c)) for r, c in zip(rows, containers, strict=True)]
+    print(table((*HEADER, "SIZE") if args.size else HEADER, rows), end="")
     return 0
+
+
+def size(c: dict[str, Any]) -> str:
+    """The SIZE column: ``0B (virtual 4.26MB)``."""
+    return (f"{human_size(c.get('SizeRw') or 0)} "
+            f"(virtual {human_size(c.get('SizeRootFs') or 0)})")
+
+
+def ps_filters(args: argparse.Namespace) -> dict[str, list[str]]:
+    """``--filter key=value`` flags as the API's filters map."""
+    filters: dict[str, list[str]] = {}
+    for spec in args.filter:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            raise UsageError(f'invalid argument "{spec}" for "-f, --filter" flag: bad format '
+                             "of filter (expected name=value)", "ps", FLAG_ERROR)
+        filters.setdefault(key, []).append(value)
+    return filters
