@@ -89,6 +89,19 @@ def test_push_then_pull_into_another_daemon(daemon, own_daemon, registry):
     assert r.returncode == 0, r.stderr
     assert ": Mounted from busybox" in r.stdout
 
+    # every tag: -a (the API's fromImage without a tag)
+    assert daemon.cli("tag", "busybox", f"{host}/busybox:second").returncode == 0
+    assert daemon.cli("push", f"{host}/busybox:second").returncode == 0
+    r = own_daemon.cli("pull", "-a", f"{host}/busybox")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "latest: Pulling from busybox" in lines and "second: Pulling from busybox" in lines
+    assert lines[-2:] == [f"Status: Downloaded newer image for {host}/busybox", f"{host}/busybox"]
+    assert sorted(_inspect(own_daemon, f"{host}/busybox:second")["RepoTags"]) == [
+        f"{host}/busybox:latest", f"{host}/busybox:second"]
+    r = own_daemon.cli("pull", "-a", f"{host}/busybox:latest")
+    assert r.returncode == 1 and "tag can't be used with --all-tags/-a" in r.stderr
+
 
 def test_run_pulls_a_missing_image(daemon, own_daemon, registry):
     _push_busybox(daemon, registry.host, "runme")

@@ -51,6 +51,7 @@ class PullRequest:
     reference: str  # "busybox", "localhost:5000/a/b:tag", "x@sha256:..."
     platform: str = ""  # "linux/arm64/v8"; the host's when empty
     credentials: Credentials = field(default_factory=Credentials)
+    all_tags: bool = False  # every tag of the repository (the reference names none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,10 @@ class Puller:
                  send: Progress = msgs.no_progress) -> None:
         self.service = service
         self.send = send
-        self.ref = reference.parse(request.reference)
+        self.ref = reference.parse(request.reference, default_tag=not request.all_tags)
+        self.all_tags = request.all_tags
+        if self.all_tags and (self.ref.tag or self.ref.digest):
+            raise InvalidArgument("tag can't be used with --all-tags/-a")
         self.platform = parse_platform(request.platform, host_arch)
         self.explicit_platform = bool(request.platform)
         ep = endpoints.resolve(self.ref.domain, service.certs_dir)
@@ -104,7 +108,34 @@ class Puller:
         return self.ref.digest or self.ref.tag or reference.DEFAULT_TAG
 
     def pull(self) -> str:
-        """Pull; the image id."""
+        """Pull (every tag with ``all_tags``, docker's order: the registry's); the id of
+        the image pulled last."""
+        if not self.all_tags:
+            image_id, new = self._pull_one()
+            self._status(new)
+            return image_id
+        name = self.ref
+        image_id, new = "", False
+        for tag in self.repo.tags():
+            self.ref = name.with_tag(tag)
+            image_id, pulled = self._pull_one()
+            new = new or pulled
+        self.ref = name
+        if not image_id:
+            raise NotFound(f"repository {name.familiar_name} has no tags")
+        self._status(new)
+        return image_id
+
+    def _status(self, new: bool) -> None:
+        fam = self.ref.familiar()
+        if new:
+            self.send(msgs.status(f"Status: Downloaded newer image for {fam}"))
+        else:
+            self.send(msgs.status(f"Status: Image is up to date for {fam}"))
+        self.service.on_event("image", "pull", fam, {"name": fam})
+
+    def _pull_one(self) -> tuple[str, bool]:
+        """Pull ``self.ref``: the image id, and whether a layer came or a reference moved."""
         resolved = self.resolve()
         self.send(msgs.status(f"Pulling from {self.ref.path}", self.tag_or_digest))
         layers = resolved.manifest.layers
@@ -115,18 +146,12 @@ class Puller:
             size = self._unpack(resolved, chains, todo)
             refs = [] if self.ref.digest else [str(self.ref)]
             refs.append(f"{self.ref.name}@{resolved.repo_digest}")
-            old = self.service.tag_target(str(self.ref)) if not self.ref.digest else None
+            old = self.service.tag_target(str(self.ref))
             image_id = self.service.store_pulled(
                 resolved.config_raw, resolved.config, resolved.manifest_raw,
                 resolved.manifest.media_type, size, refs)
         self.send(msgs.status(f"Digest: {resolved.repo_digest}"))
-        fam = self.ref.familiar()
-        if old == image_id or (self.ref.digest and not todo):
-            self.send(msgs.status(f"Status: Image is up to date for {fam}"))
-        else:
-            self.send(msgs.status(f"Status: Downloaded newer image for {fam}"))
-        self.service.on_event("image", "pull", fam, {"name": fam})
-        return image_id
+        return image_id, old != image_id or bool(todo)
 
     # -- 1. what to pull ----------------------------------------------------------
 

@@ -24,6 +24,7 @@ from berth.errors import BerthError, InvalidArgument
 from berth.images.progress import Message, Progress
 from berth.images.pull import PullRequest
 from berth.images.push import PushRequest
+from berth.oci import reference
 from berth.registry.client.dockerconfig import Credentials
 
 Job = Callable[[Progress], object]
@@ -89,9 +90,19 @@ def pull_reference(from_image: str, tag: str) -> str:
     return f"{from_image}{sep}{tag}"
 
 
+def names_no_tag(from_image: str, tag: str) -> bool:
+    """dockerd pulls every tag when neither ``tag`` nor ``fromImage`` names one."""
+    if tag:
+        return False
+    ref = reference.parse(from_image, default_tag=False)
+    return ref.tag is None and ref.digest is None
+
+
 async def pull(request: web.Request, engine: Engine) -> web.StreamResponse:
-    ref = pull_reference(request.query.get("fromImage") or "", request.query.get("tag") or "")
-    req = PullRequest(ref, request.query.get("platform") or "", credentials(request))
+    from_image, tag = request.query.get("fromImage") or "", request.query.get("tag") or ""
+    ref = pull_reference(from_image, tag)
+    req = PullRequest(ref, request.query.get("platform") or "", credentials(request),
+                      all_tags=names_no_tag(from_image, tag))
     return await stream_job(request, lambda send: engine.images.pull(req, send))
 
 

@@ -7,6 +7,7 @@ connection, up to 3 times with a short pause; the caller of ``blob`` resumes
 a broken body itself (``offset`` asks for a ``Range``).
 """
 
+import json
 import time
 from collections.abc import Mapping
 from typing import BinaryIO
@@ -107,6 +108,23 @@ class Repository:
                 raise NotFound(f"manifest {ref}: {transport.error_text(resp)}")
             return resp.header("Docker-Content-Digest") or digests.of_bytes(data)
 
+    def tags(self) -> list[str]:
+        """Every tag of the repository (``tags/list``, its ``Link`` pages followed)."""
+        out: list[str] = []
+        url: str | None = self.url("tags/list")
+        while url:
+            with self.request("GET", url) as resp:
+                if resp.status == 404:
+                    raise NotFound(f"repository {self.path} not found: "
+                                   f"{transport.error_text(resp)}")
+                try:
+                    out += [str(t) for t in json.loads(resp.read(16 << 20)).get("tags") or []]
+                except (ValueError, AttributeError):
+                    raise InvalidArgument(f"{url}: not a tag list") from None
+                url = _next_link(resp.header("Link"))
+            url = self._abs(url) if url else None
+        return out
+
     # -- blobs -------------------------------------------------------------------
 
     def blob(self, digest: str, offset: int = 0) -> transport.Response:
@@ -174,6 +192,15 @@ class Repository:
                           retry=isinstance(body, bytes)) as resp:
             if resp.status == 404:
                 raise NotFound(f"upload of {digest}: {transport.error_text(resp)}")
+
+
+def _next_link(header: str) -> str | None:
+    """The target of ``<...>; rel="next"`` in a ``Link`` header."""
+    for part in header.split(","):
+        target, _, params = part.partition(";")
+        if 'rel="next"' in params.replace(" ", "") and target.strip().startswith("<"):
+            return target.strip()[1:-1]
+    return None
 
 
 def _error(method: str, url: str, status: int, text: str) -> Exception:
