@@ -95,17 +95,29 @@ def _created(name: str, digest: str) -> web.Response:
 
 
 async def copy_body(request: web.Request, writer: Writer) -> int:
-    """Stream the request body into ``writer`` (written and hashed off the loop)."""
+    """Stream the request body into ``writer``: written and hashed on a thread, a
+    megabyte at a time, while the next megabyte is read from the socket."""
     buf = bytearray()
     total = 0
-    async for chunk in request.content.iter_any():
-        buf += chunk
-        total += len(chunk)
-        if len(buf) >= _FLUSH:
+    pending: asyncio.Future[None] | None = None
+    try:
+        async for chunk in request.content.iter_any():
+            buf += chunk
+            total += len(chunk)
+            if len(buf) >= _FLUSH:
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(asyncio.to_thread(writer.write, buf))
+                buf = bytearray()
+        if pending is not None:
+            await pending
+            pending = None
+        if buf:
             await asyncio.to_thread(writer.write, buf)
-            buf = bytearray()
-    if buf:
-        await asyncio.to_thread(writer.write, buf)
+    finally:
+        if pending is not None:  # the body broke off: let the write end before release
+            with contextlib.suppress(Exception):
+                await asyncio.shield(pending)
     return total
 
 
