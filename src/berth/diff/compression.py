@@ -1,14 +1,14 @@
 """Streams of layer bytes: compression sniffed from the magic, decompressed, hashed.
 
 ``decompressed(raw)`` gives a reader of the uncompressed tar whatever the
-layer's compression (none or gzip; zstd when the ``zstandard`` module is
-there). ``HashingReader`` computes the diff_id of what passes through it.
+layer's compression (none, gzip or zstd through ``zstandard``, imported only
+for a zstd layer). ``HashingReader`` computes the diff_id of what passes through it.
 A truncated or corrupt stream raises ``InvalidArgument``.
 """
 
 import zlib
 from collections import deque
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from berth.errors import InvalidArgument
 from berth.oci.digest import Hasher
@@ -169,10 +169,9 @@ def decompressed(raw: Reader) -> tuple[Reader, str]:
     if kind == "gzip":
         return GunzipReader(peek), kind
     if kind == "zstd":
-        try:
-            import zstandard
-        except ImportError:
-            raise InvalidArgument("zstd-compressed layers are not supported here") from None
-        stream: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(peek)
+        import zstandard  # a dependency, but a 1 ms import most layers do not need
+
+        # stream_reader only calls read() on it, which PeekReader has
+        stream: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(cast(IO[bytes], peek))
         return stream, kind
     return peek, kind
