@@ -91,7 +91,10 @@ def test_push_then_pull_into_another_daemon(daemon, own_daemon, registry):
 
     # every tag: -a (the API's fromImage without a tag)
     assert daemon.cli("tag", "busybox", f"{host}/busybox:second").returncode == 0
-    assert daemon.cli("push", f"{host}/busybox:second").returncode == 0
+    r = daemon.cli("push", "-a", f"{host}/busybox")
+    assert r.returncode == 0, r.stderr
+    assert [line.split(":")[0] for line in r.stdout.splitlines() if ": digest: " in line] == [
+        "latest", "second"]
     r = own_daemon.cli("pull", "-a", f"{host}/busybox")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()

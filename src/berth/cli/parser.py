@@ -272,6 +272,8 @@ def _pull(pull: _Parser) -> None:
 
 
 def _push(push: _Parser) -> None:
+    push.add_argument("-a", "--all-tags", action="store_true",
+                      help="push all tags of an image to the repository")
     push.add_argument("-q", "--quiet", action="store_true", help="suppress verbose output")
     push.add_argument("image", metavar="NAME[:TAG]")
 

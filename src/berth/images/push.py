@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 class PushRequest:
     reference: str  # "localhost:5000/busybox:latest"; ":latest" when no tag
     credentials: Credentials = field(default_factory=Credentials)
+    all_tags: bool = False  # every local tag of the repository (the reference names none)
 
 
 class Pusher:
@@ -39,26 +40,51 @@ class Pusher:
                  send: Progress = msgs.no_progress) -> None:
         self.service = service
         self.send = send
-        self.ref = reference.parse(request.reference)
+        self.creds = request.credentials
+        self.ref = reference.parse(request.reference, default_tag=not request.all_tags)
         if self.ref.digest is not None:
             raise InvalidArgument("cannot push a digest reference")
+        if request.all_tags and self.ref.tag:
+            raise InvalidArgument("tag can't be used with --all-tags/-a")
+        self.targets = self._tags() if request.all_tags else [self.ref]
+        self._select(self.targets[0])
+
+    def _tags(self) -> list[reference.Reference]:
+        name = self.ref.name
+        refs = sorted(r for refs in [self.service.references(i.id)
+                                     for i in self.service.list()] for r in refs
+                      if "@" not in r and r.rpartition(":")[0] == name)
+        if not refs:
+            raise NotFound(f"An image does not exist locally with the tag: "
+                           f"{self.ref.familiar_name}")
+        return [reference.parse(r) for r in refs]
+
+    def _select(self, ref: reference.Reference) -> None:
+        self.ref = ref
         try:
-            self.image = service.resolve(str(self.ref))
+            self.image = self.service.resolve(str(ref))
         except NotFound:
             raise NotFound(f"An image does not exist locally with the tag: "
-                           f"{self.ref.familiar_name}") from None
+                           f"{ref.familiar_name}") from None
         # other repositories of the same registry holding this image: mount sources
         self.sources = tuple(sorted({
             r.partition("@")[0].rpartition(":")[0].partition("/")[2]
-            for r in service.references(self.image.id)
-            if r.startswith(self.ref.domain + "/") and "@" not in r} - {self.ref.path}))
-        ep = endpoints.resolve(self.ref.domain, service.certs_dir)
-        self.repo = Repository(ep, self.ref.path, Authorizer(ep, request.credentials),
-                               push=True, mount_from=self.sources)
+            for r in self.service.references(self.image.id)
+            if r.startswith(ref.domain + "/") and "@" not in r} - {ref.path}))
+        ep = endpoints.resolve(ref.domain, self.service.certs_dir)
+        self.repo = Repository(ep, ref.path, Authorizer(ep, self.creds), push=True,
+                               mount_from=self.sources)
 
     def push(self) -> str:
-        """Push; the manifest's digest."""
+        """Push every target; the last manifest's digest."""
         self.send(msgs.status(f"The push refers to repository [{self.ref.name}]"))
+        digest = ""
+        for ref in self.targets:
+            self._select(ref)
+            digest = self._push_one()
+        return digest
+
+    def _push_one(self) -> str:
         manifest_raw = self.service.content.read(self.image.manifest_digest)
         manifest = Manifest.parse(manifest_raw)
         pairs = list(zip(manifest.layers, self.image.diff_ids, strict=True))

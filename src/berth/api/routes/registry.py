@@ -110,7 +110,8 @@ def register(router: Router, engine: Engine) -> None:
     async def push(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         tag = request.query.get("tag") or ""
-        req = PushRequest(f"{name}:{tag}" if tag else name, credentials(request))
+        req = PushRequest(f"{name}:{tag}" if tag else name, credentials(request),
+                          all_tags=names_no_tag(name, tag))
         return await stream_job(request, lambda send: engine.images.push(req, send))
 
     async def auth(request: web.Request) -> web.Response:

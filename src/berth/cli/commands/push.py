@@ -14,12 +14,12 @@ def run(args: argparse.Namespace, client: Client) -> int:
     from berth.cli.progress import Display
     from berth.client.credentials import auth_header
 
-    name, tag = split(args.image)
+    name, tag = (args.image, "") if args.all_tags else split(args.image)
     messages = client.images.push(name, tag, auth_header(args.image))
     if args.quiet:
         for _ in messages:
             pass
-        print(f"{name}:{tag}")
+        print(f"{name}:{tag}" if tag else name)
     else:
         Display().show_all(messages)
     return 0
