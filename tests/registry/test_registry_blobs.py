@@ -184,3 +184,24 @@ def test_delete_blob(registry: Registry) -> None:
     assert registry.request("GET", f"/v2/b/blobs/{d}").body == b"to delete"
     r = registry.request("DELETE", f"/v2/a/blobs/{d}")
     assert r.status == 404 and r.error == "BLOB_UNKNOWN"
+
+
+def test_broken_chunk_keeps_what_came(registry: Registry) -> None:
+    import socket
+    import time
+
+    data = b"interrupted " * 10000
+    location = registry.request("POST", "/v2/c/blobs/uploads/").headers["location"]
+    with socket.create_connection(("127.0.0.1", registry.port)) as s:
+        s.sendall(f"PATCH {location} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n"
+                  "Content-Type: application/octet-stream\r\n\r\n".encode() + data[:50000])
+        time.sleep(0.2)
+    deadline = time.monotonic() + 10
+    while registry.request("GET", location).headers["range"] != "0-49999":
+        assert time.monotonic() < deadline, registry.request("GET", location).headers
+        time.sleep(0.05)
+    r = registry.request("PATCH", location, data[50000:],
+                         {"Content-Range": f"50000-{len(data) - 1}"})
+    assert r.status == 202, r.body
+    assert registry.request("PUT", f"{location}?digest={sha(data)}").status == 201
+    assert registry.request("GET", f"/v2/c/blobs/{sha(data)}").body == data

@@ -109,15 +109,13 @@ async def copy_body(request: web.Request, writer: Writer) -> int:
                     await pending
                 pending = asyncio.ensure_future(asyncio.to_thread(writer.write, buf))
                 buf = bytearray()
+    finally:
+        # Also when the body broke off: the writes end before the writer is released,
+        # and the bytes that came are kept, for the client to resume after them.
         if pending is not None:
             await pending
-            pending = None
         if buf:
             await asyncio.to_thread(writer.write, buf)
-    finally:
-        if pending is not None:  # the body broke off: let the write end before release
-            with contextlib.suppress(Exception):
-                await asyncio.shield(pending)
     return total
 
 
