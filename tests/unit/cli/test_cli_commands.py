@@ -131,15 +131,48 @@ def test_start_failures_use_dockers_statuses(cli: RunCLI, engine: Peer, message:
 
 
 def test_unknown_image(cli: RunCLI, engine: Peer) -> None:
+    """docker's run: not here, so pulled; a pull that fails ends it with 125."""
+    pulled: list[tuple[str | None, str | None]] = []
+
     @engine.route("POST", "/containers/create")
     def create(req: Request, ex: Exchange) -> None:
         ex.error(404, "No such image: busybox:latest")
+
+    @engine.route("POST", "/images/create")
+    def pull(req: Request, ex: Exchange) -> None:
+        pulled.append((req.q("fromImage"), req.q("tag")))
+        ex.error(404, "manifest for busybox:latest not found: manifest unknown")
 
     code, _, err = cli("run", "busybox")
     assert code == 125
     assert err.splitlines()[:2] == ["Unable to find image 'busybox:latest' locally",
                                     "berth: Error response from daemon: "
-                                    "No such image: busybox:latest"]
+                                    "manifest for busybox:latest not found: manifest unknown"]
+    assert pulled == [("busybox", "latest")]
+
+
+def test_run_pulls_then_creates(cli: RunCLI, engine: Peer) -> None:
+    created: list[str] = []
+
+    @engine.route("POST", "/containers/create")
+    def create(req: Request, ex: Exchange) -> None:
+        if not created:
+            created.append("missing")
+            return ex.error(404, "No such image: busybox:latest")
+        created.append("ok")
+        ex.json(201, {"Id": "c" * 64, "Warnings": []})
+
+    @engine.route("POST", "/images/create")
+    def pull(req: Request, ex: Exchange) -> None:
+        ex.chunked([b'{"status":"Pulling from library/busybox","id":"latest"}\r\n',
+                    b'{"status":"Status: Downloaded newer image for busybox:latest"}\r\n'])
+
+    code, out, err = cli("create", "busybox")
+    assert code == 0 and out == "c" * 64 + "\n"
+    assert err.splitlines() == ["Unable to find image 'busybox:latest' locally",
+                                "latest: Pulling from library/busybox",
+                                "Status: Downloaded newer image for busybox:latest"]
+    assert created == ["missing", "ok"]
 
 
 def test_ps_table(cli: RunCLI, engine: Peer) -> None:
