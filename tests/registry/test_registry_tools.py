@@ -1,5 +1,6 @@
-"""berth's registry driven by tools we did not write (skopeo), with basic auth,
-TLS and garbage collection, through the ``berth registry`` commands."""
+"""berth's registry driven by a tool we did not write (skopeo copy, inspect,
+list-tags, delete), with basic auth, TLS and garbage collection, through the
+``berth registry`` commands."""
 
 import gzip
 import hashlib
@@ -89,6 +90,13 @@ def test_skopeo_copy_in_and_out(registry: Registry, tmp: Path) -> None:
     assert r.headers["content-type"] == "application/vnd.docker.distribution.manifest.v2+json"
     assert registry.request("GET", "/v2/_catalog").json()["repositories"] == [
         "demo/hello", "other/hello"]
+    r = skopeo("list-tags", "--tls-verify=false", f"docker://{registry.host}/demo/hello")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["Tags"] == ["1.0"]
+    r = skopeo("delete", "--tls-verify=false", dest)
+    assert r.returncode == 0, r.stderr
+    assert registry.request("GET", "/v2/demo/hello/manifests/1.0").status == 404
+    assert registry.request("GET", f"/v2/demo/hello/manifests/{digest}").status == 404
 
 
 def test_basic_auth_with_bcrypt_htpasswd(registry_factory: Callable[..., Registry],
