@@ -204,7 +204,7 @@ def _next_link(header: str) -> str | None:
 
 
 def _error(method: str, url: str, status: int, text: str) -> Exception:
-    where = f'{method} "{url}"' if method != "GET" else f'Get "{url}"'
+    where = f'{method.title()} "{url}"'  # Go's net/http spelling, as docker prints it
     if status in (401, 403):
         return Unauthorized(f"{where}: {text}" if "unauthorized" not in text
                             and "denied" not in text else text)

@@ -110,7 +110,7 @@ def _send_once(endpoint: Endpoint, method: str, url: str, headers: dict[str, str
         raw = conn.getresponse()
     except (OSError, http.client.HTTPException) as e:
         conn.close()
-        raise Unavailable(f'{method} "{url}": {_reason(e)}') from None
+        raise Unavailable(f'{method.title()} "{url}": {_reason(e)}') from None
     return Response(url, conn, raw)
 
 
