@@ -6,9 +6,12 @@ import gzip
 import hashlib
 import io
 import json
+import socket
 import sqlite3
 import subprocess
 import tarfile
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -212,3 +215,43 @@ def test_gc_frees_unreferenced_blobs(registry_factory: Callable[..., Registry],
 def test_cli_errors(args: list[str], message: str) -> None:
     r = subprocess.run([*BERTH, *args], capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and message in r.stderr
+
+
+def test_distribution_pulls_through_from_berth(registry: Registry, tmp: Path) -> None:
+    """CNCF distribution 2.8 as a pull-through cache of berth's registry: its Go
+    registry client fetches manifests, tags and blobs from berth."""
+    digest = make_oci_layout(tmp / "layout", {"proxied": b"through distribution\n" * 500})
+    r = skopeo("copy", "--dest-tls-verify=false", f"oci:{tmp / 'layout'}:latest",
+               f"docker://{registry.host}/demo/proxied:1")
+    assert r.returncode == 0, r.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp / "distribution.yml").write_text(
+        "version: 0.1\nlog: {level: error, accesslog: {disabled: true}}\n"
+        f"storage: {{filesystem: {{rootdirectory: {tmp / 'distribution'}}}}}\n"
+        f"http: {{addr: 127.0.0.1:{port}}}\n"
+        f'proxy: {{remoteurl: "http://{registry.host}"}}\n')
+    proxy = subprocess.Popen(["/usr/bin/docker-registry", "serve", str(tmp / "distribution.yml")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env=env_without_proxy())
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "docker-registry did not start"
+                time.sleep(0.05)
+        source = f"docker://127.0.0.1:{port}/demo/proxied:1"
+        r = skopeo("inspect", "--tls-verify=false", source)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["Digest"] == digest
+        r = skopeo("copy", "--src-tls-verify=false", source, f"oci:{tmp / 'pulled'}:latest")
+        assert r.returncode == 0, r.stderr
+        pulled = json.loads((tmp / "pulled" / "index.json").read_text())
+        assert pulled["manifests"][0]["digest"] == digest
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
