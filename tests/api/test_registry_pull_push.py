@@ -1,6 +1,8 @@
 """Pull and push against Debian's docker-registry (CNCF distribution 2.8), which we
 did not write: round trip between two berthds, digests, a multi-arch index, basic
-auth with ``berth login``, the bearer-token flow, and faults (a connection cut mid
+auth with ``berth login``, the bearer-token flow (distribution's own ``auth.token``
+checking JWTs of a test token server, and a token-demanding proxy), HTTPS with a
+certs.d CA, and faults (a connection cut mid
 blob, bytes that do not match their digest, a missing blob, 500 then 200, a wrong
 password), each leaving the store of a failed pull unchanged."""
 
@@ -15,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from distribution import FaultProxy, Registry, htpasswd, http_call, start_registry
+from distribution import FaultProxy, Registry, TokenServer, htpasswd, http_call, start_registry
 
 
 @pytest.fixture
@@ -247,6 +249,33 @@ def _cli(d, config_dir: Path, *args: str, input: bytes | None = None):
                        capture_output=True, input=input, timeout=120)
     return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(),
                                        r.stderr.decode())
+
+
+def test_distribution_token_auth(daemon, own_daemon, tmp_path):
+    """distribution's own ``auth.token``: it checks the JWTs a token server signs."""
+    tokens = TokenServer(tmp_path / "pki", "carol", "t0ken")
+    reg = start_registry(tmp_path / "tokreg", token=tokens)
+    cfg = tmp_path / "cfg"
+    try:
+        ref = f"{reg.host}/team/app"
+        assert daemon.cli("tag", "busybox", ref).returncode == 0
+        r = _cli(daemon, cfg, "push", ref)
+        assert r.returncode == 1 and "unauthorized" in r.stderr.lower(), r.stderr
+        r = _cli(daemon, cfg, "login", "-u", "carol", "-p", "nope", reg.host)
+        assert r.returncode == 1 and "unauthorized" in r.stderr.lower(), r.stderr
+        r = _cli(daemon, cfg, "login", "-u", "carol", "-p", "t0ken", reg.host)
+        assert r.returncode == 0, r.stderr
+        r = _cli(daemon, cfg, "push", ref)
+        assert r.returncode == 0, r.stderr
+        _forget_busybox(own_daemon)
+        r = _cli(own_daemon, cfg, "pull", ref)
+        assert r.returncode == 0, r.stderr
+        assert any("scope=repository%3Ateam%2Fapp%3Apull%2Cpush" in p for p in tokens.requests)
+        assert any(p.endswith("scope=repository%3Ateam%2Fapp%3Apull&account=carol")
+                   for p in tokens.requests), tokens.requests
+    finally:
+        reg.stop()
+        tokens.stop()
 
 
 def test_bearer_token_flow(daemon, own_daemon, registry, tmp_path):
