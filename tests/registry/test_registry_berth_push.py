@@ -27,3 +27,19 @@ def test_berth_push_pull_run(daemon: Any, registry: Registry) -> None:
     r = daemon.cli("run", "--rm", ref, "echo", "hello from berth's registry")
     assert r.returncode == 0 and r.stdout == "hello from berth's registry\n", r.stderr
     assert daemon.cli("rmi", ref).returncode == 0
+
+
+def test_berth_push_and_pull_every_tag(daemon: Any, registry: Registry) -> None:
+    repo = f"{registry.host}/e2e/tags"
+    tags = [f"t{i}" for i in range(3)]
+    for tag in tags:
+        assert daemon.cli("tag", "busybox:latest", f"{repo}:{tag}").returncode == 0
+    r = daemon.cli("push", "-a", repo)
+    assert r.returncode == 0, r.stderr
+    assert registry.request("GET", "/v2/e2e/tags/tags/list").json()["tags"] == tags
+    assert daemon.cli("rmi", *(f"{repo}:{tag}" for tag in tags)).returncode == 0
+    r = daemon.cli("pull", "-a", repo)
+    assert r.returncode == 0, r.stderr
+    listed = daemon.cli("images", "--format", "{{.Tag}}", repo).stdout.split()
+    assert sorted(listed) == tags
+    assert daemon.cli("rmi", *(f"{repo}:{tag}" for tag in tags)).returncode == 0
