@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -167,6 +168,14 @@ class Peer:
                     return
                 self.wfile.write(body)
 
+            def do_POST(self) -> None:  # an OAuth2 refresh token (docker's identity token)
+                form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                peer.token_requests.append("POST " + json.dumps(form, sort_keys=True))
+                if form.get("refresh_token") != ["rt"] or form.get("grant_type") != [
+                        "refresh_token"]:
+                    return self._send(401, b"{}")
+                self._send(200, b'{"access_token": "t-refresh", "expires_in": 300}')
+
             def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None
                       ) -> None:
                 self.send_response(status)
@@ -218,6 +227,17 @@ def test_token_flow_and_resumed_blob(peer, ignore_range):
     assert len(peer.token_requests) == 1  # cached for the second request
     assert "scope=repository%3Aa%2Fb%3Apull" in peer.token_requests[0]
     assert "service=peer" in peer.token_requests[0] and "account=u" in peer.token_requests[0]
+
+
+def test_identity_token(peer):
+    ep = endpoint.resolve(peer.host)
+    repo = Repository(ep, "a/b", Authorizer(ep, Credentials(identity_token="rt")))
+    sink = Sink()
+    fetch_blob(repo, "sha256:" + "0" * 64, len(peer.blob), sink)
+    assert bytes(sink.data) == peer.blob
+    (sent,) = peer.token_requests
+    form = json.loads(sent.removeprefix("POST "))
+    assert form["scope"] == ["repository:a/b:pull"] and form["service"] == ["peer"]
 
 
 def test_refused_credentials(peer):
