@@ -234,6 +234,9 @@ def test_basic_auth_with_login(daemon, tmp_path):
         assert config["auths"][host]["auth"] == "YWxpY2U6czNjcmV0"
         r = _cli(daemon, env_dir, "push", f"{host}/private")
         assert r.returncode == 0, r.stderr
+        r = _cli(daemon, env_dir, "login", host)  # the stored credentials, tried first
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == "Authenticating with existing credentials...\nLogin Succeeded\n"
         r = _cli(daemon, env_dir, "logout", host)
         assert r.stdout == f"Removing login credentials for {host}\n"
         assert host not in json.loads((env_dir / "config.json").read_text())["auths"]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import argparse
 
     from berth.client import Client
+    from berth.client.credentials import DockerConfig
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -29,6 +30,29 @@ def _read_password(args: argparse.Namespace) -> str:
     return getpass.getpass("Password: ")
 
 
+def _existing(client: Client, config: DockerConfig, key: str) -> bool:
+    """docker's first try: the credentials already stored, when the registry takes them."""
+    from berth.client.errors import APIError
+    from berth.errors import BerthError
+
+    try:
+        stored = config.get(key)
+    except BerthError:
+        return False
+    if stored.empty:
+        return False
+    print("Authenticating with existing credentials...")
+    try:
+        answer = client.images.login(stored.username, stored.password, key,
+                                     stored.identity_token)
+    except APIError as e:
+        print(f"Login did not succeed, error: Error response from daemon: {e.message}",
+              file=sys.stderr)
+        return False
+    print(answer.get("Status") or "Login Succeeded")
+    return True
+
+
 def run(args: argparse.Namespace, client: Client) -> int:
     from berth.client.credentials import Credentials, DockerConfig, config_key, domain_of
     from berth.errors import BerthError
@@ -41,6 +65,9 @@ def run(args: argparse.Namespace, client: Client) -> int:
         return 1
     key = config_key(domain_of(args.server or ""))
     username = args.username
+    typed = username or args.password or args.password_stdin
+    if not typed and _existing(client, DockerConfig(), key):
+        return 0
     if not username:
         if not sys.stdin.isatty():
             print("Error: Cannot perform an interactive login from a non TTY device",
