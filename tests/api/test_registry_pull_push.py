@@ -409,3 +409,49 @@ def test_https_with_a_certs_d_ca(tmp_path):
             check_login(Authorizer(untrusted))
     finally:
         reg.stop()
+
+
+def _put_layered(base: str, repo: str, contents: list[bytes]) -> list[str]:
+    """An image of one gzip layer per content, tagged latest; its layer digests."""
+    layers, diff_ids = [], []
+    for i, content in enumerate(contents):
+        tar = _layer(content + str(i).encode())
+        blob = gzip.compress(tar)
+        layers.append({"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                       "digest": _put_blob(base, repo, blob), "size": len(blob)})
+        diff_ids.append("sha256:" + hashlib.sha256(tar).hexdigest())
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "digest": _put_blob(base, repo, config), "size": len(config)},
+        "layers": layers}).encode()
+    status, _, body = http_call(
+        "PUT", f"{base}/v2/{repo}/manifests/latest", manifest,
+        {"Content-Type": "application/vnd.docker.distribution.manifest.v2+json"})
+    assert status == 201, body
+    return [x["digest"] for x in layers]
+
+
+def test_many_layers_one_corrupt(own_daemon, registry):
+    """Docker schema2, five gzip layers fetched 3 at a time and unpacked as they come:
+    one bad blob fails the pull (the others stop), nothing is stored; then it pulls."""
+    digests = _put_layered(f"http://{registry.host}", "layered",
+                           [bytes(200_000 + i) for i in range(5)])
+    before = _images(own_daemon)
+    proxy = FaultProxy(registry.host)
+    try:
+        proxy.faults.corrupt_blob = digests[3]
+        r = own_daemon.cli("pull", f"{proxy.host}/layered")
+        assert r.returncode == 1
+        assert f"filesystem layer verification failed for digest {digests[3]}" in r.stderr
+        assert _images(own_daemon) == before
+        proxy.faults.corrupt_blob = ""
+        r = own_daemon.cli("pull", f"{proxy.host}/layered")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.count(": Pull complete") + r.stdout.count(": Already exists") == 5
+        assert len(_inspect(own_daemon, f"{proxy.host}/layered")["RootFS"]["Layers"]) == 5
+    finally:
+        proxy.stop()

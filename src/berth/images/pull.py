@@ -7,7 +7,8 @@ The order keeps a failed pull from changing what the store shows:
    written; the platform's manifest must name as many layers as the config
    has diff_ids;
 2. inside ``ImageService.writing()`` (garbage collection waits), the layer
-   blobs missing from the content store are fetched a few at a time, each
+   blobs missing from the content store are fetched a few at a time (while
+   step 3 unpacks, in order, those already there), each
    through a resumable ingest named after its digest (a broken connection
    resumes with ``Range``; a second pull of the same blob waits for the
    first) and committed only when its size and digest match;
@@ -21,8 +22,10 @@ comes to use them. Messages are dockerd's JSON progress, word for word.
 """
 
 import json
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -44,6 +47,10 @@ if TYPE_CHECKING:
 
 CONCURRENCY = 3
 _LOCK_WAIT = 0.2
+
+
+class Cancelled(Exception):
+    """A fetch stopped because the pull failed elsewhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,7 @@ class Puller:
             raise InvalidArgument("tag can't be used with --all-tags/-a")
         self.platform = parse_platform(request.platform, host_arch)
         self.explicit_platform = bool(request.platform)
+        self._stop = threading.Event()
         ep = endpoints.resolve(self.ref.domain, service.certs_dir)
         self.repo = Repository(ep, self.ref.path, Authorizer(ep, request.credentials))
 
@@ -142,8 +150,7 @@ class Puller:
         chains = chain_ids(list(resolved.config.diff_ids))
         with self.service.writing():
             todo = self._plan(layers, chains)
-            self._download([layers[i] for i in todo])
-            size = self._unpack(resolved, chains, todo)
+            size = self._fetch_and_unpack(resolved, chains, set(todo))
             refs = [] if self.ref.digest else [str(self.ref)]
             refs.append(f"{self.ref.name}@{resolved.repo_digest}")
             old = self.service.tag_target(str(self.ref))
@@ -217,14 +224,24 @@ class Puller:
                 self.send(msgs.layer("Pulling fs layer", short_id(layer.digest)))
         return todo
 
-    def _download(self, layers: list[Descriptor]) -> None:
-        unique = list({d.digest: d for d in layers}.values())
+    def _fetch_and_unpack(self, resolved: Resolved, chains: list[str], todo: set[int]) -> int:
+        """Fetch the layers a few at a time while unpacking them in order as each one
+        is there (docker's overlap); the image's unpacked size."""
+        layers = resolved.manifest.layers
+        unique = list({layers[i].digest: layers[i] for i in sorted(todo)}.values())
+        self._stop.clear()
         with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="pull") as pool:
             for i, desc in enumerate(unique):
                 if i >= CONCURRENCY and not self.service.content.exists(desc.digest):
                     self.send(msgs.layer("Waiting", short_id(desc.digest)))
-            for future in [pool.submit(self._fetch, d) for d in unique]:
-                future.result()
+            fetched = {d.digest: pool.submit(self._fetch, d) for d in unique}
+            try:
+                return self._unpack(resolved, chains, todo, fetched)
+            except BaseException:
+                self._stop.set()  # the fetches still running stop at their next chunk
+                for future in fetched.values():
+                    future.cancel()
+                raise
 
     def _fetch(self, desc: Descriptor) -> None:
         content = self.service.content
@@ -237,7 +254,7 @@ class Puller:
                 continue
             with writer:
                 fetch_blob(self.repo, desc.digest, desc.size, writer,
-                           msgs.Throttle(self.send, "Downloading", id_, desc.size))
+                           self._reporter(desc.digest, id_, desc.size))
                 self.send(msgs.layer("Verifying Checksum", id_))
                 try:
                     writer.commit(desc.digest, desc.size)
@@ -247,13 +264,26 @@ class Puller:
                     ) from None
         self.send(msgs.layer("Download complete", id_))
 
+    def _reporter(self, digest: str, id_: str, size: int) -> Callable[[int], None]:
+        """The byte counter of one fetch: progress, and the stop when the pull failed."""
+        throttle = msgs.Throttle(self.send, "Downloading", id_, size)
+
+        def report(n: int) -> None:
+            if self._stop.is_set():
+                raise Cancelled(f"pull of {digest} stopped: another layer failed")
+            throttle(n)
+
+        return report
+
     # -- 3. snapshots ----------------------------------------------------------------
 
-    def _unpack(self, resolved: Resolved, chains: list[str], todo: list[int]) -> int:
+    def _unpack(self, resolved: Resolved, chains: list[str], todo: set[int],
+                fetched: dict[str, Future[None]]) -> int:
         size = 0
         for i, (layer, diff_id, chain) in enumerate(zip(
                 resolved.manifest.layers, resolved.config.diff_ids, chains, strict=True)):
             if i in todo:
+                fetched[layer.digest].result()
                 id_ = short_id(layer.digest)
                 report = msgs.Throttle(self.send, "Extracting", id_, layer.size)
                 self.service.unpack_layer(layer.digest, diff_id, chain, report)
