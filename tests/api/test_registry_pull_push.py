@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,10 @@ def test_push_then_pull_into_another_daemon(daemon, own_daemon, registry):
     assert lines[-1] == f"{host}/busybox:latest"
     pulled = _inspect(own_daemon, f"{host}/busybox")
     assert pulled["Id"] == image_id
+    events = own_daemon.cli("events", "--since", str(int(time.time()) - 600), "--until",
+                            str(int(time.time()) + 1),
+                            "--filter", "event=pull")
+    assert f"image pull {host}/busybox:latest (name={host}/busybox)" in events.stdout, events
     assert pulled["RepoDigests"] == [f"{host}/busybox@{digest}"]
 
     again = own_daemon.cli("pull", f"{host}/busybox")

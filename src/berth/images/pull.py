@@ -140,7 +140,7 @@ class Puller:
             self.send(msgs.status(f"Status: Downloaded newer image for {fam}"))
         else:
             self.send(msgs.status(f"Status: Image is up to date for {fam}"))
-        self.service.on_event("image", "pull", fam, {"name": fam})
+        self.service.on_event("image", "pull", fam, {"name": self.ref.familiar_name})
 
     def _pull_one(self) -> tuple[str, bool]:
         """Pull ``self.ref``: the image id, and whether a layer came or a reference moved."""

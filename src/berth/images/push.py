@@ -100,7 +100,7 @@ class Pusher:
         self.send({"progressDetail": {}, "aux": {"Tag": tag, "Digest": digest,
                                                  "Size": len(manifest_raw)}})
         self.service.on_event("image", "push", self.ref.familiar(),
-                              {"name": self.ref.familiar()})
+                              {"name": self.ref.familiar_name})  # dockerd's LogImageEvent
         return digest
 
     def _layer(self, layer: Descriptor, id_: str) -> None:
