@@ -95,6 +95,12 @@ def test_push_then_pull_into_another_daemon(daemon, own_daemon, registry):
     r = daemon.cli("push", f"{host}/other/copy")
     assert r.returncode == 0, r.stderr
     assert ": Mounted from busybox" in r.stdout
+    # the pulled image knows its repository by its digest alone (no tag of it left)
+    assert own_daemon.cli("tag", f"{host}/busybox@{digest}", f"{host}/third").returncode == 0
+    r = own_daemon.cli("push", f"{host}/third")
+    assert r.returncode == 0, r.stderr
+    assert ": Mounted from busybox" in r.stdout
+    assert own_daemon.cli("rmi", f"{host}/third").returncode == 0
 
     # every tag: -a (the API's fromImage without a tag)
     assert daemon.cli("tag", "busybox", f"{host}/busybox:second").returncode == 0

@@ -66,11 +66,11 @@ class Pusher:
         except NotFound:
             raise NotFound(f"An image does not exist locally with the tag: "
                            f"{ref.familiar_name}") from None
-        # other repositories of the same registry holding this image: mount sources
+        # other repositories of the same registry naming this image (by tag, or by the
+        # digest it was pulled or pushed with): where its blobs can be mounted from
         self.sources = tuple(sorted({
-            r.partition("@")[0].rpartition(":")[0].partition("/")[2]
-            for r in self.service.references(self.image.id)
-            if r.startswith(ref.domain + "/") and "@" not in r} - {ref.path}))
+            _repository(r).partition("/")[2] for r in self.service.references(self.image.id)
+            if r.startswith(ref.domain + "/")} - {ref.path}))
         ep = endpoints.resolve(ref.domain, self.service.certs_dir)
         self.repo = Repository(ep, ref.path, Authorizer(ep, self.creds), push=True,
                                mount_from=self.sources)
@@ -119,3 +119,8 @@ class Pusher:
         how = upload_blob(self.repo, desc.digest, desc.size,
                           lambda: content.open(desc.digest), source, report)
         return "mounted:" + source if how == "mounted" else how  # docker names the path
+
+
+def _repository(ref: str) -> str:
+    """``domain/path`` of a normalized ``domain/path:tag`` or ``domain/path@digest``."""
+    return ref.partition("@")[0] if "@" in ref else ref.rpartition(":")[0]
