@@ -34,7 +34,7 @@ from berth.diff.tarstream import Sink, TarWriter, Written, mtime_of, tar_type
 
 _OPEN_SRC = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 _THREADS = 8
-_QUEUED = 8  # copy steps in flight per thread (each at most a 1 MiB chunk of a file)
+_IN_FLIGHT = 64  # chunks of file data (at most 1 MiB each) handed to the threads, not written
 _OPEN_DST = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -165,7 +165,8 @@ class _Workers:
 
     def __init__(self, n: int = _THREADS) -> None:
         self._queues: list[queue.Queue[tuple[Callable[..., None], tuple[Any, ...]] | None]] = \
-            [queue.Queue(_QUEUED) for _ in range(n)]
+            [queue.Queue() for _ in range(n)]
+        self._data = threading.BoundedSemaphore(_IN_FLIGHT)  # bounds the memory held
         self._error: BaseException | None = None
         self._threads = [threading.Thread(target=self._run, args=(q,), name="layer-copy",
                                           daemon=True) for q in self._queues]
@@ -178,6 +179,17 @@ class _Workers:
         self._queues[zlib.crc32(key.encode(errors="surrogateescape")) % len(self._queues)].put(
             (fn, args))
 
+    def submit_data(self, key: str, fn: Callable[..., None], *args: Any) -> None:
+        """A step that holds a chunk of data: waits while too many are in flight."""
+        self._data.acquire()
+        self.submit(key, self._releasing, fn, *args)
+
+    def _releasing(self, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            fn(*args)
+        finally:
+            self._data.release()
+
     def _run(self, q: "queue.Queue[tuple[Callable[..., None], tuple[Any, ...]] | None]") -> None:
         while (item := q.get()) is not None:
             if self._error is None:
@@ -185,6 +197,8 @@ class _Workers:
                     item[0](*item[1])
                 except BaseException as e:
                     self._error = e
+            elif item[0] == self._releasing:
+                self._data.release()  # not run: its chunk is dropped
 
     def close(self) -> None:
         """Wait for every step; raise the first error."""
@@ -206,6 +220,10 @@ class _LayerWalk:
     def copy(self, key: str, fn: Callable[..., None], *args: Any) -> None:
         if self._workers is not None:
             self._workers.submit(key, fn, *args)
+
+    def copy_data(self, key: str, fn: Callable[..., None], *args: Any) -> None:
+        if self._workers is not None:
+            self._workers.submit_data(key, fn, *args)
 
     def walk(self, directory: str, rel: str) -> None:
         for name in sorted_names(directory):
@@ -264,7 +282,7 @@ class _LayerWalk:
                 return
             self.copy(rel, mirror.create, rel)
             self.tar.file(rel, st, src, attrs,
-                          lambda chunk: self.copy(rel, mirror.write, rel, bytes(chunk)))
+                          lambda chunk: self.copy_data(rel, mirror.write, rel, bytes(chunk)))
             self.copy(rel, mirror.finish_file, rel, st, attrs)
         finally:
             os.close(src)
