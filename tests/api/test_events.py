@@ -20,7 +20,7 @@ def test_container_lifecycle_events(berth_cli, daemon):
     assert code == 0, err
     actions = [line.split()[2] for line in out.splitlines()]
     assert actions == ["create", "start", "die", "rename", "destroy"], out
-    die = [line for line in out.splitlines() if " die " in line][0]
+    die = next(line for line in out.splitlines() if " die " in line)
     assert "exitCode=3" in die and "image=busybox" in die and "team=blue" in die
     assert "oldName=/ev-one" in out and "name=ev-two" in out
     code, out, _ = berth_cli("events", "--since", str(since), "--until", str(until),

@@ -48,7 +48,7 @@ def parse_go_duration(text: str) -> float | None:
 def parse_timestamp(text: str, now: float) -> float:
     """docker's GetTimestamp: a Unix time (``1700000000.5``), an RFC 3339 time or date
     (local forms without a zone are UTC), or a Go duration back from ``now``."""
-    duration = parse_go_duration(text)
+    duration = parse_go_duration(text) if text != "0" else None  # "0" is the epoch
     if duration is not None:
         return now - duration
     try:
