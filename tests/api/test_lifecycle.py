@@ -21,11 +21,14 @@ def _state(api, cid):
 def test_pause_freezes_and_unpause_thaws(api, daemon):
     cid = _create_running(api, "pausing")
     try:
+        ticks = daemon.data_root / "containers" / cid / "upper" / "tmp" / "n"
+        deadline = time.monotonic() + 20
+        while not ticks.exists() and time.monotonic() < deadline:  # a first tick, then pause
+            time.sleep(0.02)
         assert api("POST", f"/containers/{cid}/pause")[0] == 204
         state = _state(api, cid)
         assert state["Status"] == "paused" and state["Paused"] and state["Running"]
         assert Path(_freezer(state["Pid"])).read_text().strip() == "FROZEN"
-        ticks = daemon.data_root / "containers" / cid / "upper" / "tmp" / "n"
         before = ticks.read_text()
         time.sleep(0.3)
         assert ticks.read_text() == before  # frozen: not one more tick
