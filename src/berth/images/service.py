@@ -96,7 +96,7 @@ class ImageService:
 
     # -- import -------------------------------------------------------------
 
-    def import_tar(self, stream: BinaryIO, reference: str | None, changes: list[str],
+    def import_tar(self, stream: Reader, reference: str | None, changes: list[str],
                    message: str) -> str:
         """``docker import``: the tar (plain or gzip) becomes a one-layer image; its id.
 

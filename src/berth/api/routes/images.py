@@ -3,8 +3,6 @@
 
 import asyncio
 import json
-import os
-import tempfile
 from typing import Any
 
 from aiohttp import web
@@ -34,16 +32,13 @@ def register(router: Router, engine: Engine) -> None:
             reference = f"{repo}:{tag}" if tag else repo
         changes = request.query.getall("changes", [])
         message = request.query.get("message") or ""
-        fd, tmp = tempfile.mkstemp(prefix="import-", dir=engine.config.paths.tmp)
+        body = BodyReader(request.content)  # streamed: unpacked as it arrives
+        pump = asyncio.create_task(body.pump())
         try:
-            with os.fdopen(fd, "wb") as f:
-                while chunk := await request.content.read(1 << 20):
-                    f.write(chunk)
-            with open(tmp, "rb") as f:
-                image_id = await asyncio.to_thread(
-                    engine.images.import_tar, f, reference, changes, message)
+            image_id = await asyncio.to_thread(
+                engine.images.import_tar, body, reference, changes, message)
         finally:
-            os.unlink(tmp)
+            pump.cancel()
         return web.Response(text=json.dumps({"status": image_id}) + "\n",
                             content_type="application/json")
 
