@@ -42,7 +42,11 @@ echo "docker CLI -> berthd: run --rm busybox true: $(DOCKER_HOST="unix://$sock" 
 echo "berth version: $(measure .venv/bin/berth version) ms; python -c pass: $(measure .venv/bin/python -c pass) ms"
 echo "berthd /_ping: $(.venv/bin/python bench/api_load.py "$sock" /_ping 8 "$SECONDS_LOAD")"
 echo "berthd /containers/json: $(.venv/bin/python bench/api_load.py "$sock" '/containers/json?all=1' 8 "$SECONDS_LOAD")"
+berthd_pid=$(pgrep -f -- "berth.api.main --host $BERTH_HOST")
+fds_before=$(ls /proc/"$berthd_pid"/fd | wc -l)
 echo "berthd 100 clients 30 s: $(.venv/bin/python bench/api_load.py "$sock" '/containers/json?all=1' 100 "${SECONDS_SOAK:-30}")"
+sleep 1
+echo "berthd open fds: $fds_before before the soak, $(ls /proc/"$berthd_pid"/fd | wc -l) after"
 
 if [ "${DOCKER:-0}" = 1 ] && command -v dockerd >/dev/null; then
     dockerd --host "unix://$tmp/docker.sock" --data-root "$tmp/docker-data" --exec-root "$tmp/docker-run" \

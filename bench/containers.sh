@@ -4,6 +4,7 @@
 #     engine's own processes gain per running container (PSS of berthd and the supervisor
 #     for berth, whose containers' PID 1 is the program itself; dockerd, containerd and
 #     one containerd-shim per container for Docker). The programs' own memory is not counted.
+#   - removing those 50 (`rm -f` of all at once): the wall time
 #   - 20 `run --rm busybox true` launched concurrently: the wall time until all are done.
 # Isolated engines in a temp dir; everything removed on exit. DOCKER=1 adds Docker.
 set -euo pipefail
@@ -57,7 +58,8 @@ base=$(pss_kib $(engine))
 echo "berth: $COUNT x run -d: $(run_many .venv/bin/berth) ms"
 after=$(pss_kib $(engine))
 echo "berth: berthd + supervisor PSS: $after KiB with $COUNT running (idle: $base KiB): $(( (after - base) / COUNT )) KiB per container"
-.venv/bin/berth rm -f $(.venv/bin/berth ps -aq) >/dev/null
+s=$(date +%s%N); .venv/bin/berth rm -f $(.venv/bin/berth ps -aq) >/dev/null
+echo "berth: rm -f of $COUNT running: $(ms_since "$s") ms"
 RUN_FLAGS=""
 echo "berth: $CONCURRENT concurrent run --rm true: $(run_concurrent .venv/bin/berth) ms"
 
@@ -73,7 +75,8 @@ if [ "${DOCKER:-0}" = 1 ] && command -v dockerd >/dev/null; then
     echo "docker: $COUNT x run -d: $(run_many "$DOCKER_CLI" --host "$DOCKER_HOST") ms"
     after=$(pss_kib $(engine))
     echo "docker: dockerd + containerd + shims PSS: $after KiB with $COUNT running (idle: $base KiB): $(( (after - base) / COUNT )) KiB per container"
-    "$DOCKER_CLI" rm -f $("$DOCKER_CLI" ps -aq) >/dev/null
+    s=$(date +%s%N); "$DOCKER_CLI" rm -f $("$DOCKER_CLI" ps -aq) >/dev/null
+    echo "docker: rm -f of $COUNT running: $(ms_since "$s") ms"
     RUN_FLAGS="--network none"
     echo "docker: $CONCURRENT concurrent run --rm true: $(run_concurrent "$DOCKER_CLI") ms"
 fi
