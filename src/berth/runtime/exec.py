@@ -12,17 +12,15 @@ first or second chance, user and capabilities, cwd, fds) and ``execve``.
 The supervisor, a child subreaper, adopts and reaps it.
 """
 
-import json
 import os
 import signal
 import socket
 from typing import Any
 
-from berth.errors import FailedPrecondition
 from berth.runtime import process, users
 from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
-from berth.runtime.spawn import KINDS, NAMESPACE_FLAGS, read_all, reap, report, setup_stdio
+from berth.runtime.spawn import NAMESPACE_FLAGS, fork_twice, report, setup_stdio
 
 _PROC_NS = {"ipc": "ipc", "uts": "uts", "network": "net", "pid": "pid", "cgroup": "cgroup",
             "mount": "mnt"}
@@ -41,36 +39,11 @@ def exec_process(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
     Raises ``CommandNotFound``, ``CommandNotInvokable`` or ``FailedPrecondition``.
     """
     kinds = {ns["type"] for ns in (spec.get("linux") or {}).get("namespaces", [])}
-    err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
-    try:
-        middle = os.fork()
-        if middle == 0:
-            _middle(init_pid, [k for k in _ORDER if k in kinds], Cgroup.for_spec(spec), proc,
-                    program, stdio, console, err_w, pid_w)
-        os.close(err_w)
-        os.close(pid_w)
-        err_w = pid_w = -1
-        _, status = os.waitpid(middle, 0)
-        raw_pid = read_all(pid_r)
-        raw_err = read_all(err_r)
-    finally:
-        for fd in (err_r, err_w, pid_r, pid_w):
-            if fd >= 0:
-                os.close(fd)
-    pid = int(raw_pid) if raw_pid else 0
-    if raw_err:
-        if pid:
-            reap(pid)
-        try:
-            error = json.loads(raw_err)
-        except ValueError:
-            error = {"kind": "failed", "message": raw_err.decode(errors="replace")}
-        raise KINDS.get(error.get("kind", ""), FailedPrecondition)(
-            error.get("message", "exec failed"))
-    if not pid:
-        raise FailedPrecondition(f"exec failed before it started (status {status})")
-    return pid
+    namespaces = [k for k in _ORDER if k in kinds]
+    return fork_twice(
+        lambda err_w, pid_w: _middle(init_pid, namespaces, Cgroup.for_spec(spec), proc,
+                                     program, stdio, console, err_w, pid_w),
+        "exec")
 
 
 def _middle(init_pid: int, kinds: list[str], cgroup: Cgroup | None, proc: dict[str, Any],

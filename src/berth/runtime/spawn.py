@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import termios
+from collections.abc import Callable
 from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
@@ -112,16 +113,25 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
 
 def _spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
            stdio: tuple[int, int, int], cgroup: Cgroup | None, program: bytes | None) -> int:
+    return fork_twice(
+        lambda err_w, pid_w: _middle(spec, rootfs_mounts, stdio, cgroup, program, err_w, pid_w),
+        "container init")
+
+
+def fork_twice(middle: Callable[[int, int], None], what: str) -> int:
+    """Fork ``middle(err_w, pid_w)``, which forks the process that execs and writes its
+    pid; wait for the exec (the error pipe's EOF) and return that pid, or raise what
+    the child reported (``CommandNotFound``, ``CommandNotInvokable``, ...)."""
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
     try:
-        middle = os.fork()
-        if middle == 0:
-            _middle(spec, rootfs_mounts, stdio, cgroup, program, err_w, pid_w)
+        child = os.fork()
+        if child == 0:
+            middle(err_w, pid_w)
         os.close(err_w)
         os.close(pid_w)
         err_w = pid_w = -1
-        _, status = os.waitpid(middle, 0)
+        _, status = os.waitpid(child, 0)
         raw_pid = read_all(pid_r)
         raw_err = read_all(err_r)
     finally:
@@ -137,9 +147,9 @@ def _spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         except ValueError:
             error = {"kind": "failed", "message": raw_err.decode(errors="replace")}
         cls = KINDS.get(error.get("kind", ""), FailedPrecondition)
-        raise cls(error.get("message", "container init failed"))
+        raise cls(error.get("message", f"{what} failed"))
     if not pid:
-        raise FailedPrecondition(f"container init failed before it started (status {status})")
+        raise FailedPrecondition(f"{what} failed before it started (status {status})")
     return pid
 
 
