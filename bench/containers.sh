@@ -7,26 +7,10 @@
 #   - removing those 50 (`rm -f` of all at once): the wall time
 #   - 20 `run --rm busybox true` launched concurrently: the wall time until all are done.
 # Isolated engines in a temp dir; everything removed on exit. DOCKER=1 adds Docker.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 COUNT=${COUNT:-50}
 CONCURRENT=${CONCURRENT:-20}
-DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}
-tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
-export BERTH_HOST="unix://$tmp/run/berthd.sock" BERTH_DATA_ROOT="$tmp/data" BERTH_EXEC_ROOT="$tmp/run"
-cleanup() {
-    set +e
-    .venv/bin/berth rm -f $(.venv/bin/berth ps -aq 2>/dev/null) >/dev/null 2>&1
-    pkill -f -- "--host $BERTH_HOST" 2>/dev/null
-    for _ in $(seq 50); do pgrep -f -- "--host $BERTH_HOST" >/dev/null || break; sleep 0.1; done
-    if [ -n "${DOCKERD_PID:-}" ]; then
-        DOCKER_HOST="unix://$tmp/docker.sock" "$DOCKER_CLI" rm -f $(DOCKER_HOST="unix://$tmp/docker.sock" "$DOCKER_CLI" ps -aq) >/dev/null 2>&1
-        kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null
-    fi
-    grep " $tmp" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r umount -l
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_setup
 
 pss_kib() {  # pss_kib PID...: the summed proportional set size, KiB
     local total=0 pid v
@@ -36,7 +20,6 @@ pss_kib() {  # pss_kib PID...: the summed proportional set size, KiB
     done
     echo "$total"
 }
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 run_many() {  # run_many CLI...: start COUNT sleepers, print the ms it took
     local s; s=$(date +%s%N)
@@ -50,9 +33,7 @@ run_concurrent() {  # run_concurrent CLI...: CONCURRENT `run --rm true` at once,
     ms_since "$s"
 }
 
-.venv/bin/python tests/fixtures/busybox_rootfs.py "$tmp/busybox.tar"
-.venv/bin/berth version >/dev/null
-.venv/bin/berth import "$tmp/busybox.tar" busybox:latest >/dev/null
+bench_busybox
 engine() { pgrep -f -- "--host $BERTH_HOST|--exec-root $tmp/run" | tr '\n' ' '; }
 base=$(pss_kib $(engine))
 echo "berth: $COUNT x run -d: $(run_many .venv/bin/berth) ms"
@@ -63,12 +44,8 @@ echo "berth: rm -f of $COUNT running: $(ms_since "$s") ms"
 RUN_FLAGS=""
 echo "berth: $CONCURRENT concurrent run --rm true: $(run_concurrent .venv/bin/berth) ms"
 
-if [ "${DOCKER:-0}" = 1 ] && command -v dockerd >/dev/null; then
-    dockerd --host "unix://$tmp/docker.sock" --data-root "$tmp/docker-data" --exec-root "$tmp/docker-run" \
-        --pidfile "$tmp/docker.pid" --bridge none --iptables=false >"$tmp/dockerd.log" 2>&1 &
-    DOCKERD_PID=$!
-    export DOCKER_HOST="unix://$tmp/docker.sock"
-    for _ in $(seq 100); do "$DOCKER_CLI" version >/dev/null 2>&1 && break; sleep 0.2; done
+if want_docker; then
+    start_dockerd
     "$DOCKER_CLI" import "$tmp/busybox.tar" busybox:latest >/dev/null
     engine() { echo "$DOCKERD_PID $(pgrep -f -- "containerd.*$tmp/docker" || true) $(pgrep -f "containerd-shim" || true)"; }
     base=$(pss_kib $(engine))

@@ -3,21 +3,9 @@
 # ~2000 files) gzipped, imported by berth (`berth import`: verified blob + unpacked
 # snapshot) and, with DOCKER=1, by Docker 20.10 (`docker import`) in the same run.
 # Prints the seconds and MB/s of uncompressed layer for each (median of 3).
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 MB=${MB:-200}
-DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}
-tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
-export BERTH_HOST="unix://$tmp/run/berthd.sock" BERTH_DATA_ROOT="$tmp/data" BERTH_EXEC_ROOT="$tmp/run"
-cleanup() {
-    set +e
-    pkill -f -- "--host $BERTH_HOST" 2>/dev/null
-    for _ in $(seq 50); do pgrep -f -- "--host $BERTH_HOST" >/dev/null || break; sleep 0.1; done
-    if [ -n "${DOCKERD_PID:-}" ]; then kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null; fi
-    grep " $tmp" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r umount -l
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_setup
 
 .venv/bin/python - "$tmp/layer.tar" "$MB" <<'PY'
 import io, os, random, sys, tarfile
@@ -38,7 +26,6 @@ with tarfile.open(path, "w") as tar:
 PY
 gzip -1 -k "$tmp/layer.tar"
 size_mb=$(( $(stat -c %s "$tmp/layer.tar") / 1000000 ))
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 timed() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 report() {  # report NAME MS
     awk -v n="$1" -v ms="$2" -v mb="$size_mb" 'BEGIN {printf "%s: %.2f s, %.0f MB/s (%d MB layer, gzip)\n", n, ms/1000, mb/(ms/1000), mb}'
@@ -48,12 +35,8 @@ report() {  # report NAME MS
 ms=$(for i in 1 2 3; do timed .venv/bin/berth import "$tmp/layer.tar.gz" "unpack:$i"; done | median)
 report "berth import" "$ms"
 
-if [ "${DOCKER:-0}" = 1 ] && command -v dockerd >/dev/null; then
-    dockerd --host "unix://$tmp/docker.sock" --data-root "$tmp/docker-data" --exec-root "$tmp/docker-run" \
-        --pidfile "$tmp/docker.pid" --bridge none --iptables=false >"$tmp/dockerd.log" 2>&1 &
-    DOCKERD_PID=$!
-    export DOCKER_HOST="unix://$tmp/docker.sock"
-    for _ in $(seq 100); do "$DOCKER_CLI" version >/dev/null 2>&1 && break; sleep 0.2; done
+if want_docker; then
+    start_dockerd
     ms=$(for i in 1 2 3; do timed "$DOCKER_CLI" import "$tmp/layer.tar.gz" "unpack:$i"; done | median)
     report "docker import" "$ms"
 fi
