@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,14 @@ def stdio(tty: bool, open_stdin: bool) -> tuple[Fds, Fds]:
     return (out_r, err_r, in_w), (in_r, out_w, err_w)
 
 
+def close_all(fds: Iterable[int]) -> None:
+    """Close the fds that are set (-1: none), ignoring ones already closed."""
+    for fd in fds:
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 def start_exec(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
                open_stdin: bool) -> tuple[int, Fds]:
     """Start an exec (``berth.runtime.exec``); its pid and our ends: out, err, in.
@@ -110,15 +119,10 @@ def start_exec(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
             os.set_inheritable(master, False)
             ours = (master, -1, os.dup(master) if open_stdin else -1)
     except BaseException:
-        for fd in ours:
-            if fd >= 0:
-                os.close(fd)
+        close_all(ours)
         raise
     finally:
-        for fd in set(theirs):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        close_all(set(theirs))
         for sock in (console, their_console):
             if sock is not None:
                 sock.close()

@@ -25,7 +25,14 @@ from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
 from berth.runtime.spawn import spawn
 from berth.supervisor.logs import JsonFileLog
-from berth.supervisor.processes import Conn, Container, archive_child, start_exec, stdio
+from berth.supervisor.processes import (
+    Conn,
+    Container,
+    archive_child,
+    close_all,
+    start_exec,
+    stdio,
+)
 from berth.supervisor.protocol import (
     JSON,
     STDERR,
@@ -337,15 +344,10 @@ class Supervisor:
         except BaseException:
             if log is not None:
                 log.close()
-            for fd in ours:
-                if fd >= 0:
-                    os.close(fd)
+            close_all(ours)
             raise
         finally:
-            for fd in set(theirs):
-                if fd >= 0:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+            close_all(set(theirs))
         if old is not None:
             del self.containers[cid]
         c = self._track(cid, pid, log, ours, tty, Cgroup.for_spec(spec))
