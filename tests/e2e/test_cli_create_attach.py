@@ -44,3 +44,33 @@ def test_create_and_start_failures(berth_cli):
     assert code == 1 and "you cannot start and attach multiple containers at once" in err
     code, _, err = berth_cli("attach", "nosuchcontainer")
     assert code == 1 and "No such container: nosuchcontainer" in err
+
+
+def test_container_group_and_prune(berth_cli):
+    assert berth_cli("container", "run", "--name", "pruned", "--label", "gone=yes", "busybox",
+                     "true")[0] == 0
+    assert berth_cli("container", "create", "--name", "kept", "busybox", "true")[0] == 0
+    assert berth_cli("run", "-d", "--name", "alive", "busybox", "sleep", "60")[0] == 0
+    try:
+        names = berth_cli("container", "ls", "-a", "--format", "{{.Names}}")[1].split()
+        assert {"pruned", "kept", "alive"} <= set(names)
+        code, out, _ = berth_cli("container", "prune", "-f", "--filter", "label=gone=yes")
+        assert code == 0 and out.startswith("Deleted Containers:\n")
+        assert "Total reclaimed space:" in out
+        names = berth_cli("container", "ls", "-a", "--format", "{{.Names}}")[1].split()
+        assert "pruned" not in names and {"kept", "alive"} <= set(names)
+        code, out, _ = berth_cli("container", "prune", input=b"n\n")
+        assert code == 0 and "WARNING! This will remove all stopped containers." in out
+        assert "kept" in berth_cli("ps", "-a")[1]
+        code, _, err = berth_cli("container", "prune", "-f", "--filter", "colour=red")
+        assert code == 1 and "invalid filter 'colour'" in err
+    finally:
+        berth_cli("rm", "-f", "pruned", "kept", "alive")
+
+
+def test_typos_get_suggestions(berth_cli):
+    code, _, err = berth_cli("imags")
+    assert code == 1 and "'imags' is not a berth command." in err
+    assert "Did you mean this?\n\timages\n" in err
+    code, _, err = berth_cli("container", "lss")
+    assert code == 1 and "Did you mean this?\n\tls\n" in err

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from berth.client import Client
 
-_MODULES = {"import": "import_", "image prune": "image_prune", "system df": "system_df",
+_MODULES = {"import": "import_", "image prune": "image_prune",
+            "container prune": "container_prune", "system df": "system_df",
             "registry serve": "registry", "registry gc": "registry"}
 DAEMON_ERROR = 125
 """``run``'s status for anything that goes wrong before the container runs."""

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "exec": "Execute a command in a running container",
     "history": "Show the history of an image",
     "image prune": "Remove unused images",
+    "container prune": "Remove all stopped containers",
     "images": "List images",
     "inspect": "Return low-level information on berth objects",
     "kill": "Kill one or more running containers",
@@ -83,6 +84,7 @@ USAGE: dict[str, str] = {
     "exec": "berth exec [OPTIONS] CONTAINER COMMAND [ARG...]",
     "history": "berth history [OPTIONS] IMAGE",
     "image prune": "berth image prune [OPTIONS]",
+    "container prune": "berth container prune [OPTIONS]",
     "images": "berth images [OPTIONS] [REPOSITORY[:TAG]]",
     "import": "berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
     "info": "berth info [OPTIONS]",
@@ -435,6 +437,12 @@ def _history(history: _Parser) -> None:
     history.add_argument("image", metavar="IMAGE")
 
 
+def _container_prune(prune: _Parser) -> None:
+    prune.add_argument("--filter", action="append", default=[],
+                       help='provide filter values (e.g. "until=<timestamp>")')
+    prune.add_argument("-f", "--force", action="store_true", help="do not prompt for confirmation")
+
+
 def _image_prune(prune: _Parser) -> None:
     prune.add_argument("-a", "--all", action="store_true",
                        help="remove all unused images, not just dangling ones")
@@ -503,7 +511,8 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "attach": _attach, "completion": _completion, "cp": _cp, "create": _create,
     "events": _events, "exec": _exec,
     "history": _history,
-    "image prune": _image_prune, "rmi": _rmi, "stats": _stats, "system df": _system_df,
+    "image prune": _image_prune, "container prune": _container_prune, "rmi": _rmi,
+    "stats": _stats, "system df": _system_df,
     "update": _update,
     "images": _images, "import": _import, "info": _with_format, "inspect": _inspect,
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
@@ -520,11 +529,24 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
         "history": "history", "import": "import", "inspect": "inspect", "load": "load",
         "ls": "images", "save": "save", "pull": "pull", "push": "push",
         "prune": "image prune", "rm": "rmi", "tag": "tag"}),
-    "system": ("Manage berth", {"df": "system df", "info": "info"}),
+    "system": ("Manage berth", {"df": "system df", "info": "info", "events": "events"}),
+    "container": ("Manage containers", {
+        c: c for c in ("attach", "commit", "cp", "create", "diff", "exec", "export", "inspect",
+                       "kill", "logs", "pause", "rename", "restart", "rm", "run", "start",
+                       "stats", "stop", "top", "unpause", "update", "wait")} | {
+        "ls": "ps", "prune": "container prune"}),
     "registry": ("Serve an OCI registry", {"serve": "registry serve", "gc": "registry gc"}),
 }
 """docker's management commands: ``berth image ls`` is ``berth images``."""
 ALIASES = {"list": "ls", "remove": "rm"}
+
+
+def _did_you_mean(word: str, choices: Sequence[str] | dict[str, str]) -> str:
+    """cobra's hint for a typo: the close matches, one a line."""
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    return "\n\nDid you mean this?\n" + "".join(f"\t{m}\n" for m in matches) if matches else ""
 
 
 def group_help(group: str) -> str:
@@ -606,11 +628,14 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         if sub in ("", "-h", "--help"):
             return argparse.Namespace(host=host, version=False, command=None, group=name)
         if sub not in group[1]:
-            raise UsageError(f"'{name} {sub}' is not a berth command.", None, ARGS_ERROR)
+            raise UsageError(f"'{name} {sub}' is not a berth command."
+                             + _did_you_mean(sub, group[1]), None, ARGS_ERROR)
         name = group[1][sub]
         i += 1
     if name not in BUILDERS:
-        raise UsageError(f"'{name}' is not a berth command.", None, ARGS_ERROR)
+        known = [n for n in BUILDERS if " " not in n] + list(GROUPS)
+        raise UsageError(f"'{name}' is not a berth command." + _did_you_mean(name, known),
+                         None, ARGS_ERROR)
     args, extra = command_parser(name).parse_known_args(list(argv[i + 1:]))
     if extra:
         raise unknown_flag(extra[0], name)

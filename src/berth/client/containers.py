@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     Records = list[dict[str, Any]]
     Pairs = list[tuple[str, object]]
+    Filters = dict[str, list[str]]
 
 
 class PendingWait:
@@ -109,6 +110,11 @@ class ContainersAPI:
                     yield json.loads(line)
         finally:
             resp.close()
+
+    def prune(self, filters: Filters | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self.client.call(
+            "POST", "/containers/prune", {"filters": json.dumps(filters) if filters else None})
+        return result
 
     def update(self, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self.client.call(

@@ -10,7 +10,7 @@ from aiohttp import web
 from berth.api import params
 from berth.api.router import Router
 from berth.api.streams import Hijacked, flush_head, frame, hijack_response
-from berth.daemon import container_filters
+from berth.daemon import container_filters, container_prune
 from berth.daemon import stats as container_stats
 from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
@@ -113,6 +113,9 @@ def register(router: Router, engine: Engine) -> None:
         while (data := await conn.read()) is not None:
             await svc.write_stdin(cid, data)
         await svc.close_stdin(cid)
+
+    async def prune(request: web.Request) -> web.Response:
+        return web.json_response(await container_prune.prune(svc, params.filters(request)))
 
     async def update(request: web.Request) -> web.Response:
         body = await params.json_body(request)
@@ -238,6 +241,7 @@ def register(router: Router, engine: Engine) -> None:
     router.add("GET", "/containers/{id}/logs", logs)
     router.add("GET", "/containers/{id}/stats", stats)
     router.add("POST", "/containers/{id}/update", update)
+    router.add("POST", "/containers/prune", prune)
     router.add("POST", "/containers/{id}/kill", kill)
     router.add("POST", "/containers/{id}/stop", stop)
     router.add("DELETE", "/containers/{id}", delete)
