@@ -98,3 +98,24 @@ def test_privileged_gets_every_capability_the_host_has(berth_cli):
         assert code == 125
         assert ("capability CAP_SYS_RESOURCE is not available on this host: its capability "
                 "bounding set lacks it") in err
+
+
+def test_ulimits(berth_cli):
+    import resource
+
+    code, out, err = berth_cli("run", "--rm", "--ulimit", "nofile=1024:2048", "--ulimit",
+                               "nproc=500", "busybox", "sh", "-c",
+                               "ulimit -Sn; ulimit -Hn; ulimit -u")
+    assert (code, out.split()) == (0, ["1024", "2048", "500"]), err
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    code, _, err = berth_cli("run", "--rm", "--ulimit", f"nofile={hard + 1}", "busybox", "true")
+    if _host_bounding() >> 24 & 1:  # CAP_SYS_RESOURCE: the host lets it be raised
+        assert code == 0, err
+    else:
+        assert code == 125 and f"cannot raise the nofile hard limit to {hard + 1}" in err
+        assert "CAP_SYS_RESOURCE" in err
+    for flag, message in [("bogus=1", "invalid ulimit type: bogus"),
+                          ("nofile=5:2", "soft limit must be less than or equal to hard"),
+                          ("nofile=x", "invalid ulimit argument: nofile=x")]:
+        code, _, err = berth_cli("run", "--rm", "--ulimit", flag, "busybox", "true")
+        assert code == 125 and message in err, (flag, err)

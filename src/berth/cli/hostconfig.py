@@ -47,6 +47,15 @@ def nano_cpus(value: str) -> int:
     return round(cpus * 1e9)
 
 
+def ulimit(value: str) -> dict[str, Any]:
+    """docker's ``--ulimit name=soft[:hard]`` (hard defaults to soft)."""
+    name, sep, limits = value.partition("=")
+    soft, _, hard = limits.partition(":")
+    if not sep or not soft.lstrip("-").isdigit() or (hard and not hard.lstrip("-").isdigit()):
+        raise _flag_error(value, "--ulimit", f"invalid ulimit argument: {value}")
+    return {"Name": name, "Soft": int(soft), "Hard": int(hard or soft)}
+
+
 def restart_policy(value: str) -> dict[str, Any]:
     """docker's ``ParseRestartPolicy``: ``name[:max-retries]``."""
     name, sep, count = value.partition(":")
@@ -105,6 +114,7 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--pids-limit", type=int, help="tune container pids limit (set -1 for unlimited)")
     add("--shm-size", help="size of /dev/shm")
     add("--restart", help='restart policy to apply when a container exits (default "no")')
+    add("--ulimit", action="append", default=[], help="ulimit options (nofile=1024:2048)")
     add("--log-driver", help="logging driver for the container (json-file, none)")
     add("--log-opt", action="append", default=[], help="log driver options")
 
@@ -147,6 +157,8 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["ShmSize"] = ram_in_bytes(args.shm_size, "--shm-size")
     if args.restart:
         hc["RestartPolicy"] = restart_policy(args.restart)
+    if args.ulimit:
+        hc["Ulimits"] = [ulimit(u) for u in args.ulimit]
     if args.log_driver or args.log_opt:
         opts = {}
         for opt in args.log_opt:

@@ -7,6 +7,7 @@ variables, a later one of the same name replacing the earlier in place.
 """
 
 import functools
+import resource
 from typing import Any
 
 from berth.errors import InvalidArgument
@@ -139,6 +140,39 @@ def user_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
     return mounts
 
 
+ULIMITS = ("core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
+           "nproc", "rss", "rtprio", "rttime", "sigpending", "stack")
+
+
+def rlimits(host_config: dict[str, Any]) -> list[dict[str, Any]]:
+    """``HostConfig.Ulimits`` (``--ulimit nofile=1024:2048``) as OCI ``process.rlimits``.
+
+    A hard limit above this host's cannot be granted without CAP_SYS_RESOURCE; where
+    the bounding set lacks it, that is said here, at create, instead of a bare EPERM
+    from the container's init."""
+    out = []
+    for item in host_config.get("Ulimits") or []:
+        if not isinstance(item, dict):
+            raise InvalidArgument("invalid ulimit: not an object")
+        name = str(item.get("Name") or "")
+        if name not in ULIMITS:
+            raise InvalidArgument(f"invalid ulimit type: {name}")
+        soft, hard = int(item.get("Soft") or 0), int(item.get("Hard") or 0)
+        if soft > hard:
+            raise InvalidArgument(f"ulimit soft limit must be less than or equal to hard "
+                                  f"limit: {soft} > {hard}")
+        kind = getattr(resource, "RLIMIT_" + name.upper(), None)
+        if kind is not None and "CAP_SYS_RESOURCE" not in host_capabilities():
+            limit = resource.getrlimit(kind)[1]
+            if limit != resource.RLIM_INFINITY and hard > limit:
+                raise InvalidArgument(
+                    f"cannot raise the {name} hard limit to {hard}: this host's is {limit}, "
+                    "and raising it needs CAP_SYS_RESOURCE, which the host's capability "
+                    "bounding set lacks")
+        out.append({"type": "RLIMIT_" + name.upper(), "soft": soft, "hard": hard})
+    return out
+
+
 def security_options(options: list[str]) -> dict[str, Any]:
     """``HostConfig.SecurityOpt`` as dockerd reads it: ``seccomp`` (``unconfined`` or a
     profile's JSON, which the docker CLI reads from the file it is given),
@@ -216,6 +250,9 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         resources=resources(host_config),
         host_capabilities=host_capabilities(),
     )
+    limits = rlimits(host_config)
+    if limits:
+        spec["process"]["rlimits"] = limits
     if host_config.get("Init"):
         spec.setdefault("annotations", {})["org.berth.init"] = "true"
     spec["process"]["user"].update(process_user(str(config.get("User") or ""),

@@ -11,7 +11,7 @@ import signal
 import stat
 from typing import Any
 
-from berth.errors import CommandNotFound, CommandNotInvokable
+from berth.errors import CommandNotFound, CommandNotInvokable, FailedPrecondition
 from berth.oci.defaults import CAPABILITY_NUMBERS, DEFAULT_PATH_ENV
 from berth.runtime.linux import sys as lx
 
@@ -93,7 +93,14 @@ def set_rlimits(rlimits: list[dict[str, Any]]) -> None:
         kind = getattr(resource, str(limit["type"]), None)
         if not isinstance(kind, int):
             raise OSError(22, f"unknown rlimit {limit['type']}")
-        resource.setrlimit(kind, (int(limit["soft"]), int(limit["hard"])))
+        soft, hard = int(limit["soft"]), int(limit["hard"])
+        try:
+            resource.setrlimit(kind, (soft, hard))
+        except (ValueError, OSError):
+            current = resource.getrlimit(kind)[1]
+            raise FailedPrecondition(
+                f"cannot set {limit['type']} to {soft}:{hard}: the hard limit here is "
+                f"{current}, and raising it needs CAP_SYS_RESOURCE") from None
 
 
 def reset_signals() -> None:
