@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from berth.errors import InvalidArgument
+
 RAW_STREAM = "application/vnd.docker.raw-stream"
 MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
 
@@ -102,3 +104,51 @@ class Hijacked:
 
     def close(self) -> None:
         self._transport.close()
+
+
+DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
+_CTRL = {**{chr(c): c - 96 for c in range(ord("a"), ord("z") + 1)},
+         "@": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31}
+
+
+def detach_keys(text: str | None) -> bytes:
+    """docker's ``detachKeys`` (``ctrl-p,ctrl-q``, ``ctrl-a,x``...) as the bytes to watch."""
+    out = bytearray()
+    for key in (text or DEFAULT_DETACH_KEYS).split(","):
+        key = key.strip()
+        if key.startswith("ctrl-") and len(key) == 6 and key[5] in _CTRL:
+            out.append(_CTRL[key[5]])
+        elif len(key) == 1:
+            out.append(ord(key))
+        else:
+            raise InvalidArgument(f"Invalid escape keys ({key}) provided")
+    return bytes(out)
+
+
+class DetachScanner:
+    """Watches a client's stdin for the detach sequence, as docker's escape proxy does:
+    bytes that may start the sequence are held back until it completes (then the
+    attach ends, and they are dropped) or breaks (then they are passed on)."""
+
+    def __init__(self, keys: bytes) -> None:
+        self.keys = keys
+        self._held = 0
+
+    def feed(self, data: bytes) -> tuple[bytes, bool]:
+        """(what to pass to the container, whether the sequence completed)."""
+        out = bytearray()
+        for byte in data:
+            if byte == self.keys[self._held]:
+                self._held += 1
+                if self._held == len(self.keys):
+                    return bytes(out), True
+                continue
+            out += self.keys[:self._held]
+            self._held = 0
+            if byte == self.keys[0]:
+                self._held = 1
+                if len(self.keys) == 1:
+                    return bytes(out), True
+            else:
+                out.append(byte)
+        return bytes(out), False

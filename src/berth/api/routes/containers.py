@@ -9,11 +9,19 @@ from aiohttp import web
 
 from berth.api import params
 from berth.api.router import Router
-from berth.api.streams import Hijacked, flush_head, frame, hijack_response
+from berth.api.streams import (
+    DetachScanner,
+    Hijacked,
+    detach_keys,
+    flush_head,
+    frame,
+    hijack_response,
+)
 from berth.daemon import container_filters, container_prune
 from berth.daemon import stats as container_stats
 from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
+from berth.daemon.hub import Chunk
 from berth.errors import InvalidArgument
 from berth.util.timefmt import parse_timestamp
 
@@ -87,6 +95,7 @@ def register(router: Router, engine: Engine) -> None:
             raise InvalidArgument("attaching without stream=1 is not supported yet")
         want = {1: params.boolean(request, "stdout"), 2: params.boolean(request, "stderr")}
         tty = bool(c.config.get("Tty"))
+        keys = detach_keys(request.query.get("detachKeys"))
         queue = svc.attach(c.id)
         resp = hijack_response(request, multiplexed=not tty)
         await resp.prepare(request)
@@ -94,7 +103,8 @@ def register(router: Router, engine: Engine) -> None:
         conn = Hijacked(request)
         stdin_task = None
         if params.boolean(request, "stdin") and c.config.get("OpenStdin"):
-            stdin_task = asyncio.ensure_future(_pump_stdin(conn, c.id))
+            stdin_task = asyncio.ensure_future(
+                _pump_stdin(conn, c.id, DetachScanner(keys), queue))
         try:
             while (item := await queue.get()) is not None:
                 stream, data = item
@@ -109,9 +119,15 @@ def register(router: Router, engine: Engine) -> None:
             conn.close()
         return resp
 
-    async def _pump_stdin(conn: Hijacked, cid: str) -> None:
+    async def _pump_stdin(conn: Hijacked, cid: str, scanner: DetachScanner,
+                          queue: "asyncio.Queue[Chunk | None]") -> None:
         while (data := await conn.read()) is not None:
-            await svc.write_stdin(cid, data)
+            data, detached = scanner.feed(data)
+            if data:
+                await svc.write_stdin(cid, data)
+            if detached:  # the client leaves; the container and its stdin stay
+                queue.put_nowait(None)
+                return
         await svc.close_stdin(cid)
 
     async def prune(request: web.Request) -> web.Response:

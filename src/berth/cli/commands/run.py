@@ -161,13 +161,37 @@ def start(client: Client, cid: str, remove: bool) -> None:
                         start_failure_status(e.message)) from e
 
 
+DETACH_KEYS = b"\x10\x11"
+"""ctrl-p ctrl-q: berthd ends the attach on them (docker's default detach keys)."""
+
+
+class _Stdin:
+    """Our stdin going to the container; notes whether the detach keys went by."""
+
+    def __init__(self, detach_keys: bytes | None = DETACH_KEYS) -> None:
+        self.detached = False
+        self._keys = detach_keys
+        self._tail = b""
+
+    def pump(self, stream: Hijacked) -> None:
+        try:
+            while data := os.read(0, 65536):
+                stream.send(data)
+                if self._keys is None:
+                    continue
+                seen = self._tail + data
+                if self._keys in seen:
+                    self.detached = True
+                    return  # berthd closes the stream; the container keeps its stdin
+                self._tail = seen[-(len(self._keys) - 1):]
+        except OSError:
+            pass
+        stream.close_write()
+
+
 def _pump_stdin(stream: Hijacked) -> None:
-    try:
-        while data := os.read(0, 65536):
-            stream.send(data)
-    except OSError:
-        pass
-    stream.close_write()
+    """All of stdin to the stream, then its end (exec: no detach keys)."""
+    _Stdin(None).pump(stream)
 
 
 def _proxy_signals(client: Client, cid: str) -> dict[int, Any]:
@@ -215,11 +239,12 @@ def stream_container(client: Client, cid: str, interactive: bool, tty: bool,
                 waiter.cancel()
                 raise
         saved = {} if tty else _proxy_signals(client, cid)
+        stdin = _Stdin()
         try:
             if interactive:
                 import threading
 
-                threading.Thread(target=_pump_stdin, args=(stream,), daemon=True).start()
+                threading.Thread(target=stdin.pump, args=(stream,), daemon=True).start()
             multiplexed = is_multiplexed(stream.response.header("Content-Type"), tty)
             chunks = stream.iter_chunks()
             with _raw_terminal(tty and interactive):
@@ -228,6 +253,12 @@ def stream_container(client: Client, cid: str, interactive: bool, tty: bool,
             _restore_signals(saved)
     finally:
         stream.close()
+    if stdin.detached:  # the container goes on without us
+        waiter.cancel()
+        if then is None:  # docker attach says so, and fails; run -it just returns
+            print("read escape sequence", file=sys.stderr)
+            return 1
+        return 0
     result = waiter.result()
     error = (result.get("Error") or {}).get("Message")
     if error:
