@@ -8,6 +8,7 @@ seccomp=FILE``), with docker's messages for bad ones.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 from berth.cli.parser import FLAG_ERROR, UsageError
@@ -121,6 +122,12 @@ def add_flags(run: argparse.ArgumentParser) -> None:
 
 def host_config(args: argparse.Namespace) -> dict[str, Any]:
     hc: dict[str, Any] = {"AutoRemove": args.rm}
+    if args.tty:  # the terminal's size from the start, as the docker CLI sends it
+        try:
+            size = os.get_terminal_size(1)
+            hc["ConsoleSize"] = [size.lines, size.columns]
+        except OSError:
+            pass
     if args.privileged:
         hc["Privileged"] = True
     if args.init:

@@ -150,9 +150,12 @@ class ContainersAPI:
             "POST", f"/containers/{quote(ref)}/exec", json_body=config)
         return str(result["Id"])
 
-    def exec_start(self, exec_id: str, tty: bool = False) -> Hijacked:
-        return self.client.hijack("POST", f"/exec/{quote(exec_id)}/start",
-                                  json_body={"Detach": False, "Tty": tty})
+    def exec_start(self, exec_id: str, tty: bool = False,
+                   console_size: tuple[int, int] | None = None) -> Hijacked:
+        body: dict[str, Any] = {"Detach": False, "Tty": tty}
+        if console_size:
+            body["ConsoleSize"] = list(console_size)
+        return self.client.hijack("POST", f"/exec/{quote(exec_id)}/start", json_body=body)
 
     def exec_start_detached(self, exec_id: str) -> None:
         self.client.request("POST", f"/exec/{quote(exec_id)}/start",
@@ -161,6 +164,10 @@ class ContainersAPI:
     def exec_inspect(self, exec_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.client.call("GET", f"/exec/{quote(exec_id)}/json")
         return result
+
+    def resize(self, ref: str, height: int, width: int) -> None:
+        self.client.request("POST", f"/containers/{quote(ref)}/resize",
+                            {"h": height, "w": width}).read()
 
     def exec_resize(self, exec_id: str, height: int, width: int) -> None:
         self.client.request("POST", f"/exec/{quote(exec_id)}/resize",

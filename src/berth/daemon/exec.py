@@ -9,6 +9,7 @@ supervisor starts it (``op: exec``) and streams its stdio like a container's.
 """
 
 import asyncio
+import contextlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class ExecInstance:
     pid: int = 0
     exit_code: int | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    up: asyncio.Event = field(default_factory=asyncio.Event)  # its process runs
 
     def inspect(self) -> dict[str, Any]:
         cmd = list(self.config.get("Cmd") or [])
@@ -64,6 +66,9 @@ def exec_process(base: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]
     proc = json.loads(json.dumps(base))  # a deep copy of plain JSON
     proc["args"] = list(cmd)
     proc["terminal"] = bool(config.get("Tty"))
+    size = console_size(config.get("ConsoleSize"))
+    if size:
+        proc["consoleSize"] = size
     proc["env"] = merge_env(base.get("env"), config.get("Env") or [])
     if config.get("WorkingDir"):
         if not str(config["WorkingDir"]).startswith("/"):
@@ -76,6 +81,14 @@ def exec_process(base: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]
         caps = capabilities(privileged=True, available=host_capabilities())
         proc["capabilities"] = {k: list(caps) for k in ("bounding", "effective", "permitted")}
     return proc
+
+
+def console_size(value: object) -> dict[str, int] | None:
+    """docker's ``ConsoleSize`` ``[height, width]`` as OCI ``process.consoleSize``."""
+    if isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        return {"height": value[0], "width": value[1]}
+    return None
 
 
 class ExecService:
@@ -140,6 +153,7 @@ class ExecService:
             self._finish(instance, 126)
             raise
         instance.running = True
+        instance.up.set()
         instance.pid = int(reply.get("pid") or 0)
         self._containers.emit("exec_start: " + " ".join(instance.config["Cmd"]), c,
                               execID=instance.id)
@@ -185,6 +199,10 @@ class ExecService:
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
         instance = self.get(exec_id)
+        if instance.started and not instance.running and not instance.done.is_set():
+            # a client that resizes right after the start (docker 20.10): wait for it
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(instance.up.wait(), 5)
         if not instance.running:
             raise Conflict(f"Exec {exec_id} is not running")
         await self._sup.resize(exec_id, height, width, True)

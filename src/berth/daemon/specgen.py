@@ -250,6 +250,10 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         resources=resources(host_config),
         host_capabilities=host_capabilities(),
     )
+    size = host_config.get("ConsoleSize")  # docker CLI 23+: [height, width] with -t
+    if config.get("Tty") and isinstance(size, list) and len(size) == 2 and all(
+            isinstance(v, int) and v > 0 for v in size):
+        spec["process"]["consoleSize"] = {"height": size[0], "width": size[1]}
     limits = rlimits(host_config)
     if limits:
         spec["process"]["rlimits"] = limits

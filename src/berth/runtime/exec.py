@@ -87,7 +87,7 @@ def _exec(proc: dict[str, Any], program: bytes | None, stdio: tuple[int, int, in
     code = 1
     try:
         os.setsid()
-        setup_stdio(stdio, bool(proc.get("terminal")))
+        setup_stdio(stdio, bool(proc.get("terminal")), proc.get("consoleSize"))
         users.apply(proc)
         umask = (proc.get("user") or {}).get("umask")
         os.umask(0o022 if umask is None else int(umask))

@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import signal
+import struct
 import termios
 from collections.abc import Callable
 from typing import Any
@@ -230,8 +231,11 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         os._exit(code)
 
 
-def setup_stdio(stdio: tuple[int, int, int], terminal: bool) -> None:
-    """Move the program's stdio to 0, 1, 2 (inheritable, unlike Python's fds)."""
+def setup_stdio(stdio: tuple[int, int, int], terminal: bool,
+                console_size: dict[str, Any] | None = None) -> None:
+    """Move the program's stdio to 0, 1, 2 (inheritable, unlike Python's fds); a
+    terminal becomes the controlling one, sized by OCI ``process.consoleSize`` before
+    the program can ask (a resize after the start would race with it)."""
     # dup everything above 2 first, so no source is overwritten by another's dup2.
     high = [fd if fd < 0 else fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3) for fd in stdio]
     for target, fd in enumerate(high):
@@ -240,6 +244,9 @@ def setup_stdio(stdio: tuple[int, int, int], terminal: bool) -> None:
             os.close(fd)
     if terminal:
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        if console_size and console_size.get("height") and console_size.get("width"):
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack(
+                "HHHH", int(console_size["height"]), int(console_size["width"]), 0, 0))
 
 
 def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
@@ -253,7 +260,7 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         os.setsid()
         proc = spec["process"]
         terminal = bool(proc.get("terminal"))
-        setup_stdio(stdio, terminal)
+        setup_stdio(stdio, terminal, proc.get("consoleSize"))
         root = spec["root"]["path"]
         linux = spec.get("linux") or {}
         rootfs.mount_rootfs(root, rootfs_mounts)

@@ -16,7 +16,7 @@ from berth.api import params
 from berth.api.router import Router
 from berth.api.streams import Hijacked, flush_head, frame, hijack_response
 from berth.daemon.engine import Engine
-from berth.daemon.exec import ExecInstance
+from berth.daemon.exec import ExecInstance, console_size
 from berth.errors import BerthError, InvalidArgument
 from berth.supervisor.aioclient import Session
 
@@ -47,6 +47,9 @@ def register(router: Router, engine: Engine) -> None:
             execs.detach(instance, session)
             return web.Response(status=200)
         tty = bool(instance.config.get("Tty"))
+        size = console_size(body.get("ConsoleSize"))  # API 1.42+: set before the start
+        if tty and size:
+            instance.process["consoleSize"] = size
         resp = hijack_response(request, multiplexed=not tty)
         await resp.prepare(request)
         flush_head(request)

@@ -33,26 +33,20 @@ def exec_config(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _send_size(client: Client, exec_id: str) -> None:
-    try:
-        size = os.get_terminal_size(1)
-    except OSError:
-        return
-    try:
-        client.containers.exec_resize(exec_id, size.lines, size.columns)
-    except Exception:  # the process may be gone already
-        pass
-
-
 def run(args: argparse.Namespace, client: Client) -> int:
     exec_id = client.containers.exec_create(args.container, exec_config(args))
     if args.detach:
         client.containers.exec_start_detached(exec_id)
         return 0
-    stream = client.containers.exec_start(exec_id, tty=args.tty)
+    size = None
+    if args.tty:
+        try:
+            size = os.get_terminal_size(1)
+        except OSError:
+            pass
+    stream = client.containers.exec_start(
+        exec_id, tty=args.tty, console_size=(size.lines, size.columns) if size else None)
     try:
-        if args.tty:
-            _send_size(client, exec_id)
         if args.interactive:
             threading.Thread(target=_pump_stdin, args=(stream,), daemon=True).start()
         multiplexed = is_multiplexed(stream.response.header("Content-Type"), args.tty)

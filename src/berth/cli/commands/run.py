@@ -212,6 +212,28 @@ def _proxy_signals(client: Client, cid: str) -> dict[int, Any]:
             for sig in (getattr(signal, name) for name in PROXIED_SIGNALS)}
 
 
+def _follow_terminal_size(client: Client, cid: str) -> dict[int, Any]:
+    """``-t``: the container's terminal takes our size now and at every SIGWINCH, as the
+    docker CLI's resize does; returns the handler it replaced."""
+    import signal
+
+    def send(*_: object) -> None:
+        try:
+            size = os.get_terminal_size(1)
+        except OSError:
+            return
+        from berth.client import Client as Fresh
+
+        try:
+            with Fresh(client.host, version=client.api_version) as c:
+                c.containers.resize(cid, size.lines, size.columns)
+        except Exception:  # gone already, or never a terminal
+            pass
+
+    send()
+    return {signal.SIGWINCH: signal.signal(signal.SIGWINCH, send)}
+
+
 def _restore_signals(saved: dict[int, Any]) -> None:
     import signal
 
@@ -238,7 +260,7 @@ def stream_container(client: Client, cid: str, interactive: bool, tty: bool,
             except RunFailed:
                 waiter.cancel()
                 raise
-        saved = {} if tty else _proxy_signals(client, cid)
+        saved = _follow_terminal_size(client, cid) if tty else _proxy_signals(client, cid)
         stdin = _Stdin()
         try:
             if interactive:
