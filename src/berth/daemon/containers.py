@@ -22,7 +22,7 @@ from berth.daemon.hub import Chunk, OutputHub
 from berth.daemon.logs import LogConfig
 from berth.daemon.naming import new_id, random_name, valid_name
 from berth.daemon.restart import RestartPolicy, next_delay
-from berth.daemon.specgen import build_spec, command_of, merge_config
+from berth.daemon.specgen import build_spec, command_of, joined_containers, merge_config
 from berth.errors import (
     BerthError,
     CommandNotFound,
@@ -145,6 +145,8 @@ class ContainerService:
         # limits) now, as dockerd does, with nothing stored.
         RestartPolicy.from_host_config(host_config)
         LogConfig.from_host_config(host_config)
+        for ref in joined_containers(host_config).values():
+            self.get(ref)  # NotFound now, as docker's create says it
         spec = build_spec(cid, config, host_config, "/", config["Hostname"])
         if spec["linux"].get("seccomp"):
             seccomp.compile_filter(spec["linux"]["seccomp"])  # cached: the next is free
@@ -217,12 +219,23 @@ class ContainerService:
     def bundle_dir(self, cid: str) -> str:
         return str(self._paths.container(cid))
 
+    def _joined_pids(self, c: Container) -> dict[str, int]:
+        """For ``--network container:x`` and friends: x's init pid, x running."""
+        pids = {}
+        for kind, ref in joined_containers(c.host_config).items():
+            other = self.get(ref)
+            if not other.state.running or not other.state.pid:
+                word = {"network": "network", "ipc": "IPC", "pid": "PID", "uts": "UTS"}[kind]
+                raise Conflict(f"cannot join {word} of a non running container: {other.id}")
+            pids[kind] = other.state.pid
+        return pids
+
     def prepare_bundle(self, c: Container) -> dict[str, Any]:
         cdir = self._paths.container(c.id)
         image = self._images.resolve(c.image_id)
         mounts = self._images.rootfs_mounts(image, cdir / "upper", cdir / "work")
         spec = build_spec(c.id, c.config, c.host_config, str(cdir / "merged"),
-                          c.config.get("Hostname") or c.id[:12])
+                          c.config.get("Hostname") or c.id[:12], self._joined_pids(c))
         for m in spec["mounts"]:
             if m.get("type") == "bind" and not os.path.exists(m["source"]):
                 os.makedirs(m["source"], exist_ok=True)  # docker creates a missing bind source

@@ -85,6 +85,27 @@ _HOST_NAMESPACES = {"NetworkMode": "network", "PidMode": "pid", "IpcMode": "ipc"
                     "UTSMode": "uts"}
 
 
+_PROC_NS = {"network": "net", "ipc": "ipc", "pid": "pid", "uts": "uts"}
+
+
+def joined_containers(host_config: dict[str, Any]) -> dict[str, str]:
+    """``--network container:web`` and friends: {namespace kind: the other container}."""
+    out = {}
+    for key, kind in _HOST_NAMESPACES.items():
+        value = str(host_config.get(key) or "")
+        if value.startswith("container:"):
+            target = value.split(":", 1)[1]
+            if not target:
+                raise InvalidArgument(f"invalid {key}: {value!r}")
+            out[kind] = target
+    return out
+
+
+def namespace_paths(joined_pids: dict[str, int]) -> dict[str, str]:
+    """The ``/proc/<pid>/ns/*`` files of the containers whose namespaces are joined."""
+    return {kind: f"/proc/{pid}/ns/{_PROC_NS[kind]}" for kind, pid in joined_pids.items()}
+
+
 def host_namespaces(host_config: dict[str, Any]) -> set[str]:
     """``--network host`` and friends: those namespaces are not created, but shared."""
     return {kind for key, kind in _HOST_NAMESPACES.items() if host_config.get(key) == "host"}
@@ -225,7 +246,9 @@ def seccomp_filter(option: str | None, privileged: bool,
 
 
 def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str, Any],
-               root_path: str, hostname: str) -> dict[str, Any]:
+               root_path: str, hostname: str,
+               joined_pids: dict[str, int] | None = None) -> dict[str, Any]:
+    """``joined_pids``: the init pid of each container whose namespace this one joins."""
     argv = command_of(config)
     env = merge_env([DEFAULT_PATH_ENV, f"HOSTNAME={hostname}"],
                     ["TERM=xterm"] if config.get("Tty") else [], config.get("Env"))
@@ -247,6 +270,7 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         readonly_paths=host_config.get("ReadonlyPaths"),
         mounts=user_mounts(host_config),
         cgroups_path=f"berth/{container_id}",
+        namespace_paths=namespace_paths(joined_pids or {}),
         resources=resources(host_config),
         host_capabilities=host_capabilities(),
     )

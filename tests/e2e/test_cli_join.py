@@ -1,0 +1,34 @@
+"""--network/--pid/--ipc/--uts container:NAME: one container in another's namespaces."""
+
+
+NS = "for n in net ipc uts; do readlink /proc/self/ns/$n; done"
+
+
+def _ns(berth_cli, *flags):
+    code, out, err = berth_cli("run", "--rm", *flags, "busybox", "sh", "-c",
+                               NS)
+    assert code == 0, err
+    return out.split()
+
+
+def test_join_another_containers_namespaces(berth_cli):
+    assert berth_cli("run", "-d", "--name", "host-of-ns", "busybox", "sleep", "60")[0] == 0
+    try:
+        target = berth_cli("exec", "host-of-ns", "sh", "-c", NS)[1]
+        net, ipc, uts = target.split()
+        joined = _ns(berth_cli, "--network", "container:host-of-ns", "--ipc",
+                     "container:host-of-ns", "--uts", "container:host-of-ns")
+        assert joined == [net, ipc, uts]
+        assert _ns(berth_cli)[0] != net  # without the flags: its own
+        code, out, _ = berth_cli("run", "--rm", "--pid", "container:host-of-ns", "busybox",
+                                 "ps", "-o", "pid,args")
+        assert code == 0 and "1 sleep 60" in out
+        code, _, err = berth_cli("run", "--rm", "--network", "container:nosuch", "busybox",
+                                 "true")
+        assert code == 125 and "No such container: nosuch" in err
+        assert berth_cli("stop", "-t", "0", "host-of-ns")[0] == 0
+        code, _, err = berth_cli("run", "--rm", "--network", "container:host-of-ns",
+                                 "busybox", "true")
+        assert code == 125 and "cannot join network of a non running container" in err
+    finally:
+        berth_cli("rm", "-f", "host-of-ns")
