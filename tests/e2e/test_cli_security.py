@@ -119,3 +119,18 @@ def test_ulimits(berth_cli):
                           ("nofile=x", "invalid ulimit argument: nofile=x")]:
         code, _, err = berth_cli("run", "--rm", "--ulimit", flag, "busybox", "true")
         assert code == 125 and message in err, (flag, err)
+
+
+def test_memory_reservation_oom_kill_disable_and_cpuset(berth_cli):
+    code, out, err = berth_cli(
+        "run", "--rm", "-m", "64m", "--memory-reservation", "16m", "--oom-kill-disable",
+        "--cpuset-cpus", "0", "busybox", "sh", "-c",
+        "cat /sys/fs/cgroup/memory/memory.soft_limit_in_bytes; "
+        "head -1 /sys/fs/cgroup/memory/memory.oom_control; "
+        "grep Cpus_allowed_list /proc/self/status")
+    assert code == 0, err
+    assert out.splitlines() == [str(16 << 20), "oom_kill_disable 1", "Cpus_allowed_list:\t0"]
+    code, _, err = berth_cli("run", "--rm", "--cpuset-cpus", "999", "busybox", "true")
+    assert code == 125 and "Requested CPUs are not available - requested 999" in err
+    code, _, err = berth_cli("run", "--rm", "--cpuset-cpus", "a-b", "busybox", "true")
+    assert code == 125 and "Invalid value a-b for cpuset-cpus" in err

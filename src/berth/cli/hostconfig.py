@@ -108,6 +108,10 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--uts", help="UTS namespace to use")
     add("-m", "--memory", help="memory limit")
     add("--memory-swap", help="swap limit equal to memory plus swap: '-1' for unlimited")
+    add("--memory-reservation", help="memory soft limit")
+    add("--oom-kill-disable", action="store_true", help="disable OOM Killer")
+    add("--cpuset-cpus", help="CPUs in which to allow execution (0-3, 0,1)")
+    add("--cpuset-mems", help="MEMs in which to allow execution (0-3, 0,1)")
     add("--cpus", help="number of CPUs")
     add("-c", "--cpu-shares", type=int, help="CPU shares (relative weight)")
     add("--cpu-period", type=int, help="limit CPU CFS (Completely Fair Scheduler) period")
@@ -156,6 +160,14 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["MemorySwap"] = _swap(args.memory_swap)
     if args.cpus:
         hc["NanoCpus"] = nano_cpus(args.cpus)
+    if args.memory_reservation:
+        hc["MemoryReservation"] = ram_in_bytes(args.memory_reservation, "--memory-reservation")
+    if args.oom_kill_disable:
+        hc["OomKillDisable"] = True
+    if args.cpuset_cpus:
+        hc["CpusetCpus"] = args.cpuset_cpus
+    if args.cpuset_mems:
+        hc["CpusetMems"] = args.cpuset_mems
     for flag, key in (("cpu_shares", "CpuShares"), ("cpu_period", "CpuPeriod"),
                       ("cpu_quota", "CpuQuota"), ("pids_limit", "PidsLimit")):
         if getattr(args, flag) is not None:

@@ -7,6 +7,7 @@ variables, a later one of the same name replacing the earlier in place.
 """
 
 import functools
+import os
 import resource
 from typing import Any
 
@@ -111,19 +112,47 @@ def host_namespaces(host_config: dict[str, Any]) -> set[str]:
     return {kind for key, kind in _HOST_NAMESPACES.items() if host_config.get(key) == "host"}
 
 
+def _cpu_list(value: str, flag: str) -> set[int]:
+    """``0-2,5`` as {0, 1, 2, 5}; docker's message when it is not such a list."""
+    out: set[int] = set()
+    for part in value.split(","):
+        first, sep, last = part.partition("-")
+        if not first.isdigit() or (sep and not last.isdigit()):
+            raise InvalidArgument(f"Invalid value {value} for {flag}")
+        out.update(range(int(first), int(last if sep else first) + 1))
+    return out
+
+
+def _cpu_ranges(cpus: set[int]) -> str:
+    ordered, out = sorted(cpus), []
+    start = prev = ordered[0]
+    for n in [*ordered[1:], -1]:
+        if n != prev + 1:
+            out.append(f"{start}-{prev}" if prev != start else str(start))
+            start = n
+        prev = n
+    return ",".join(out)
+
+
 def resources(host_config: dict[str, Any]) -> dict[str, Any]:
     """Docker's HostConfig limits as OCI ``linux.resources``."""
     out: dict[str, Any] = {}
-    memory = int(host_config.get("Memory") or 0)
-    if memory:
-        out["memory"] = {"limit": memory}
+    memory: dict[str, Any] = {}
+    if host_config.get("Memory"):
+        memory["limit"] = int(host_config["Memory"])
         swap = int(host_config.get("MemorySwap") or 0)
         if swap:
-            out["memory"]["swap"] = swap
+            memory["swap"] = swap
+    if host_config.get("MemoryReservation"):
+        memory["reservation"] = int(host_config["MemoryReservation"])
+    if host_config.get("OomKillDisable"):
+        memory["disableOOMKiller"] = True
+    if memory:
+        out["memory"] = memory
     pids = host_config.get("PidsLimit")
     if pids:
         out["pids"] = {"limit": int(pids)}
-    cpu: dict[str, int] = {}
+    cpu: dict[str, int | str] = {}
     if host_config.get("CpuShares"):
         cpu["shares"] = int(host_config["CpuShares"])
     if host_config.get("NanoCpus"):
@@ -135,6 +164,18 @@ def resources(host_config: dict[str, Any]) -> dict[str, Any]:
     elif host_config.get("CpuQuota"):
         cpu["quota"] = int(host_config["CpuQuota"])
         cpu["period"] = int(host_config.get("CpuPeriod") or 100_000)
+    for key, field_ in (("CpusetCpus", "cpus"), ("CpusetMems", "mems")):
+        if host_config.get(key):
+            value = str(host_config[key])
+            flag = "cpuset-cpus" if field_ == "cpus" else "cpuset-mems"
+            wanted = _cpu_list(value, flag)
+            if field_ == "cpus":
+                available = os.sched_getaffinity(0)
+                if not wanted <= available:
+                    raise InvalidArgument(
+                        f"Requested CPUs are not available - requested {value}, available: "
+                        f"{_cpu_ranges(available)}")
+            cpu[field_] = value
     if cpu:
         out["cpu"] = cpu
     return out

@@ -25,7 +25,7 @@ from berth.errors import FailedPrecondition
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 CONTROLLERS: tuple[str, ...] = ("memory", "pids", "cpu", "cpuacct", "blkio", "freezer",
-                                 "devices")
+                                 "devices", "cpuset")
 
 
 def own_cgroups(proc_cgroup: str = "/proc/self/cgroup") -> dict[str, str]:
@@ -46,6 +46,21 @@ def _write(path: str, value: str) -> None:
         os.write(fd, value.encode())
     finally:
         os.close(fd)
+
+
+def _make_cpuset(path: str) -> None:
+    """A v1 cpuset starts with no cpus and no memory nodes, and takes no task then:
+    each new level gets its parent's."""
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        _make_cpuset(parent)
+    if os.path.isdir(path):
+        return
+    os.mkdir(path)
+    for key in ("cpus", "mems"):
+        with open(f"{parent}/cpuset.{key}") as f:
+            value = f.read().strip()
+        _write(f"{path}/cpuset.{key}", value)
 
 
 def device_rule(rule: dict[str, Any]) -> str:
@@ -87,8 +102,11 @@ class Cgroup:
     def create(self, resources: dict[str, Any] | None) -> None:
         """Make the directories and write the limits; undone on any failure."""
         try:
-            for path in self.paths.values():
-                os.makedirs(path, exist_ok=True)
+            for controller, path in self.paths.items():
+                if controller == "cpuset":
+                    _make_cpuset(path)
+                else:
+                    os.makedirs(path, exist_ok=True)
             self._apply(resources or {})
         except OSError as e:
             self.remove()
@@ -102,6 +120,15 @@ class Cgroup:
         if mem and memory.get("swap") is not None and os.path.exists(
                 f"{mem}/memory.memsw.limit_in_bytes"):
             _write(f"{mem}/memory.memsw.limit_in_bytes", str(int(memory["swap"])))
+        if mem and memory.get("reservation") is not None:
+            _write(f"{mem}/memory.soft_limit_in_bytes", str(int(memory["reservation"])))
+        if mem and memory.get("disableOOMKiller"):
+            _write(f"{mem}/memory.oom_control", "1")
+        cpuset = self.paths.get("cpuset")
+        cpu_spec = resources.get("cpu") or {}
+        for key in ("cpus", "mems"):
+            if cpuset and cpu_spec.get(key):
+                _write(f"{cpuset}/cpuset.{key}", str(cpu_spec[key]))
         pids = (resources.get("pids") or {}).get("limit")
         if self.paths.get("pids") and pids is not None:
             value = "max" if int(pids) <= 0 else str(int(pids))
