@@ -176,14 +176,16 @@ class _Stdin:
     def pump(self, stream: Hijacked) -> None:
         try:
             while data := os.read(0, 65536):
+                if self._keys is not None:
+                    seen = self._tail + data
+                    if self._keys in seen:
+                        # noted before it is sent: berthd closes the stream on it, and
+                        # the main thread must know why the stream ended
+                        self.detached = True
+                        stream.send(data)
+                        return  # the container keeps its stdin open
+                    self._tail = seen[-(len(self._keys) - 1):]
                 stream.send(data)
-                if self._keys is None:
-                    continue
-                seen = self._tail + data
-                if self._keys in seen:
-                    self.detached = True
-                    return  # berthd closes the stream; the container keeps its stdin
-                self._tail = seen[-(len(self._keys) - 1):]
         except OSError:
             pass
         stream.close_write()
