@@ -40,11 +40,11 @@ def blobs(svc: ImageService) -> set[str]:
 
 
 def test_delete_frees_only_unshared_content(svc: ImageService) -> None:
-    shared_a = svc.import_tar(io.BytesIO(rootfs()), "a", [], "")
-    shared_b = svc.import_tar(io.BytesIO(rootfs()), "b", ["ENV X=1"], "")
-    own = svc.import_tar(io.BytesIO(rootfs("extra")), "c", [], "")
-    layer_a = svc.resolve("a").diff_ids[0]
-    layer_c = svc.resolve("c").diff_ids[0]
+    shared_a = svc.import_tar(io.BytesIO(rootfs()), "img-a", [], "")
+    shared_b = svc.import_tar(io.BytesIO(rootfs()), "img-b", ["ENV X=1"], "")
+    own = svc.import_tar(io.BytesIO(rootfs("extra")), "img-c", [], "")
+    layer_a = svc.resolve("img-a").diff_ids[0]
+    layer_c = svc.resolve("img-c").diff_ids[0]
     assert layer_a != layer_c and shared_a != shared_b
     before = blobs(svc)
 
@@ -59,14 +59,14 @@ def test_delete_frees_only_unshared_content(svc: ImageService) -> None:
     assert len(swept.blobs) == 3 and swept.reclaimed > len(b"extra")
     assert [i.id for i in svc.list()] == [shared_b]
     with pytest.raises(NotFound):
-        svc.resolve("c")
+        svc.resolve("img-c")
     with pytest.raises(NotFound):
         svc.delete(own)
-    assert svc.resolve("b").id == shared_b
+    assert svc.resolve("img-b").id == shared_b
 
 
 def test_collect_frees_orphans_and_keeps_the_rest(svc: ImageService) -> None:
-    svc.import_tar(io.BytesIO(rootfs()), "a", [], "")
+    svc.import_tar(io.BytesIO(rootfs()), "img-a", [], "")
     kept = blobs(svc)
     orphan = svc.content.put(b"a blob no image references")
     tmp = svc.snapshots.prepare_temp()
