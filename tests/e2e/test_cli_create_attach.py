@@ -74,3 +74,24 @@ def test_typos_get_suggestions(berth_cli):
     assert "Did you mean this?\n\timages\n" in err
     code, _, err = berth_cli("container", "lss")
     assert code == 1 and "Did you mean this?\n\tls\n" in err
+
+
+def test_cidfile_stop_signal_and_timeout(berth_cli, tmp_path):
+    import json
+
+    cidfile = tmp_path / "cid"
+    code, cid, err = berth_cli("run", "-d", "--name", "cidded", "--cidfile", str(cidfile),
+                               "--stop-signal", "SIGUSR1", "--stop-timeout", "3", "--init",
+                               "busybox", "sleep", "60")
+    try:
+        assert code == 0, err
+        assert cidfile.read_text() == cid.strip()
+        config = json.loads(berth_cli("inspect", "cidded")[1])[0]["Config"]
+        assert (config["StopSignal"], config["StopTimeout"]) == ("SIGUSR1", 3)
+        code, _, err = berth_cli("run", "--rm", "--cidfile", str(cidfile), "busybox", "true")
+        assert code == 125 and "Container ID file found" in err
+        assert berth_cli("stop", "cidded")[0] == 0  # SIGUSR1, passed on by the init
+        state = json.loads(berth_cli("inspect", "cidded")[1])[0]["State"]
+        assert state["ExitCode"] == 138  # 128 + SIGUSR1
+    finally:
+        berth_cli("rm", "-f", "cidded")

@@ -120,6 +120,9 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--shm-size", help="size of /dev/shm")
     add("--restart", help='restart policy to apply when a container exits (default "no")')
     add("--ulimit", action="append", default=[], help="ulimit options (nofile=1024:2048)")
+    add("--stop-signal", help="signal to stop the container")
+    add("--stop-timeout", type=int, help="timeout (in seconds) to stop a container")
+    add("--cidfile", help="write the container ID to the file")
     add("--log-driver", help="logging driver for the container (json-file, none)")
     add("--log-opt", action="append", default=[], help="log driver options")
 

@@ -145,6 +145,8 @@ def _inspect(img: Any) -> dict[str, Any]:
         "Parent": "",
         "Comment": (cfg.get("history") or [{}])[-1].get("comment", ""),
         "Created": img.created,
+        "Container": cfg.get("container", ""),  # a committed image's source, as docker
+        "ContainerConfig": cfg.get("container_config") or {},
         "DockerVersion": "",
         "Author": cfg.get("author", ""),
         "Config": cfg.get("config") or {},

@@ -118,12 +118,17 @@ def container_config(args: argparse.Namespace,
         "WorkingDir": args.workdir or "",
         "Entrypoint": entrypoint,
         "Labels": labels(args.label),
+        **({"StopSignal": args.stop_signal} if args.stop_signal else {}),
+        **({"StopTimeout": args.stop_timeout} if args.stop_timeout is not None else {}),
         "HostConfig": host_config(args),
     }
 
 
 def create(client: Client, args: argparse.Namespace) -> str:
     config = container_config(args)
+    if args.cidfile and os.path.exists(args.cidfile):  # checked before anything is made
+        raise RunFailed(f"Container ID file found, make sure the other container isn't "
+                        f"running or delete {args.cidfile}")
     try:
         created = client.containers.create(config, args.name)
     except APIError as e:
@@ -136,7 +141,21 @@ def create(client: Client, args: argparse.Namespace) -> str:
     for warning in created.get("Warnings") or []:
         print(f"WARNING: {warning}", file=sys.stderr)
     cid: str = created["Id"]
+    if args.cidfile:
+        _write_cidfile(args.cidfile, cid)
     return cid
+
+
+def _write_cidfile(path: str, cid: str) -> None:
+    """docker's ``--cidfile``: refuses a file that exists (another run's)."""
+    try:
+        with open(path, "x") as f:
+            f.write(cid)
+    except FileExistsError:
+        raise RunFailed(f"Container ID file found, make sure the other container isn't "
+                        f"running or delete {path}") from None
+    except OSError as e:
+        raise RunFailed(f"failed to create the container ID file: {e}") from None
 
 
 def _pull_to_stderr(client: Client, image: str, platform: str) -> None:
