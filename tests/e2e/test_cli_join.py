@@ -32,3 +32,12 @@ def test_join_another_containers_namespaces(berth_cli):
         assert code == 125 and "cannot join network of a non running container" in err
     finally:
         berth_cli("rm", "-f", "host-of-ns")
+
+
+def test_namespace_modes_checked(berth_cli):
+    assert berth_cli("run", "--rm", "--ipc", "shareable", "busybox", "true")[0] == 0
+    assert berth_cli("run", "--rm", "--ipc", "private", "busybox", "true")[0] == 0
+    for flag, value, word in (("--ipc", "weird", "IPC"), ("--pid", "weird", "PID"),
+                              ("--uts", "weird", "UTS")):
+        code, _, err = berth_cli("run", "--rm", flag, value, "busybox", "true")
+        assert code == 125 and f"invalid {word} mode: weird" in err

@@ -89,8 +89,17 @@ _HOST_NAMESPACES = {"NetworkMode": "network", "PidMode": "pid", "IpcMode": "ipc"
 _PROC_NS = {"network": "net", "ipc": "ipc", "pid": "pid", "uts": "uts"}
 
 
+_MODES = {"IpcMode": ("", "private", "shareable", "host"), "PidMode": ("", "host"),
+          "UTSMode": ("", "host")}
+
+
 def joined_containers(host_config: dict[str, Any]) -> dict[str, str]:
     """``--network container:web`` and friends: {namespace kind: the other container}."""
+    for key, allowed in _MODES.items():
+        value = str(host_config.get(key) or "")
+        if value not in allowed and not value.startswith("container:"):
+            word = {"IpcMode": "IPC", "PidMode": "PID", "UTSMode": "UTS"}[key]
+            raise InvalidArgument(f"invalid {word} mode: {value}")
     out = {}
     for key, kind in _HOST_NAMESPACES.items():
         value = str(host_config.get(key) or "")
