@@ -26,10 +26,10 @@ def test_rotation_keeps_the_newest_files(berth_cli, daemon):
 
 
 def test_rotation_while_following(berth_cli):
-    assert berth_cli("run", "-d", "--name", "follow-rot", "--log-opt", "max-size=1k",
+    assert berth_cli("run", "-d", "--name", "follow-rot", "--log-opt", "max-size=4k",
                      "--log-opt", "max-file=5", "busybox", "sh", "-c",
                      "sleep 0.5; i=0; while [ $i -lt 200 ]; do echo $i; i=$((i+1)); "
-                     "[ $((i % 20)) = 0 ] && sleep 0.05; done")[0] == 0
+                     "[ $((i % 20)) = 0 ] && sleep 0.1; done")[0] == 0
     try:
         code, out, err = berth_cli("logs", "-f", "follow-rot")
         assert code == 0, err

@@ -6,7 +6,9 @@ supervisor writes the files (``berth.supervisor.logs``); ``read`` gives
 ``docker logs`` their lines: the rotated files oldest first, then the
 current one, optionally followed, filtered by ``since``/``until`` and cut to
 the last ``tail`` lines. A follower notices a rotation (the path names
-another file) and goes on with the new file after reading the old one out.
+another file) and goes on with the new file after reading the old one out, and
+the files rotated in between; a log that rotates faster than the follower polls
+(every 50 ms) can still lose a file to it, as docker's json-file follower can.
 """
 
 import asyncio
