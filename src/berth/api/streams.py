@@ -34,6 +34,11 @@ def hijack_response(request: web.Request, multiplexed: bool) -> web.StreamRespon
     return resp
 
 
+def connected(request: web.Request) -> bool:
+    """Whether the client of a long stream (events, logs -f) is still there."""
+    return request.transport is not None and not request.transport.is_closing()
+
+
 def flush_head(request: web.Request) -> None:
     """Send the prepared status line and headers now, before any body."""
     request.writer.send_headers()

@@ -178,6 +178,19 @@ def _translate(message: str, command: str | None) -> UsageError:
     return UsageError(message, command, FLAG_ERROR)
 
 
+def filter_flags(specs: Sequence[str], command: str) -> dict[str, list[str]]:
+    """``--filter key=value`` flags as the API's filters map; docker's usage error for a
+    spec without ``=``."""
+    filters: dict[str, list[str]] = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            raise UsageError(f'invalid argument "{spec}" for "-f, --filter" flag: bad format '
+                             "of filter (expected name=value)", command, FLAG_ERROR)
+        filters.setdefault(key, []).append(value)
+    return filters
+
+
 def unknown_flag(arg: str, command: str | None) -> UsageError:
     if arg.startswith("--"):
         return UsageError(f"unknown flag: {arg.split('=', 1)[0]}", command, FLAG_ERROR)

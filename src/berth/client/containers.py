@@ -105,9 +105,7 @@ class ContainersAPI:
         resp = self.client.open_stream("GET", f"/containers/{quote(ref)}/stats",
                                        {"stream": stream, "one-shot": one_shot or None})
         try:
-            for line in resp.iter_lines():
-                if line.strip():
-                    yield json.loads(line)
+            yield from resp.iter_json()
         finally:
             resp.close()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import socket
 from collections.abc import Iterator, Mapping
 
@@ -24,7 +25,7 @@ from berth.client.errors import ProtocolError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
 
     Reader = io.BufferedReader[socket.SocketIO]
 
@@ -139,6 +140,12 @@ class Response:
 
     def read(self) -> bytes:
         return b"".join(self.iter_chunks())
+
+    def iter_json(self) -> Iterator[Any]:
+        """The objects of a JSON-lines body (stats, events), as they arrive."""
+        for line in self.iter_lines():
+            if line.strip():
+                yield json.loads(line)
 
     def iter_lines(self) -> Iterator[bytes]:
         """The body split at newlines, as the lines arrive (JSON progress streams)."""

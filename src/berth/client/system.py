@@ -34,9 +34,7 @@ class SystemAPI:
             "since": since, "until": until,
             "filters": json.dumps(filters) if filters else None})
         try:
-            for line in resp.iter_lines():
-                if line.strip():
-                    yield json.loads(line)
+            yield from resp.iter_json()
         finally:
             resp.close()
 

@@ -14,17 +14,12 @@ from collections.abc import Callable
 
 from berth.daemon.container import Container
 from berth.errors import InvalidArgument
+from berth.util.filters import label_matches
 
 KEYS = frozenset({"id", "name", "label", "status", "exited", "ancestor", "before", "since"})
 STATUSES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
 Filters = dict[str, list[str]]
-
-
-def _label(c: Container, spec: str) -> bool:
-    labels = c.config.get("Labels") or {}
-    key, sep, value = spec.partition("=")
-    return key in labels and (not sep or labels[key] == value)
 
 
 def check(filters: Filters) -> None:
@@ -74,7 +69,7 @@ def apply(containers: list[Container], filters: Filters,
 
 
 def _has_label(spec: str) -> Callable[[Container], bool]:
-    return lambda c: _label(c, spec)
+    return lambda c: label_matches(c.config.get("Labels") or {}, spec)
 
 
 def _created_before(created: str) -> Callable[[Container], bool]:

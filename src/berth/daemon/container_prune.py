@@ -8,28 +8,20 @@ from berth.daemon.container import Container
 from berth.daemon.containers import ContainerService
 from berth.errors import InvalidArgument
 from berth.util.disk import tree_size
-from berth.util.timefmt import parse_rfc3339, parse_timestamp
+from berth.util.filters import label_matches, timestamp
+from berth.util.timefmt import parse_rfc3339
 
 KEYS = frozenset({"until", "label", "label!"})
 
 
-def _label(c: Container, spec: str) -> bool:
-    labels = c.config.get("Labels") or {}
-    key, sep, value = spec.partition("=")
-    return key in labels and (not sep or labels[key] == value)
-
-
 def _keep(c: Container, filters: dict[str, list[str]], now: float) -> bool:
-    for text in filters.get("until", []):
-        try:
-            limit = parse_timestamp(text, now)
-        except ValueError as e:
-            raise InvalidArgument(str(e)) from None
-        if parse_rfc3339(c.created) >= limit:
-            return True
-    if not all(_label(c, spec) for spec in filters.get("label", [])):
+    if any(parse_rfc3339(c.created) >= timestamp(text, now)
+           for text in filters.get("until", [])):
         return True
-    return any(_label(c, spec) for spec in filters.get("label!", []))
+    labels = c.config.get("Labels") or {}
+    if not all(label_matches(labels, spec) for spec in filters.get("label", [])):
+        return True
+    return any(label_matches(labels, spec) for spec in filters.get("label!", []))
 
 
 async def prune(containers: ContainerService, filters: dict[str, list[str]]) -> dict[str, Any]:

@@ -67,14 +67,17 @@ class Engine:
 
     def container_sizes(self, containers: list[Container]) -> list[tuple[int, int]]:
         """(SizeRw, SizeRootFs) of each container: its writable layer, plus its image."""
+        image_sizes: dict[str, int] = {}  # containers of one image walk its layers once
         out = []
         for c in containers:
             rw = tree_size(self.config.paths.container(c.id) / "upper")
-            try:
-                image = sum(self.images.layer_sizes(self.images.resolve(c.image_id)))
-            except NotFound:
-                image = 0
-            out.append((rw, rw + image))
+            if c.image_id not in image_sizes:
+                try:
+                    image = self.images.resolve(c.image_id)
+                    image_sizes[c.image_id] = sum(self.images.layer_sizes(image))
+                except NotFound:
+                    image_sizes[c.image_id] = 0
+            out.append((rw, rw + image_sizes[c.image_id]))
         return out
 
     def disk_usage(self, types: set[str] | None = None) -> dict[str, Any]:

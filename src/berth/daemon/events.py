@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from berth.errors import InvalidArgument
+from berth.util.filters import label_matches
 
 KEEP = 256
 FILTER_KEYS = frozenset({"type", "event", "container", "image", "label", "volume", "network",
@@ -71,11 +72,7 @@ def matches(event: Event, filters: dict[str, list[str]]) -> bool:
     for kind in ("volume", "network"):
         if filters.get(kind) and (event.type != kind or not any_of(kind, [event.id, name])):
             return False
-    for spec in filters.get("label", []):
-        key, sep, value = spec.partition("=")
-        if key not in attrs or (sep and attrs[key] != value):
-            return False
-    return True
+    return all(label_matches(attrs, spec) for spec in filters.get("label", []))
 
 
 class EventBus:
@@ -97,12 +94,12 @@ class EventBus:
             subscribers = list(self._subscribers)
         if not subscribers or self._loop is None:
             return
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:  # a worker thread
+            on_loop = False
         for queue in subscribers:
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is self._loop:
+            if on_loop:
                 queue.put_nowait(event)
             else:
                 self._loop.call_soon_threadsafe(queue.put_nowait, event)

@@ -10,7 +10,6 @@ container can still start. Deleting frees the blobs and snapshots no other
 image uses; the records list them like dockerd's (``Deleted: <chain id>``).
 """
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,8 @@ from berth.errors import Conflict, InvalidArgument
 from berth.images.service import Image, ImageService
 from berth.oci import reference
 from berth.snapshots.overlay import chain_ids
-from berth.util.timefmt import parse_rfc3339, parse_timestamp
+from berth.util.filters import label_matches, timestamp
+from berth.util.timefmt import parse_rfc3339
 
 Records = list[dict[str, str]]
 
@@ -127,7 +127,7 @@ def _prune_filter(filters: dict[str, list[str]]) -> Callable[[Image], bool]:
     unknown = set(filters) - {"until", "label", "label!", "dangling"}
     if unknown:
         raise InvalidArgument(f"invalid filter '{sorted(unknown)[0]}'")
-    until = [_until(v) for v in filters.get("until", [])]
+    until = [timestamp(v) for v in filters.get("until", [])]
     want = filters.get("label", [])
     refuse = filters.get("label!", [])
 
@@ -135,21 +135,9 @@ def _prune_filter(filters: dict[str, list[str]]) -> Callable[[Image], bool]:
         labels = (image.config.get("config") or {}).get("Labels") or {}
         created = parse_rfc3339(image.created)
         return (all(created < u for u in until)
-                and all(_label_matches(labels, f) for f in want)
-                and not any(_label_matches(labels, f) for f in refuse))
+                and all(label_matches(labels, f) for f in want)
+                and not any(label_matches(labels, f) for f in refuse))
     return keep
-
-
-def _until(text: str) -> float:
-    try:
-        return parse_timestamp(text, time.time())
-    except ValueError as e:
-        raise InvalidArgument(str(e)) from None
-
-
-def _label_matches(labels: dict[str, str], spec: str) -> bool:
-    key, sep, value = spec.partition("=")
-    return key in labels and (not sep or labels[key] == value)
 
 
 def _single_repository(refs: Iterable[str]) -> bool:

@@ -8,6 +8,7 @@ the host's memory is the host's memory, as dockerd reports it.
 """
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +19,9 @@ from berth.util.timefmt import ZERO_TIME, now_rfc3339
 INTERVAL = 1.0
 
 
+@functools.cache
 def _host_memory() -> int:
+    """MemTotal, read once: it does not change under a running daemon."""
     try:
         with open("/proc/meminfo") as f:
             for line in f:

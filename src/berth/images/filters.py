@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from berth.errors import InvalidArgument
-from berth.util.timefmt import parse_rfc3339, parse_timestamp
+from berth.util.filters import label_matches, timestamp
+from berth.util.timefmt import parse_rfc3339
 
 if TYPE_CHECKING:
     from berth.images.service import Image
@@ -61,13 +61,8 @@ def _bool(key: str, values: list[str]) -> bool:
     raise InvalidArgument(f"invalid filter '{key}={values[-1]}'")
 
 
-def _labels_match(labels: dict[str, str], spec: str) -> bool:
-    key, sep, value = spec.partition("=")
-    return key in labels and (not sep or labels[key] == value)
-
-
 def _has_label(spec: str) -> Callable[[Image], bool]:
-    return lambda img: _labels_match((img.config.get("config") or {}).get("Labels") or {}, spec)
+    return lambda img: label_matches((img.config.get("config") or {}).get("Labels") or {}, spec)
 
 
 def _created_before(limit: float) -> Callable[[Image], bool]:
@@ -76,13 +71,6 @@ def _created_before(limit: float) -> Callable[[Image], bool]:
 
 def _created_after(limit: float) -> Callable[[Image], bool]:
     return lambda img: parse_rfc3339(img.created) > limit
-
-
-def _timestamp(text: str) -> float:
-    try:
-        return parse_timestamp(text, time.time())
-    except ValueError as e:
-        raise InvalidArgument(str(e)) from None
 
 
 def apply(images: list[Image], filters: Filters,
@@ -99,7 +87,7 @@ def apply(images: list[Image], filters: Filters,
                for name in filters.get("before", [])]
     checks += [_created_after(parse_rfc3339(resolve(name).created))
                for name in filters.get("since", [])]
-    checks += [_created_before(_timestamp(text)) for text in filters.get("until", [])]
+    checks += [_created_before(timestamp(text)) for text in filters.get("until", [])]
     out = [img for img in images if all(check(img) for check in checks)]
     patterns = [go_glob(p) for p in filters.get("reference", [])]
     if patterns:

@@ -12,6 +12,7 @@ from berth.api.router import Router
 from berth.api.streams import (
     DetachScanner,
     Hijacked,
+    connected,
     detach_keys,
     flush_head,
     frame,
@@ -23,7 +24,7 @@ from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
 from berth.daemon.hub import Chunk
 from berth.errors import InvalidArgument
-from berth.util.timefmt import parse_timestamp
+from berth.util.filters import timestamp
 
 
 def _time(request: web.Request, name: str) -> float:
@@ -31,14 +32,7 @@ def _time(request: web.Request, name: str) -> float:
     raw = request.query.get(name) or ""
     if raw in ("", "0"):
         return 0.0
-    try:
-        return parse_timestamp(raw, time.time())
-    except ValueError as e:
-        raise InvalidArgument(str(e)) from None
-
-
-def _connected(request: web.Request) -> bool:
-    return request.transport is not None and not request.transport.is_closing()
+    return timestamp(raw)
 
 
 def register(router: Router, engine: Engine) -> None:
@@ -163,7 +157,7 @@ def register(router: Router, engine: Engine) -> None:
         tty = bool(c.config.get("Tty"))
         chunks = svc.logs(ref, stdout, stderr, params.boolean(request, "follow"), tail,
                           params.boolean(request, "timestamps"), _time(request, "since"),
-                          _time(request, "until"), lambda: _connected(request))
+                          _time(request, "until"), lambda: connected(request))
         resp = web.StreamResponse(status=200, headers={
             "Content-Type": "application/vnd.docker.raw-stream" if tty
             else "application/vnd.docker.multiplexed-stream"})

@@ -8,12 +8,12 @@ from aiohttp import web
 
 from berth.api import params
 from berth.api.router import Router
-from berth.api.streams import flush_head
+from berth.api.streams import connected, flush_head
 from berth.daemon.disk_usage import TYPES
 from berth.daemon.engine import Engine
 from berth.daemon.events import check_filters
 from berth.errors import InvalidArgument
-from berth.util.timefmt import parse_timestamp
+from berth.util.filters import timestamp
 
 PING_HEADERS = {
     "Cache-Control": "no-cache, no-store, must-revalidate",
@@ -27,10 +27,7 @@ def _timestamp(request: web.Request, name: str, now: float) -> float | None:
     raw = request.query.get(name)
     if not raw:
         return None
-    try:
-        return parse_timestamp(raw, now)
-    except ValueError as e:
-        raise InvalidArgument(str(e)) from None
+    return timestamp(raw, now)
 
 
 def register(router: Router, engine: Engine) -> None:
@@ -60,10 +57,8 @@ def register(router: Router, engine: Engine) -> None:
         resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
         await resp.prepare(request)
         flush_head(request)
-        def connected() -> bool:
-            return request.transport is not None and not request.transport.is_closing()
-
-        async for event in engine.events.stream(since, until, filters, connected):
+        async for event in engine.events.stream(since, until, filters,
+                                                lambda: connected(request)):
             await resp.write(json.dumps(event.to_api()).encode() + b"\n")
         await resp.write_eof()
         return resp

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from berth.cli.format import ago, human_size, short_id, split_reference, table
-from berth.cli.parser import UsageError
+from berth.cli.parser import filter_flags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,13 +55,7 @@ def rows(images: list[dict[str, Any]], now: float, no_trunc: bool,
 
 
 def filters_of(args: argparse.Namespace) -> dict[str, list[str]]:
-    filters: dict[str, list[str]] = {}
-    for spec in args.filter:
-        key, sep, value = spec.partition("=")
-        if not sep:
-            raise UsageError(f'invalid argument "{spec}" for "-f, --filter" flag: bad format '
-                             "of filter (expected name=value)", "images", 125)
-        filters.setdefault(key, []).append(value)
+    filters = filter_flags(args.filter, "images")
     if args.reference:
         filters.setdefault("reference", []).append(args.reference)
     return filters

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from berth.cli.format import ago, ellipsis, go_quote, human_size, ports, short_id, table
-from berth.cli.parser import FLAG_ERROR, UsageError
+from berth.cli.parser import filter_flags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,11 +79,4 @@ def size(c: dict[str, Any]) -> str:
 
 def ps_filters(args: argparse.Namespace) -> dict[str, list[str]]:
     """``--filter key=value`` flags as the API's filters map."""
-    filters: dict[str, list[str]] = {}
-    for spec in args.filter:
-        key, sep, value = spec.partition("=")
-        if not sep:
-            raise UsageError(f'invalid argument "{spec}" for "-f, --filter" flag: bad format '
-                             "of filter (expected name=value)", "ps", FLAG_ERROR)
-        filters.setdefault(key, []).append(value)
-    return filters
+    return filter_flags(args.filter, "ps")

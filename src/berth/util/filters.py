@@ -1,0 +1,22 @@
+"""What docker's list, prune and events filters share: ``label`` specs and times."""
+
+import time
+from collections.abc import Mapping
+
+from berth.errors import InvalidArgument
+from berth.util.timefmt import parse_timestamp
+
+
+def label_matches(labels: Mapping[str, str], spec: str) -> bool:
+    """``key`` (present) or ``key=value`` (present with that value)."""
+    key, sep, value = spec.partition("=")
+    return key in labels and (not sep or labels[key] == value)
+
+
+def timestamp(text: str, now: float | None = None) -> float:
+    """An ``until``/``since`` value (Unix time, RFC 3339, or a duration back from now);
+    InvalidArgument with docker's message when it is none of them."""
+    try:
+        return parse_timestamp(text, time.time() if now is None else now)
+    except ValueError as e:
+        raise InvalidArgument(str(e)) from None
