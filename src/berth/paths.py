@@ -8,6 +8,8 @@ Layout under the data root (persistent)::
     snapshots/<chain-hex>/fs          unpacked read-only layers
     containers/<id>/                  upper, work, merged, config.json, hostname,
                                       hosts, resolv.conf, <id>-json.log
+    containers/<id>/mounts/shm        the /dev/shm tmpfs of an ``--ipc shareable``
+                                      container, mounted on the host while it runs
 
 Layout under the exec root (runtime state, lost at reboot)::
 
@@ -56,6 +58,11 @@ class Paths:
 
     def container_log(self, container_id: str) -> Path:
         return self.container(container_id) / f"{container_id}-json.log"
+
+    def container_shm(self, container_id: str) -> Path:
+        """Where a shareable container's /dev/shm is mounted on the host (docker's
+        ``<container dir>/mounts/shm``), so that joiners can bind the same one."""
+        return self.container(container_id) / "mounts" / "shm"
 
     @property
     def supervisor_socket(self) -> Path:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 from berth.daemon import commit as container_files
-from berth.daemon import container_resources, validate
+from berth.daemon import container_resources, ipc, validate
 from berth.daemon import logs as container_logs
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
@@ -147,6 +147,7 @@ class ContainerService:
         LogConfig.from_host_config(host_config)
         for ref in joined_containers(host_config).values():
             self.get(ref)  # NotFound now, as docker's create says it
+        host_config = ipc.settle(host_config, self.get)
         spec = build_spec(cid, config, host_config, "/", config["Hostname"])
         if spec["linux"].get("seccomp"):
             seccomp.compile_filter(spec["linux"]["seccomp"])  # cached: the next is free
@@ -193,6 +194,7 @@ class ContainerService:
             request = await asyncio.to_thread(self.prepare_bundle, c)
             reply, session = await self._sup.start(request)
         except (CommandNotFound, CommandNotInvokable) as e:
+            self._release_shm(c)
             c.state.exit_code = 127 if isinstance(e, CommandNotFound) else 126
             c.state.error = e.message
             self._save(c)
@@ -202,6 +204,7 @@ class ContainerService:
                 await self.remove(c.id, force=True)  # as dockerd does: `run --rm` waits for it
             raise
         except BaseException:
+            self._release_shm(c)
             self._hubs.pop(c.id, None)
             hub.close()
             if c.host_config.get("AutoRemove") and c.id in self._by_id:
@@ -234,8 +237,9 @@ class ContainerService:
         cdir = self._paths.container(c.id)
         image = self._images.resolve(c.image_id)
         mounts = self._images.rootfs_mounts(image, cdir / "upper", cdir / "work")
+        shm = ipc.shm_source(c, self._paths, self.get)
         spec = build_spec(c.id, c.config, c.host_config, str(cdir / "merged"),
-                          c.config.get("Hostname") or c.id[:12], self._joined_pids(c))
+                          c.config.get("Hostname") or c.id[:12], self._joined_pids(c), shm)
         for m in spec["mounts"]:
             if m.get("type") == "bind" and not os.path.exists(m["source"]):
                 os.makedirs(m["source"], exist_ok=True)  # docker creates a missing bind source
@@ -243,6 +247,7 @@ class ContainerService:
         tmp.write_text(json.dumps(spec))
         tmp.replace(cdir / "config.json")
         (cdir / "hostname").write_text(spec.get("hostname", c.id[:12]) + "\n")
+        ipc.mount_shm(c, self._paths)  # last: a failure before it leaves nothing mounted
         return {
             "op": "start", "id": c.id, "bundle": str(cdir), "rootfs_mounts": mounts,
             **self._log_options(c),
@@ -283,7 +288,15 @@ class ContainerService:
             return  # the supervisor went away: recovery will find the exit
         await self._record_exit(c, exit_event)
 
+    def _release_shm(self, c: Container) -> None:
+        """Unmount a shareable container's host-side /dev/shm (docker does at stop)."""
+        try:
+            ipc.release_shm(c.id, self._paths)
+        except OSError as e:
+            log.warning("could not unmount the /dev/shm of %s: %s", c.id, e)
+
     async def _record_exit(self, c: Container, event: dict[str, Any]) -> None:
+        self._release_shm(c)
         c.state = State(
             status="exited", pid=0, exit_code=int(event.get("exit_code", 255)),
             oom_killed=bool(event.get("oom_killed")), started_at=c.state.started_at,
@@ -483,6 +496,7 @@ class ContainerService:
         if hub is not None:  # attached clients of a container that never ran
             hub.close()
         self._table.delete(c.id)
+        self._release_shm(c)  # rmtree must never descend into a mounted tmpfs
         await asyncio.to_thread(shutil.rmtree, self._paths.container(c.id), True)
         self.emit("destroy", c)
         for fut in self._remove_waiters.pop(c.id, []):
@@ -570,6 +584,11 @@ class ContainerService:
     async def recover(self) -> None:
         """Match the records with what the supervisor still has (live restore)."""
         known = (await self._sup.state()).get("containers", {})
+        # Host-side /dev/shm mounts of containers not running by the records: a berthd
+        # killed between a mount and the record of an exit. The running ones' exits
+        # found below release theirs.
+        ipc.sweep(self._paths, {c.id for c in self._by_id.values()
+                                if c.state.status in ("running", "paused")})
         for c in list(self._by_id.values()):
             if c.state.status == "restarting":  # berthd stopped during the back-off
                 self._schedule_restart(c)

@@ -89,8 +89,8 @@ _HOST_NAMESPACES = {"NetworkMode": "network", "PidMode": "pid", "IpcMode": "ipc"
 _PROC_NS = {"network": "net", "ipc": "ipc", "pid": "pid", "uts": "uts"}
 
 
-_MODES = {"IpcMode": ("", "private", "shareable", "host"), "PidMode": ("", "host"),
-          "UTSMode": ("", "host")}
+_MODES = {"IpcMode": ("", "private", "shareable", "host", "none"),
+          "PidMode": ("", "host"), "UTSMode": ("", "host")}
 
 
 def joined_containers(host_config: dict[str, Any]) -> dict[str, str]:
@@ -295,10 +295,29 @@ def seccomp_filter(option: str | None, privileged: bool,
     return seccomp.linux_seccomp(profile, bounding)
 
 
+def dev_shm(mounts: list[dict[str, Any]], ipc_mode: str,
+            source: str | None) -> list[dict[str, Any]]:
+    """The spec's /dev/shm by IPC mode: none for ``none``; a bind of ``source`` (a
+    shareable container's host-side tmpfs, a donor's, or the host's) in place of
+    the container's own tmpfs; the tmpfs otherwise."""
+    out = []
+    for m in mounts:
+        if m["destination"] == "/dev/shm" and m.get("source") == "shm":  # the default
+            if ipc_mode == "none":
+                continue
+            if source is not None:
+                m = {"destination": "/dev/shm", "type": "bind", "source": source,
+                     "options": ["rbind", "rprivate"]}
+        out.append(m)
+    return out
+
+
 def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str, Any],
                root_path: str, hostname: str,
-               joined_pids: dict[str, int] | None = None) -> dict[str, Any]:
-    """``joined_pids``: the init pid of each container whose namespace this one joins."""
+               joined_pids: dict[str, int] | None = None,
+               shm_source: str | None = None) -> dict[str, Any]:
+    """``joined_pids``: the init pid of each container whose namespace this one joins;
+    ``shm_source``: the host path bound as /dev/shm (``berth.daemon.ipc``)."""
     argv = command_of(config)
     env = merge_env([DEFAULT_PATH_ENV, f"HOSTNAME={hostname}"],
                     ["TERM=xterm"] if config.get("Tty") else [], config.get("Env"))
@@ -342,6 +361,7 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
     if seccomp_spec is not None:
         linux["seccomp"] = seccomp_spec
     linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] not in shared]
+    spec["mounts"] = dev_shm(spec["mounts"], str(host_config.get("IpcMode") or ""), shm_source)
     if "network" in shared:
         # sysfs belongs to a network namespace: bind the host's, cgroups included.
         spec["mounts"] = [m for m in spec["mounts"] if not m["destination"].startswith("/sys/")]
