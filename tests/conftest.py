@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,14 +79,15 @@ def _wait_for_socket(path: Path, proc: subprocess.Popen[bytes], timeout: float =
     raise RuntimeError("berthd did not answer in time")
 
 
-def start_daemon(root: Path) -> Daemon:
+def start_daemon(root: Path, args: tuple[str, ...] = ()) -> Daemon:
+    """berthd on ``root``'s socket and dirs; ``args``: more flags for it."""
     require_root()
     data_root, exec_root = root / "data", root / "run"
     socket = exec_root / "berthd.sock"
     log = (root / "berthd.log").open("wb")
     proc = subprocess.Popen(
         [*BERTHD, "--host", f"unix://{socket}", "--data-root", str(data_root),
-         "--exec-root", str(exec_root)],
+         "--exec-root", str(exec_root), *args],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     d = Daemon(root, socket, data_root, exec_root, proc)
@@ -154,8 +155,9 @@ def stop_daemon(d: Daemon) -> None:
 
 
 @contextmanager
-def daemon_with_busybox(root: Path, busybox_tar: Path) -> Iterator[Daemon]:
-    d = start_daemon(root)
+def daemon_with_busybox(root: Path, busybox_tar: Path,
+                        args: tuple[str, ...] = ()) -> Iterator[Daemon]:
+    d = start_daemon(root, args)
     try:
         r = d.cli("import", "-c", 'CMD ["sh"]', str(busybox_tar), "busybox:latest")
         assert r.returncode == 0, r.stderr
@@ -187,6 +189,19 @@ def berth_cli(daemon: Daemon) -> Callable[..., tuple[int, str, str]]:
         return r.returncode, r.stdout, r.stderr
 
     return run
+
+
+@pytest.fixture(scope="module")
+def daemon_factory(tmp_path_factory: pytest.TempPathFactory,
+                   busybox_tar: Path) -> Iterator[Callable[..., Daemon]]:
+    """``start(*flags)``: a berthd started with more flags (``--insecure-registry ...``),
+    busybox:latest imported; every one is stopped after the module."""
+    with ExitStack() as stack:
+        def start(*args: str) -> Daemon:
+            root = tmp_path_factory.mktemp("flags")
+            return stack.enter_context(daemon_with_busybox(root, busybox_tar, args))
+
+        yield start
 
 
 @pytest.fixture

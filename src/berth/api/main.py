@@ -17,6 +17,7 @@ from aiohttp import web
 from berth.api.server import make_app
 from berth.daemon.config import DaemonConfig
 from berth.daemon.engine import Engine
+from berth.errors import InvalidArgument
 
 log = logging.getLogger("berthd")
 
@@ -27,6 +28,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-root", help="persistent state (default /var/lib/berth)")
     p.add_argument("--exec-root", help="runtime state (default /run/berth)")
     p.add_argument("-D", "--debug", action="store_true")
+    p.add_argument("--insecure-registry", action="append", default=[],
+                   metavar="HOST[:PORT]|CIDR",
+                   help="a registry spoken to over HTTPS unverified, else HTTP (repeatable)")
     return p.parse_args(argv)
 
 
@@ -64,11 +68,16 @@ def main(argv: list[str] | None = None) -> None:
     if os.geteuid() != 0:
         print("berthd: must run as root", file=sys.stderr)
         sys.exit(1)
-    config = DaemonConfig.from_args(args.host, args.data_root, args.exec_root, args.debug)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    try:
+        config = DaemonConfig.from_args(args.host, args.data_root, args.exec_root, args.debug,
+                                        args.insecure_registry)
+    except InvalidArgument as e:  # dockerd's words for a bad flag value
+        print(f"berthd: failed to start daemon: {e.message}", file=sys.stderr)
+        sys.exit(1)
     asyncio.run(serve(config))
 
 

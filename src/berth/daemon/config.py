@@ -1,10 +1,12 @@
 """The daemon's configuration: made once in ``berthd``'s entry, frozen, passed down."""
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from berth.paths import DEFAULT_DATA_ROOT, DEFAULT_EXEC_ROOT, DEFAULT_SOCKET, Paths
+from berth.registry.client.insecure import InsecureRegistries
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,14 +14,19 @@ class DaemonConfig:
     paths: Paths = field(default_factory=Paths)
     socket: Path = DEFAULT_SOCKET
     debug: bool = False
+    # --insecure-registry: HTTPS unverified, then HTTP (127.0.0.0/8 always listed)
+    insecure_registries: InsecureRegistries = field(default_factory=InsecureRegistries)
 
     @classmethod
     def from_args(cls, host: str | None, data_root: str | None, exec_root: str | None,
-                  debug: bool = False) -> "DaemonConfig":
-        """Flags first, then BERTH_DATA_ROOT / BERTH_EXEC_ROOT, then the defaults."""
+                  debug: bool = False,
+                  insecure_registries: Sequence[str] = ()) -> "DaemonConfig":
+        """Flags first, then BERTH_DATA_ROOT / BERTH_EXEC_ROOT, then the defaults.
+        InvalidArgument (dockerd's message) for a bad --insecure-registry."""
         data = Path(data_root or os.environ.get("BERTH_DATA_ROOT") or DEFAULT_DATA_ROOT)
         run = Path(exec_root or os.environ.get("BERTH_EXEC_ROOT") or DEFAULT_EXEC_ROOT)
         socket = run / "berthd.sock"
         if host:
             socket = Path(host.removeprefix("unix://"))
-        return cls(paths=Paths(data_root=data, exec_root=run), socket=socket, debug=debug)
+        return cls(paths=Paths(data_root=data, exec_root=run), socket=socket, debug=debug,
+                   insecure_registries=InsecureRegistries.parse(insecure_registries))

@@ -32,7 +32,7 @@ class Engine:
         for d in (paths.data_root, paths.containers, paths.tmp, paths.exec_root):
             d.mkdir(parents=True, exist_ok=True, mode=0o711)
         self.db = Database(paths.db)
-        self.images = ImageService(paths, self.db)
+        self.images = ImageService(paths, self.db, config.insecure_registries)
         self.supervisor = SupervisorLink(paths)
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
                                            self.supervisor)

@@ -6,6 +6,7 @@ from typing import Any
 
 import berth
 from berth.daemon.config import DaemonConfig
+from berth.registry.client.insecure import InsecureRegistries
 from berth.util.timefmt import now_rfc3339
 
 API_VERSION = "1.44"
@@ -87,7 +88,7 @@ def info(config: DaemonConfig, containers: dict[str, int], images: int) -> dict[
         "NCPU": os.cpu_count() or 1,
         "MemTotal": mem,
         "IndexServerAddress": "https://index.docker.io/v1/",
-        "RegistryConfig": {"IndexConfigs": {}, "InsecureRegistryCIDRs": ["127.0.0.0/8"]},
+        "RegistryConfig": registry_config(config.insecure_registries),
         "Name": uname.nodename,
         "Labels": [],
         "ExperimentalBuild": False,
@@ -102,6 +103,21 @@ def info(config: DaemonConfig, containers: dict[str, int], images: int) -> dict[
         "SecurityOptions": ["name=seccomp,profile=builtin"],
         "Warnings": [],
     }
+
+
+def registry_config(insecure: InsecureRegistries) -> dict[str, Any]:
+    """dockerd's RegistryConfig: the insecure CIDRs (127.0.0.0/8 always), an index
+    entry with ``Secure: false`` per insecure host, Docker Hub's secure one."""
+    def index(name: str, secure: bool) -> dict[str, Any]:
+        return {"Name": name, "Mirrors": [], "Secure": secure, "Official": secure}
+
+    configs = {host: index(host, False) for host in insecure.hosts}
+    configs["docker.io"] = index("docker.io", True)
+    return {"AllowNondistributableArtifactsCIDRs": [],
+            "AllowNondistributableArtifactsHostnames": [],
+            "InsecureRegistryCIDRs": [str(net) for net in insecure.cidrs],
+            "IndexConfigs": dict(sorted(configs.items())),
+            "Mirrors": []}
 
 
 def _arch() -> str:

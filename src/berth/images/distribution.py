@@ -1,6 +1,6 @@
 """``POST /auth`` and ``GET /distribution/{name}/json``: a registry asked, nothing stored."""
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from berth.errors import NotFound
@@ -12,17 +12,19 @@ from berth.registry.client.dockerconfig import Credentials
 from berth.registry.client.login import check_login
 from berth.registry.client.repository import Repository
 
+Endpoints = Callable[[str], endpoints.Endpoint]  # domain -> endpoint (ImageService.endpoint)
 
-def login(creds: Credentials, certs_dir: Path | None) -> None:
+
+def login(creds: Credentials, endpoint_of: Endpoints) -> None:
     """Check the credentials against the registry of ``creds.server`` (Docker Hub if none)."""
-    ep = endpoints.resolve(endpoints.domain_of(creds.server), certs_dir)
+    ep = endpoint_of(endpoints.domain_of(creds.server))
     check_login(Authorizer(ep, creds))
 
 
-def describe(name: str, creds: Credentials, certs_dir: Path | None) -> dict[str, Any]:
+def describe(name: str, creds: Credentials, endpoint_of: Endpoints) -> dict[str, Any]:
     """Docker's DistributionInspect: the descriptor the reference names and its platforms."""
     ref = reference.parse(name)
-    ep = endpoints.resolve(ref.domain, certs_dir)
+    ep = endpoint_of(ref.domain)
     repo = Repository(ep, ref.path, Authorizer(ep, creds))
     try:
         raw, media_type, digest = repo.manifest(ref.digest or ref.tag or "latest")

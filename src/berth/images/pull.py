@@ -35,7 +35,6 @@ from berth.images.progress import Progress
 from berth.oci import mediatypes, reference
 from berth.oci.digest import of_bytes, short_id
 from berth.oci.image import Descriptor, ImageConfig, Index, Manifest, Platform, loads
-from berth.registry.client import endpoint as endpoints
 from berth.registry.client.auth import Authorizer
 from berth.registry.client.dockerconfig import Credentials
 from berth.registry.client.fetch import fetch_blob
@@ -108,7 +107,7 @@ class Puller:
         self.platform = parse_platform(request.platform, host_arch)
         self.explicit_platform = bool(request.platform)
         self._stop = threading.Event()
-        ep = endpoints.resolve(self.ref.domain, service.certs_dir)
+        ep = service.endpoint(self.ref.domain)
         self.repo = Repository(ep, self.ref.path, Authorizer(ep, request.credentials))
 
     @property

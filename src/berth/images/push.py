@@ -18,9 +18,9 @@ from berth.images.progress import Progress
 from berth.oci import reference
 from berth.oci.digest import short_id
 from berth.oci.image import Descriptor, Manifest
-from berth.registry.client import endpoint as endpoints
 from berth.registry.client.auth import Authorizer
 from berth.registry.client.dockerconfig import Credentials
+from berth.registry.client.endpoint import Endpoint
 from berth.registry.client.repository import Repository
 from berth.registry.client.upload import upload_blob
 
@@ -41,6 +41,7 @@ class Pusher:
         self.service = service
         self.send = send
         self.creds = request.credentials
+        self._endpoint: Endpoint | None = None
         self.ref = reference.parse(request.reference, default_tag=not request.all_tags)
         if self.ref.digest is not None:
             raise InvalidArgument("cannot push a digest reference")
@@ -71,7 +72,9 @@ class Pusher:
         self.sources = tuple(sorted({
             _repository(r).partition("/")[2] for r in self.service.references(self.image.id)
             if r.startswith(ref.domain + "/")} - {ref.path}))
-        ep = endpoints.resolve(ref.domain, self.service.certs_dir)
+        if self._endpoint is None or self._endpoint.domain != ref.domain:
+            self._endpoint = self.service.endpoint(ref.domain)  # once: one ping per push
+        ep = self._endpoint
         self.repo = Repository(ep, ref.path, Authorizer(ep, self.creds), push=True,
                                mount_from=self.sources)
 

@@ -35,7 +35,10 @@ from berth.metadata.images import ImageRow, ImageTable
 from berth.oci import mediatypes, reference
 from berth.oci.image import Descriptor, History, ImageConfig, Manifest, Platform, canonical, loads
 from berth.paths import CERTS_DIR, Paths
+from berth.registry.client import endpoint as endpoints
 from berth.registry.client.dockerconfig import Credentials
+from berth.registry.client.insecure import InsecureRegistries
+from berth.registry.client.ping import ping
 from berth.snapshots.overlay import OverlaySnapshotter, chain_ids
 from berth.util.rwlock import SharedExclusiveLock
 from berth.util.timefmt import now_rfc3339
@@ -77,13 +80,16 @@ class Stored:
 
 
 class ImageService:
-    def __init__(self, paths: Paths, db: Database) -> None:
+    def __init__(self, paths: Paths, db: Database,
+                 insecure_registries: InsecureRegistries | None = None) -> None:
         self.content = LocalContentStore(paths.content)
         self.snapshots = OverlaySnapshotter(paths.snapshots)
         self.snapshots.clean_temps()
         self.content.clean_ingests()
         self._table = ImageTable(db)
         self.certs_dir = CERTS_DIR  # registry CAs (berth.registry.client.endpoint)
+        # the daemon's --insecure-registry list (berth.registry.client.insecure)
+        self.insecure_registries = insecure_registries or InsecureRegistries()
         self._unpack_lock = threading.Lock()
         self._gc_lock = SharedExclusiveLock()
         # (type, action, id, attributes): the daemon connects its event bus
@@ -178,6 +184,11 @@ class ImageService:
 
     # -- registries -----------------------------------------------------------
 
+    def endpoint(self, domain: str) -> endpoints.Endpoint:
+        """Where a pull, push, login or inspect of ``domain`` goes: the daemon's rules
+        (certs.d, --insecure-registry), the scheme settled by a ping, as dockerd's."""
+        return ping(endpoints.resolve(domain, self.certs_dir, self.insecure_registries))
+
     def pull(self, request: PullRequest, progress: Progress = no_progress) -> str:
         """``docker pull`` (``berth.images.pull``): the image id."""
         return Puller(self, request, host_arch(), progress).pull()
@@ -188,11 +199,11 @@ class ImageService:
 
     def login(self, creds: Credentials) -> None:
         """``POST /auth``: Unauthorized unless the registry takes the credentials."""
-        distribution.login(creds, self.certs_dir)
+        distribution.login(creds, self.endpoint)
 
     def distribution(self, name: str, creds: Credentials) -> dict[str, Any]:
         """``GET /distribution/{name}/json``: the registry's descriptor and platforms."""
-        return distribution.describe(name, creds, self.certs_dir)
+        return distribution.describe(name, creds, self.endpoint)
 
     # -- save and load ------------------------------------------------------
 

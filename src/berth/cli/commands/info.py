@@ -67,13 +67,21 @@ def server_section(i: dict[str, Any]) -> list[str]:
                        ("Debug", "Debug Mode"), ("ExperimentalBuild", "Experimental")):
         if key in i:
             out.append(f" {label}: {_text(i[key])}")
-    insecure = (i.get("RegistryConfig") or {}).get("InsecureRegistryCIDRs") or []
-    if insecure:
-        out.append(" Insecure Registries:")
-        out += [f"  {cidr}" for cidr in insecure]
+    out += _insecure_registries(i.get("RegistryConfig") or {})
     if "LiveRestoreEnabled" in i:
         out.append(f" Live Restore Enabled: {_text(i['LiveRestoreEnabled'])}")
     return out
+
+
+def _insecure_registries(config: dict[str, Any]) -> list[str]:
+    """docker info's list: the insecure index entries by name, then the CIDRs."""
+    cidrs = config.get("InsecureRegistryCIDRs") or []
+    indexes = config.get("IndexConfigs") or {}
+    if not cidrs and not indexes:
+        return []
+    hosts = [str(entry.get("Name") or name) for name, entry in sorted(indexes.items())
+             if isinstance(entry, dict) and not entry.get("Secure", True)]
+    return [" Insecure Registries:", *[f"  {h}" for h in hosts], *[f"  {c}" for c in cidrs]]
 
 
 def run(args: argparse.Namespace, client: Client) -> int:

@@ -1,16 +1,25 @@
 """Where a registry domain is reached: scheme, host, TLS roots.
 
-Docker's rule: ``localhost``, ``127.0.0.0/8`` and ``::1`` (with any port) are
-spoken to over plain HTTP, every other registry over HTTPS with the system's
-CAs plus the ``*.crt`` files of ``<certs_dir>/<host[:port]>/`` (docker's
-``/etc/docker/certs.d`` layout; berth's is ``paths.CERTS_DIR``). ``docker.io``
-is served at ``registry-1.docker.io``.
+The rules, first match wins:
+
+1. a registry listed by ``--insecure-registry`` as ``host[:port]``: HTTPS without
+   certificate verification, then plain HTTP if that fails (``verify=False``;
+   ``berth.registry.client.ping`` settles which, as dockerd tries its endpoints);
+2. ``localhost``, ``127.0.0.0/8`` and ``::1`` (with any port): plain HTTP;
+3. a registry whose address lies in an insecure CIDR: as in 1;
+4. every other registry: HTTPS with the system's CAs plus the ``*.crt`` files
+   of ``<certs_dir>/<host[:port]>/`` (docker's ``/etc/docker/certs.d`` layout;
+   berth's is ``paths.CERTS_DIR``).
+
+``docker.io`` is served at ``registry-1.docker.io``, always verified.
 """
 
 import ipaddress
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+
+from berth.registry.client.insecure import InsecureRegistries
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_HOST = "registry-1.docker.io"
@@ -21,17 +30,21 @@ DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/"
 class Endpoint:
     domain: str  # as in the reference: "docker.io", "localhost:5000"
     host: str  # "registry-1.docker.io", "localhost:5000" (with the port when there is one)
-    secure: bool
+    secure: bool  # HTTPS (else plain HTTP)
     ca_files: tuple[Path, ...] = ()
+    verify: bool = True  # False: an insecure registry, its certificate is not checked
 
     @property
     def base_url(self) -> str:
         return f"{'https' if self.secure else 'http'}://{self.host}"
 
-    def ssl_context(self) -> ssl.SSLContext | None:
-        if not self.secure:
-            return None
+    def ssl_context(self) -> ssl.SSLContext:
+        """For an HTTPS request of this registry (or, insecure, of its operation)."""
         ctx = ssl.create_default_context()
+        if not self.verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return ctx
         for ca in self.ca_files:
             ctx.load_verify_locations(cafile=str(ca))
         return ctx
@@ -55,10 +68,18 @@ def is_insecure(host: str) -> bool:
         return False
 
 
-def resolve(domain: str, certs_dir: Path | None = None) -> Endpoint:
+def resolve(domain: str, certs_dir: Path | None = None,
+            insecure: InsecureRegistries | None = None) -> Endpoint:
+    """The endpoint of ``domain`` by the rules above (``insecure``: the daemon's
+    ``--insecure-registry`` list; None checks no address, only the loopback rule)."""
     host = DOCKER_HUB_HOST if domain == DOCKER_HUB else domain
+    rules = insecure if domain != DOCKER_HUB else None
+    if rules is not None and domain in rules.hosts:
+        return Endpoint(domain, host, secure=True, verify=False)
     if is_insecure(host):
         return Endpoint(domain, host, secure=False)
+    if rules is not None and rules.lists(domain):
+        return Endpoint(domain, host, secure=True, verify=False)
     cas: tuple[Path, ...] = ()
     if certs_dir is not None and (certs_dir / domain).is_dir():
         cas = tuple(sorted((certs_dir / domain).glob("*.crt")))

@@ -3,9 +3,14 @@
 A new connection per exchange: pulls and pushes make few requests, each a
 large body, and a connection per thread is what the concurrent blob fetches
 need anyway. A redirect to another host (blob storage behind a CDN) drops the
-``Authorization`` header, as docker does. Errors of the network become
-``Unavailable``; a registry's JSON errors (``{"errors": [{"code", "message"}]}``)
-are read by ``error_text``.
+``Authorization`` header, as docker does. Another host's certificate is
+verified with the system's CAs, unless the registry is an insecure one: then,
+as dockerd's one transport per endpoint does, no certificate of that
+operation is checked (its token server, its redirects). Errors of the network
+become ``Unavailable`` with Go's words where docker users know them (``http:
+server gave HTTP response to HTTPS client``, ``x509: certificate signed by
+unknown authority``); a registry's JSON errors (``{"errors": [{"code",
+"message"}]}``) are read by ``error_text``.
 """
 
 import http.client
@@ -65,9 +70,18 @@ class Response:
         self.close()
 
 
+_UNKNOWN_AUTHORITY = frozenset({18, 19, 20, 21})  # X509_V_ERR_*: self-signed, no issuer
+_UNKNOWN_AUTHORITY_TEXT = "x509: certificate signed by unknown authority"  # Go's
+
+
 def _reason(e: BaseException) -> str:
     if isinstance(e, ssl.SSLCertVerificationError):
+        if e.verify_code in _UNKNOWN_AUTHORITY:
+            return f"tls: failed to verify certificate: {_UNKNOWN_AUTHORITY_TEXT}"
         return f"tls: failed to verify certificate: {e.verify_message}"
+    if isinstance(e, ssl.SSLError) and e.reason == "WRONG_VERSION_NUMBER":
+        # what OpenSSL says of a plain-HTTP answer ("HTTP/1.1 400") to its ClientHello
+        return "http: server gave HTTP response to HTTPS client"
     if isinstance(e, http.client.IncompleteRead):
         return "unexpected EOF"
     if isinstance(e, OSError) and e.strerror:
@@ -97,9 +111,10 @@ def _send_once(endpoint: Endpoint, method: str, url: str, headers: dict[str, str
     parts = urlsplit(url)
     conn: http.client.HTTPConnection
     if parts.scheme == "https":
-        ctx = endpoint.ssl_context() if parts.netloc == endpoint.host else None
+        ctx = (endpoint.ssl_context() if parts.netloc == endpoint.host or not endpoint.verify
+               else ssl.create_default_context())
         conn = http.client.HTTPSConnection(parts.netloc, timeout=timeout, blocksize=_BLOCK,
-                                           context=ctx or ssl.create_default_context())
+                                           context=ctx)
     else:
         conn = http.client.HTTPConnection(parts.netloc, timeout=timeout, blocksize=_BLOCK)
     target = parts.path + ("?" + parts.query if parts.query else "")
