@@ -232,7 +232,7 @@ def test_info_without_the_flag_lists_loopback_only(daemon) -> None:
     r = daemon.cli("info")
     lines = r.stdout.splitlines()
     start = lines.index(" Insecure Registries:")
-    assert lines[start + 1] == "  127.0.0.0/8" and not lines[start + 2].startswith("   ")
+    assert lines[start + 1] == "  127.0.0.0/8" and not lines[start + 2].startswith("  ")
 
 
 # -- bad values: berthd does not start --------------------------------------------------------
