@@ -48,6 +48,50 @@ def nano_cpus(value: str) -> int:
     return round(cpus * 1e9)
 
 
+def blkio_weight(value: str) -> int:
+    """``--blkio-weight``: a uint16 as Go's ParseUint reads it (the range is berthd's)."""
+    if not value.isdigit():
+        raise _flag_error(value, "--blkio-weight",
+                          f'strconv.ParseUint: parsing "{value}": invalid syntax')
+    if int(value) > 0xFFFF:
+        raise _flag_error(value, "--blkio-weight",
+                          f'strconv.ParseUint: parsing "{value}": value out of range')
+    return int(value)
+
+
+def _device_path(value: str, flag: str) -> tuple[str, str]:
+    path, sep, rest = value.partition(":")
+    if not sep:
+        raise _flag_error(value, flag, f"bad format: {value}")
+    if not path.startswith("/dev/"):
+        raise _flag_error(value, flag, f"bad format for device path: {value}")
+    return path, rest
+
+
+def weight_device(value: str) -> dict[str, Any]:
+    """docker's ``ValidateWeightDevice``: ``/dev/PATH:WEIGHT``, 10..1000 (0 unsets)."""
+    path, weight = _device_path(value, "--blkio-weight-device")
+    if not weight.isdigit() or (int(weight) and not 10 <= int(weight) <= 1000):
+        raise _flag_error(value, "--blkio-weight-device", f"invalid weight for device: {value}")
+    return {"Path": path, "Weight": int(weight)}
+
+
+def throttle_device(value: str, flag: str) -> dict[str, Any]:
+    """docker's ``ValidateThrottleBpsDevice``/``...IOpsDevice``: ``/dev/PATH:RATE``, a size
+    (``1mb``) for bytes per second, a plain number for IO per second."""
+    path, rate = _device_path(value, flag)
+    if flag.endswith("bps"):
+        if _RAM.match(rate) is None:
+            raise _flag_error(value, flag, f"invalid rate for device: {value}. The correct "
+                              "format is <device-path>:<number>[<unit>]. Number must be a "
+                              "positive integer. Unit is optional and can be kb, mb, or gb")
+        return {"Path": path, "Rate": ram_in_bytes(rate, flag)}
+    if not rate.isdigit():
+        raise _flag_error(value, flag, f"invalid rate for device: {value}. The correct format "
+                          "is <device-path>:<number>. Number must be a positive integer")
+    return {"Path": path, "Rate": int(rate)}
+
+
 def ulimit(value: str) -> dict[str, Any]:
     """docker's ``--ulimit name=soft[:hard]`` (hard defaults to soft)."""
     name, sep, limits = value.partition("=")
@@ -117,6 +161,15 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--cpu-period", type=int, help="limit CPU CFS (Completely Fair Scheduler) period")
     add("--cpu-quota", type=int, help="limit CPU CFS (Completely Fair Scheduler) quota")
     add("--pids-limit", type=int, help="tune container pids limit (set -1 for unlimited)")
+    add("--blkio-weight", help="block IO (relative weight), between 10 and 1000, or 0 to "
+                               "disable")
+    add("--blkio-weight-device", action="append", default=[],
+        help="block IO weight (relative device weight)")
+    for what in ("read", "write"):
+        add(f"--device-{what}-bps", action="append", default=[],
+            help=f"limit {what} rate (bytes per second) from a device")
+        add(f"--device-{what}-iops", action="append", default=[],
+            help=f"limit {what} rate (IO per second) from a device")
     add("--shm-size", help="size of /dev/shm")
     add("--restart", help='restart policy to apply when a container exits (default "no")')
     add("--ulimit", action="append", default=[], help="ulimit options (nofile=1024:2048)")
@@ -175,6 +228,17 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
                       ("cpu_quota", "CpuQuota"), ("pids_limit", "PidsLimit")):
         if getattr(args, flag) is not None:
             hc[key] = getattr(args, flag)
+    if args.blkio_weight is not None:
+        hc["BlkioWeight"] = blkio_weight(args.blkio_weight)
+    if args.blkio_weight_device:
+        hc["BlkioWeightDevice"] = [weight_device(v) for v in args.blkio_weight_device]
+    for flag, key in (("device_read_bps", "BlkioDeviceReadBps"),
+                      ("device_write_bps", "BlkioDeviceWriteBps"),
+                      ("device_read_iops", "BlkioDeviceReadIOps"),
+                      ("device_write_iops", "BlkioDeviceWriteIOps")):
+        if getattr(args, flag):
+            hc[key] = [throttle_device(v, "--" + flag.replace("_", "-"))
+                       for v in getattr(args, flag)]
     if args.shm_size:
         hc["ShmSize"] = ram_in_bytes(args.shm_size, "--shm-size")
     if args.restart:

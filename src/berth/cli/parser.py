@@ -382,6 +382,8 @@ def _update(update: _Parser) -> None:
     update.add_argument("--cpu-period", type=int, help="limit CPU CFS period")
     update.add_argument("--cpu-quota", type=int, help="limit CPU CFS quota")
     update.add_argument("--pids-limit", type=int, help="tune container pids limit")
+    update.add_argument("--blkio-weight", help="block IO (relative weight), between 10 and "
+                                               "1000, or 0 to disable")
     update.add_argument("--restart", help="restart policy to apply when a container exits")
     _containers(update)
 

@@ -3,6 +3,7 @@
 import subprocess
 from typing import Any
 
+from berth.daemon import blkio, validate
 from berth.daemon.restart import RestartPolicy
 from berth.daemon.specgen import resources
 from berth.errors import InvalidArgument
@@ -36,9 +37,11 @@ def top(pid: int, ps_args: str = "-ef") -> dict[str, Any]:
     return {"Titles": titles, "Processes": processes}
 
 
-def updated_host_config(host_config: dict[str, Any], changes: Any) -> dict[str, Any]:
-    """The HostConfig after ``POST /containers/{id}/update``, checked; docker's clients
-    send every field, zero when it is not to change."""
+def updated_host_config(host_config: dict[str, Any],
+                        changes: Any) -> tuple[dict[str, Any], list[str]]:
+    """The HostConfig after ``POST /containers/{id}/update``, checked, and docker's
+    warnings for what it dropped; docker's clients send every field, zero when it is not
+    to change."""
     if not isinstance(changes, dict):
         raise InvalidArgument("update config must be an object")
     wanted = {k: v for k, v in changes.items()
@@ -55,7 +58,8 @@ def updated_host_config(host_config: dict[str, Any], changes: Any) -> dict[str, 
             0 < int(out["MemorySwap"]) < int(out["Memory"]):
         raise InvalidArgument("Minimum memoryswap limit should be larger than memory limit, "
                               "see usage")
-    return out
+    validate.update_body(wanted)
+    return blkio.checked(out) if "BlkioWeight" in wanted else (out, [])
 
 
 def apply_limits(pid: int, host_config: dict[str, Any]) -> None:

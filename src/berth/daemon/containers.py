@@ -14,8 +14,8 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
+from berth.daemon import blkio, container_resources, ipc, validate
 from berth.daemon import commit as container_files
-from berth.daemon import container_resources, ipc, validate
 from berth.daemon import logs as container_logs
 from berth.daemon.container import Container, State
 from berth.daemon.hub import Chunk, OutputHub
@@ -41,6 +41,7 @@ from berth.supervisor.aioclient import Session
 from berth.util.timefmt import now_rfc3339, parse_rfc3339
 
 log = logging.getLogger("berth.containers")
+Warnings = list[str]  # docker's warnings in a create or update response
 
 
 
@@ -120,7 +121,8 @@ class ContainerService:
 
     # -- create -----------------------------------------------------------
 
-    def create(self, name: str | None, body: dict[str, Any]) -> Container:
+    def create(self, name: str | None, body: dict[str, Any]) -> tuple[Container, Warnings]:
+        """The new container, and docker's warnings for what it had to drop."""
         body = validate.create_body(body)
         image_name = body.get("Image")
         if not image_name or not isinstance(image_name, str):
@@ -148,7 +150,9 @@ class ContainerService:
         for ref in joined_containers(host_config).values():
             self.get(ref)  # NotFound now, as docker's create says it
         host_config = ipc.settle(host_config, self.get)
-        spec = build_spec(cid, config, host_config, "/", config["Hostname"])
+        host_config, warnings = blkio.checked(host_config)
+        spec = build_spec(cid, config, blkio.without_device_limits(host_config), "/",
+                          config["Hostname"])
         if spec["linux"].get("seccomp"):
             seccomp.compile_filter(spec["linux"]["seccomp"])  # cached: the next is free
         name = name.lstrip("/") if name else random_name({c.name for c in self._by_id.values()})
@@ -166,7 +170,7 @@ class ContainerService:
             raise
         self._by_id[cid] = c
         self.emit("create", c)
-        return c
+        return c, warnings
 
     def emit(self, action: str, c: Container, **extra: str) -> None:
         """Report a container event (docker's attributes: image, name, labels)."""
@@ -451,15 +455,18 @@ class ContainerService:
             raise Conflict(f"Container {c.id} is not running")
         return container_resources.top(c.state.pid, ps_args)
 
-    def update(self, ref: str, changes: dict[str, Any]) -> None:
-        """``docker update``: new limits (live when running) and restart policy."""
+    def update(self, ref: str, changes: dict[str, Any]) -> Warnings:
+        """``docker update``: new limits (live when running) and restart policy; docker's
+        warnings for what it had to drop."""
         c = self.get(ref)
-        host_config = container_resources.updated_host_config(c.host_config, changes)
+        host_config, warnings = container_resources.updated_host_config(c.host_config,
+                                                                        changes)
         if c.state.running and c.state.pid:
             container_resources.apply_limits(c.state.pid, host_config)
         c.host_config = host_config
         self._save(c)
         self.emit("update", c)
+        return warnings
 
     def rename(self, ref: str, new_name: str) -> None:
         c = self.get(ref)

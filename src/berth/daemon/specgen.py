@@ -11,6 +11,7 @@ import os
 import resource
 from typing import Any
 
+from berth.daemon import blkio
 from berth.errors import InvalidArgument
 from berth.oci import seccomp
 from berth.oci.defaults import CAPABILITY_NUMBERS, DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE
@@ -146,6 +147,9 @@ def _cpu_ranges(cpus: set[int]) -> str:
 def resources(host_config: dict[str, Any]) -> dict[str, Any]:
     """Docker's HostConfig limits as OCI ``linux.resources``."""
     out: dict[str, Any] = {}
+    block_io = blkio.block_io(host_config)
+    if block_io:
+        out["blockIO"] = block_io
     memory: dict[str, Any] = {}
     if host_config.get("Memory"):
         memory["limit"] = int(host_config["Memory"])

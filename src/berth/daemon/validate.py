@@ -13,8 +13,15 @@ from berth.errors import InvalidArgument
 
 STR, BOOL, INT, STRS, MAP, STRMAP, LIST = ("string", "bool", "int64", "[]string", "map",
                                            "map[string]string", "list")
+U16, U64 = "uint16", "uint64"
 _GO = {STR: "string", BOOL: "bool", INT: "int64", STRS: "[]string", MAP: "struct",
-       STRMAP: "map[string]string", LIST: "[]struct"}
+       STRMAP: "map[string]string", LIST: "[]struct", U16: "uint16", U64: "uint64"}
+_MAX = {U16: 0xFFFF, U64: 2**64 - 1}
+# Block I/O lists: each entry an object of these fields (docker's blkiodev types)
+_DEVICE_LISTS = {"BlkioWeightDevice": ("WeightDevice", {"Path": STR, "Weight": U16}),
+                 **{key: ("ThrottleDevice", {"Path": STR, "Rate": U64}) for key in (
+                     "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps",
+                     "BlkioDeviceWriteIOps")}}
 
 CONFIG: dict[str, str] = {
     "Hostname": STR, "Domainname": STR, "User": STR, "AttachStdin": BOOL,
@@ -34,12 +41,13 @@ HOST_CONFIG: dict[str, str] = {
     "Privileged": BOOL, "PublishAllPorts": BOOL, "ReadonlyRootfs": BOOL, "SecurityOpt": STRS,
     "StorageOpt": STRMAP, "Tmpfs": STRMAP, "UTSMode": STR, "UsernsMode": STR, "ShmSize": INT,
     "Sysctls": STRMAP, "Runtime": STR, "Isolation": STR, "CpuShares": INT, "Memory": INT,
-    "NanoCpus": INT, "CgroupParent": STR, "BlkioWeight": INT, "CpuPeriod": INT,
+    "NanoCpus": INT, "CgroupParent": STR, "BlkioWeight": U16, "CpuPeriod": INT,
     "CpuQuota": INT, "CpuRealtimePeriod": INT, "CpuRealtimeRuntime": INT, "CpusetCpus": STR,
     "CpusetMems": STR, "Devices": LIST, "DeviceCgroupRules": STRS, "MemoryReservation": INT,
     "MemorySwap": INT, "MemorySwappiness": INT, "OomKillDisable": BOOL, "PidsLimit": INT,
     "Ulimits": LIST, "Init": BOOL, "MaskedPaths": STRS, "ReadonlyPaths": STRS, "Mounts": LIST,
     "ConsoleSize": LIST, "KernelMemory": INT, "CpuCount": INT, "CpuPercent": INT,
+    **dict.fromkeys(_DEVICE_LISTS, LIST),
 }
 _STRSLICES = ("Cmd", "Entrypoint", "Shell")
 
@@ -65,6 +73,9 @@ def _fits(kind: str, value: object) -> bool:
         return isinstance(value, bool)
     if kind == INT:
         return isinstance(value, int) and not isinstance(value, bool)
+    if kind in _MAX:
+        return isinstance(value, int) and not isinstance(value, bool) and \
+            0 <= value <= _MAX[kind]
     if kind == STRS:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind == STRMAP:
@@ -81,8 +92,26 @@ def _check(struct: str, fields: dict[str, str], body: dict[str, Any]) -> None:
             if kind == STRS and isinstance(value, list):
                 value = next(v for v in value if not isinstance(v, str))
                 kind = STR
-            raise InvalidArgument(f"json: cannot unmarshal {_json_type(value)} into Go struct "
+            what = _json_type(value)
+            if what == "number" and kind in (INT, U16, U64):  # Go names what did not fit
+                what = f"number {value}"
+            raise InvalidArgument(f"json: cannot unmarshal {what} into Go struct "
                                   f"field {struct}.{key} of type {_GO[kind]}")
+
+
+def _check_device_lists(host_config: dict[str, Any]) -> None:
+    for key, (struct, fields) in _DEVICE_LISTS.items():
+        for entry in host_config.get(key) or []:
+            if not isinstance(entry, dict):
+                raise InvalidArgument(f"json: cannot unmarshal {_json_type(entry)} into Go "
+                                      f"struct field HostConfig.{key} of type "
+                                      f"blkiodev.{struct}")
+            _check(f"{struct}.HostConfig.{key}", fields, entry)
+
+
+def update_body(body: dict[str, Any]) -> None:
+    """The limits of ``POST /containers/{id}/update``, checked like create's."""
+    _check("UpdateConfig", {k: HOST_CONFIG[k] for k in body if k in HOST_CONFIG}, body)
 
 
 def create_body(body: object) -> dict[str, Any]:
@@ -97,4 +126,5 @@ def create_body(body: object) -> dict[str, Any]:
     host_config = out.get("HostConfig")
     if isinstance(host_config, dict):
         _check("HostConfig", HOST_CONFIG, host_config)
+        _check_device_lists(host_config)
     return out

@@ -11,7 +11,9 @@ container is born inside it (container-init-sequence.md, step 5).
 
 Resources applied (OCI ``linux.resources``): ``devices`` (allow/deny rules), ``memory.limit``,
 ``memory.swap`` (memory + swap, as docker passes it), ``pids.limit``,
-``cpu.shares``, ``cpu.quota``, ``cpu.period``.
+``cpu.shares``, ``cpu.quota``, ``cpu.period``, ``blockIO`` (``blkio.throttle.*``;
+the weights in ``blkio.weight``, or BFQ's ``blkio.bfq.weight`` where CFQ's is gone,
+as runc picks them).
 """
 
 import contextlib
@@ -41,9 +43,13 @@ def own_cgroups(proc_cgroup: str = "/proc/self/cgroup") -> dict[str, str]:
 
 
 def _write(path: str, value: str) -> None:
+    """Write one value; an error names the file and the value (the kernel refuses
+    values, not files: ``No such device`` for a limit on a device it cannot throttle)."""
     fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
     try:
         os.write(fd, value.encode())
+    except OSError as e:
+        raise OSError(e.errno, f'writing "{value}": {e.strerror}', path) from None
     finally:
         os.close(fd)
 
@@ -61,6 +67,44 @@ def _make_cpuset(path: str) -> None:
         with open(f"{parent}/cpuset.{key}") as f:
             value = f.read().strip()
         _write(f"{path}/cpuset.{key}", value)
+
+
+_THROTTLE_FILES = {"throttleReadBpsDevice": "read_bps_device",
+                   "throttleWriteBpsDevice": "write_bps_device",
+                   "throttleReadIOPSDevice": "read_iops_device",
+                   "throttleWriteIOPSDevice": "write_iops_device"}
+
+
+def blkio_support(root: str = CGROUP_ROOT) -> dict[str, bool]:
+    """Which block I/O limits the host's cgroups apply, looked up as dockerd does: the
+    files at the root of the v1 ``blkio`` hierarchy (a kernel without CFQ has no
+    ``blkio.weight``), or the ``io`` controller on a v2 host."""
+    if os.path.exists(os.path.join(root, "cgroup.controllers")):
+        with open(os.path.join(root, "cgroup.controllers")) as f:
+            io = "io" in f.read().split()
+        return dict.fromkeys(("weight", "weight_device", *(
+            name.removesuffix("_device") for name in _THROTTLE_FILES.values())), io)
+    blkio = os.path.join(root, "blkio")
+    out = {"weight": os.path.exists(f"{blkio}/blkio.weight"),
+           "weight_device": os.path.exists(f"{blkio}/blkio.weight_device")}
+    for name in _THROTTLE_FILES.values():
+        out[name.removesuffix("_device")] = os.path.exists(f"{blkio}/blkio.throttle.{name}")
+    return out
+
+
+def _apply_blkio(path: str, block_io: dict[str, Any]) -> None:
+    """One line per device and write, as the kernel takes them."""
+    prefix = "blkio." if os.path.exists(f"{path}/blkio.weight") else "blkio.bfq."
+    if block_io.get("weight"):
+        _write(f"{path}/{prefix}weight", str(int(block_io["weight"])))
+    for entry in block_io.get("weightDevice") or []:
+        if entry.get("weight"):
+            _write(f"{path}/{prefix}weight_device",
+                   f"{int(entry['major'])}:{int(entry['minor'])} {int(entry['weight'])}")
+    for field, name in _THROTTLE_FILES.items():
+        for entry in block_io.get(field) or []:
+            _write(f"{path}/blkio.throttle.{name}",
+                   f"{int(entry['major'])}:{int(entry['minor'])} {int(entry['rate'])}")
 
 
 def device_rule(rule: dict[str, Any]) -> str:
@@ -137,6 +181,8 @@ class Cgroup:
         for rule in resources.get("devices") or [] if devices_dir else []:
             _write(f"{devices_dir}/devices.{'allow' if rule.get('allow') else 'deny'}",
                    device_rule(rule))
+        if self.paths.get("blkio") and resources.get("blockIO"):
+            _apply_blkio(self.paths["blkio"], resources["blockIO"])
         cpu = resources.get("cpu") or {}
         cpu_dir = self.paths.get("cpu")
         if cpu_dir:

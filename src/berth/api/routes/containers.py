@@ -41,8 +41,8 @@ def register(router: Router, engine: Engine) -> None:
 
     async def create(request: web.Request) -> web.Response:
         body = await params.json_body(request)
-        c = await asyncio.to_thread(svc.create, request.query.get("name"), body)
-        return web.json_response({"Id": c.id, "Warnings": []}, status=201)
+        c, warnings = await asyncio.to_thread(svc.create, request.query.get("name"), body)
+        return web.json_response({"Id": c.id, "Warnings": warnings}, status=201)
 
     async def list_containers(request: web.Request) -> web.Response:
         all_ = params.boolean(request, "all")
@@ -129,8 +129,8 @@ def register(router: Router, engine: Engine) -> None:
 
     async def update(request: web.Request) -> web.Response:
         body = await params.json_body(request)
-        await asyncio.to_thread(svc.update, request.match_info["id"], body)
-        return web.json_response({"Warnings": []})
+        warnings = await asyncio.to_thread(svc.update, request.match_info["id"], body)
+        return web.json_response({"Warnings": warnings})
 
     async def stats(request: web.Request) -> web.StreamResponse:
         c = svc.get(request.match_info["id"])

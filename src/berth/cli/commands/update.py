@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 from berth.cli.commands._each import for_each
-from berth.cli.hostconfig import nano_cpus, ram_in_bytes, restart_policy
+from berth.cli.hostconfig import blkio_weight, nano_cpus, ram_in_bytes, restart_policy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,6 +28,8 @@ def update_config(args: argparse.Namespace) -> dict[str, Any]:
                       ("cpu_quota", "CpuQuota"), ("pids_limit", "PidsLimit")):
         if getattr(args, flag) is not None:
             out[key] = getattr(args, flag)
+    if args.blkio_weight is not None:
+        out["BlkioWeight"] = blkio_weight(args.blkio_weight)
     if args.restart:
         out["RestartPolicy"] = restart_policy(args.restart)
     return out
@@ -33,9 +37,13 @@ def update_config(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, client: Client) -> int:
     body = update_config(args)
+    warnings: list[str] = []
 
     def update(name: str) -> str:
-        client.containers.update(name, body)
+        warnings.extend(client.containers.update(name, body).get("Warnings") or [])
         return name
 
-    return for_each(args.containers, update)
+    status = for_each(args.containers, update)
+    if warnings:  # docker's update prints them after the names, on stdout
+        print("\n".join(warnings), file=sys.stdout)
+    return status
