@@ -222,6 +222,14 @@ def test_info_reports_the_insecure_registries(flagged, site: Site) -> None:
     assert ("insecure registry http://reg.example:5000 should not contain 'http://'"
             in log), log
 
+    # the docker CLI reads the same answer into the same list (its hosts in map order)
+    env = {**flagged.env, "DOCKER_HOST": f"unix://{flagged.socket}"}
+    theirs = subprocess.run(["docker", "info"], env=env, capture_output=True, text=True,
+                            timeout=60).stdout.splitlines()
+    start = theirs.index(" Insecure Registries:")
+    assert sorted(theirs[start + 1:start + 3]) == hosts
+    assert theirs[start + 3:start + 5] == [f"  {site.ip}/32", "  127.0.0.0/8"]
+
 
 def test_info_without_the_flag_lists_loopback_only(daemon) -> None:
     with _client(daemon) as c:
