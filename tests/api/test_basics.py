@@ -42,9 +42,17 @@ def test_version_and_info_fields(api):
 
 
 def test_unknown_path_is_docker_404(api):
-    status, _, body = api("GET", "/v1.44/nothing/here")
+    status, headers, body = api("GET", "/v1.44/nothing/here")
     assert status == 404
     assert json.loads(body) == {"message": "page not found"}
+    assert headers["api-version"] == "1.44" and headers["server"].startswith("Docker/")
+    # dockerd answers a known path with a method it does not serve the same way.
+    for method, path in (("DELETE", "/_ping"), ("POST", "/version"),
+                         ("PUT", "/v1.41/containers/json")):
+        status, _, body = api(method, path)
+        assert (status, json.loads(body)) == (404, {"message": "page not found"}), path
+    status, _, body = api("GET", "/v1.99/nothing/here")
+    assert status == 400 and "client version 1.99 is too new" in json.loads(body)["message"]
 
 
 def test_create_for_missing_image_says_no_such_image(api):

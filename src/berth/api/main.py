@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 
+import uvloop
 from aiohttp import web
 
 from berth.api.server import make_app
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     except InvalidArgument as e:  # dockerd's words for a bad flag value
         print(f"berthd: failed to start daemon: {e.message}", file=sys.stderr)
         sys.exit(1)
-    asyncio.run(serve(config))
+    # libuv's loop: the same API answers a quarter more requests a second (docs/performance.md).
+    uvloop.run(serve(config))
 
 
 if __name__ == "__main__":

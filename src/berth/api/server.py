@@ -38,52 +38,56 @@ def _error(status: int, message: str) -> web.Response:
                         content_type="application/json")
 
 
-@web.middleware
-async def docker_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    version = request.match_info.get("api_version")
-    if version:
-        if _version_tuple(version) > _version_tuple(API_VERSION):
-            return _error(400, f"client version {version} is too new. Maximum supported API "
-                               f"version is {API_VERSION}")
-        if _version_tuple(version) < _version_tuple(MIN_API_VERSION):
-            return _error(400, f"client version {version} is too old. Minimum supported API "
-                               f"version is {MIN_API_VERSION}, please upgrade your client to a "
-                               "newer version")
-    request["api_version"] = version or API_VERSION
-    try:
-        resp = await handler(request)
-    except BerthError as e:
-        return _error(status_of(e), e.message)
-    except web.HTTPNotFound:
-        return _error(404, "page not found")
-    except web.HTTPMethodNotAllowed:
-        return _error(405, "method not allowed")
-    except web.HTTPRequestEntityTooLarge as e:
-        return _error(413, e.text or "request body too large")
-    except web.HTTPException:
-        raise
-    except Exception as e:
-        log.exception("%s %s failed", request.method, request.path)
-        return _error(500, str(e) or type(e).__name__)
-    if not resp.prepared:
-        for key, value in COMMON_HEADERS.items():
-            resp.headers.setdefault(key, value)
-    return resp
+def docker_handler(handler: Handler) -> Handler:
+    """``handler`` with dockerd's version check and its errors as docker writes them."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        version = request.match_info.get("api_version")
+        if version:
+            if _version_tuple(version) > _version_tuple(API_VERSION):
+                return _error(400, f"client version {version} is too new. Maximum supported "
+                                   f"API version is {API_VERSION}")
+            if _version_tuple(version) < _version_tuple(MIN_API_VERSION):
+                return _error(400, f"client version {version} is too old. Minimum supported "
+                                   f"API version is {MIN_API_VERSION}, please upgrade your "
+                                   "client to a newer version")
+        request["api_version"] = version or API_VERSION
+        try:
+            return await handler(request)
+        except BerthError as e:
+            return _error(status_of(e), e.message)
+        except web.HTTPRequestEntityTooLarge as e:
+            return _error(413, e.text or "request body too large")
+        except web.HTTPException:
+            raise
+        except Exception as e:
+            log.exception("%s %s failed", request.method, request.path)
+            return _error(500, str(e) or type(e).__name__)
+
+    return handle
+
+
+async def _not_found(request: web.Request) -> web.StreamResponse:
+    """dockerd's answer to an unknown path, and to a known path with another method."""
+    return _error(404, "page not found")
 
 
 async def _add_common_headers(request: web.Request, resp: web.StreamResponse) -> None:
+    """dockerd's headers on every answer; aiohttp has put its own Server there already."""
     for key, value in COMMON_HEADERS.items():
         resp.headers.setdefault(key, value)
+    resp.headers["Server"] = COMMON_HEADERS["Server"]
 
 
 def make_app(engine: Engine) -> web.Application:
-    app = web.Application(middlewares=[docker_middleware], client_max_size=1 << 20)
+    app = web.Application(client_max_size=1 << 20)
     app.on_response_prepare.append(_add_common_headers)
-    router = Router(app)
+    router = Router(app, docker_handler)
     system.register(router, engine)
     images.register(router, engine)
     registry.register(router, engine)
     containers.register(router, engine)
     exec_.register(router, engine)
     archive.register(router, engine)
+    router.fallback(_not_found)
     return app
