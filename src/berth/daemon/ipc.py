@@ -137,13 +137,12 @@ def sweep(paths: Paths, keep: set[str], mountinfo: str = "/proc/self/mountinfo")
     """Unmount every container's host-side /dev/shm except those of ``keep`` (the
     containers berthd's records say run): what a berthd killed between a mount and
     the record of an exit left behind."""
-    root = paths.containers
+    root = Path(os.path.realpath(paths.containers))  # mountinfo shows resolved paths
     with open(mountinfo) as f:
         points = {Path(_unescape(line.split()[4])) for line in f}
     for point in points:
         if point.parent.name != "mounts" or point.name != "shm":
             continue
         cdir = point.parent.parent
-        if cdir.parent == root and cdir.name not in keep and point == paths.container_shm(
-                cdir.name):
+        if cdir.parent == root and cdir.name not in keep:
             release_shm(cdir.name, paths)
