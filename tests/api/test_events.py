@@ -19,7 +19,8 @@ def test_container_lifecycle_events(berth_cli, daemon):
                                "--filter", "type=container")
     assert code == 0, err
     actions = [line.split()[2] for line in out.splitlines()]
-    assert actions == ["create", "start", "die", "rename", "destroy"], out
+    # An attached run attaches before it starts: dockerd reports that too.
+    assert actions == ["create", "attach", "start", "die", "rename", "destroy"], out
     die = next(line for line in out.splitlines() if " die " in line)
     assert "exitCode=3" in die and "image=busybox" in die and "team=blue" in die
     assert "oldName=/ev-one" in out and "name=ev-two" in out

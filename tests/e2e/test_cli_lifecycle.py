@@ -37,3 +37,15 @@ def test_top(berth_cli):
         assert code == 1 and "No such container" in err
     finally:
         berth_cli("rm", "-f", cid.strip())
+
+
+def test_port_without_published_ports(berth_cli):
+    code, cid, _ = berth_cli("run", "-d", "--name", "portcli", "busybox", "sleep", "100")
+    try:
+        assert berth_cli("port", "portcli")[:2] == (0, "")
+        code, _, err = berth_cli("container", "port", "portcli", "80")
+        assert (code, err) == (1, "Error: No public port '80' published for portcli\n")
+        code, _, err = berth_cli("port", "nosuchcontainer")
+        assert code == 1 and "No such container: nosuchcontainer" in err
+    finally:
+        berth_cli("rm", "-f", cid.strip())

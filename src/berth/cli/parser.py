@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "logout": "Log out from a registry",
     "logs": "Fetch the logs of a container",
     "pause": "Pause all processes within one or more containers",
+    "port": "List port mappings or a specific mapping for the container",
     "ps": "List containers",
     "pull": "Download an image from a registry",
     "push": "Upload an image to a registry",
@@ -95,6 +96,7 @@ USAGE: dict[str, str] = {
     "logout": "berth logout [SERVER]",
     "logs": "berth logs [OPTIONS] CONTAINER",
     "pause": "berth pause CONTAINER [CONTAINER...]",
+    "port": "berth port CONTAINER [PRIVATE_PORT[/PROTO]]",
     "ps": "berth ps [OPTIONS]",
     "pull": "berth pull [OPTIONS] NAME[:TAG|@DIGEST]",
     "push": "berth push [OPTIONS] NAME[:TAG]",
@@ -123,7 +125,7 @@ MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
             "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
-            "tag": 2, "top": 1, "save": 1, "pull": 1, "push": 1}
+            "port": 1, "tag": 2, "top": 1, "save": 1, "pull": 1, "push": 1}
 
 
 class UsageError(Exception):
@@ -348,6 +350,11 @@ def _tag(tag: _Parser) -> None:
     tag.add_argument("target", metavar="TARGET_IMAGE[:TAG]")
 
 
+def _port(port: _Parser) -> None:
+    port.add_argument("container", metavar="CONTAINER")
+    port.add_argument("private_port", nargs="?", metavar="PRIVATE_PORT[/PROTO]")
+
+
 def _top(top: _Parser) -> None:
     top.add_argument("container", metavar="CONTAINER")
     top.add_argument("ps_args", nargs=argparse.REMAINDER, metavar="ps OPTIONS")
@@ -533,7 +540,7 @@ BUILDERS: dict[str, Callable[[_Parser], None]] = {
     "kill": _kill, "logs": _logs, "ps": _ps, "rm": _rm, "run": _run,
     "start": _start, "stop": _stop, "version": _with_format, "wait": _containers,
     "pause": _containers, "unpause": _containers, "restart": _restart, "rename": _rename,
-    "tag": _tag, "top": _top, "save": _save, "load": _load,
+    "port": _port, "tag": _tag, "top": _top, "save": _save, "load": _load,
     "registry serve": _registry_serve, "registry gc": _registry_gc,
     "pull": _pull, "push": _push, "login": _login, "logout": _logout,
 }
@@ -547,8 +554,8 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "system": ("Manage berth", {"df": "system df", "info": "info", "events": "events"}),
     "container": ("Manage containers", {
         c: c for c in ("attach", "commit", "cp", "create", "diff", "exec", "export", "inspect",
-                       "kill", "logs", "pause", "rename", "restart", "rm", "run", "start",
-                       "stats", "stop", "top", "unpause", "update", "wait")} | {
+                       "kill", "logs", "pause", "port", "rename", "restart", "rm", "run",
+                       "start", "stats", "stop", "top", "unpause", "update", "wait")} | {
         "ls": "ps", "prune": "container prune"}),
     "registry": ("Serve an OCI registry", {"serve": "registry serve", "gc": "registry gc"}),
 }

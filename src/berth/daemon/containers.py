@@ -557,6 +557,7 @@ class ContainerService:
         c = self.get(ref)
         if c.state.status == "exited" or c.state.status == "dead":
             raise Conflict("You cannot attach to a stopped container, start it first")
+        self.emit("attach", c)
         return self._hubs.setdefault(c.id, OutputHub()).subscribe()
 
     def detach(self, ref: str, queue: "asyncio.Queue[Chunk | None]") -> None:
