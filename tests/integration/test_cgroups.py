@@ -1,4 +1,5 @@
-"""A cgroup v1 per container (memory, pids, cpu, freezer): limits, OOM, removal."""
+"""A cgroup v1 per container (memory, pids, cpu, freezer): limits, OOM, removal (this
+host's /sys/fs/cgroup is v1; the v2 backend is tested in test_cgroups_v2.py)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,7 +9,8 @@ import pytest
 from rt_support import Supervisor, collect
 
 from berth.errors import CommandNotFound
-from berth.runtime.cgroups import CONTROLLERS, Cgroup, own_cgroups
+from berth.runtime.cgroups import for_spec, own_cgroups
+from berth.runtime.cgroups_v1 import CONTROLLERS, V1Cgroup
 
 
 def _with(cid_path: str, resources: dict[str, Any] | None = None) -> Any:
@@ -78,12 +80,12 @@ def test_oom_kill_is_reported(supervisor: Supervisor, name: str) -> None:
 
 
 def test_for_spec_paths() -> None:
-    assert Cgroup.for_spec({"linux": {}}) is None
-    cg = Cgroup.for_spec({"linux": {"cgroupsPath": "/abs/x"}})
-    assert cg is not None and cg.paths["pids"] == "/sys/fs/cgroup/pids/abs/x"
-    rel = Cgroup.for_spec({"linux": {"cgroupsPath": "berth/x"}})
+    assert for_spec({"linux": {}}) is None
+    cg = for_spec({"linux": {"cgroupsPath": "/abs/x"}})
+    assert isinstance(cg, V1Cgroup) and cg.paths["pids"] == "/sys/fs/cgroup/pids/abs/x"
+    rel = for_spec({"linux": {"cgroupsPath": "berth/x"}})
     own = own_cgroups()["memory"].lstrip("/")
-    assert rel is not None
+    assert isinstance(rel, V1Cgroup)
     assert rel.paths["memory"] == str(Path("/sys/fs/cgroup/memory", own, "berth/x"))
 
 

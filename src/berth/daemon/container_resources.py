@@ -65,19 +65,4 @@ def updated_host_config(host_config: dict[str, Any],
 def apply_limits(pid: int, host_config: dict[str, Any]) -> None:
     """Write the limits into the live cgroup of the process ``pid``."""
     limits = resources(host_config)
-    cgroup = runtime_cgroups.Cgroup.of_process(pid)
-    memory = limits.get("memory") or {}
-    current = cgroup.paths.get("memory", "")
-    # the kernel wants memory <= memory+swap at every step: raise the pair in order
-    if memory.get("swap") and memory.get("limit") and current and \
-            memory["limit"] > _read_int(f"{current}/memory.limit_in_bytes"):
-        cgroup.update({"memory": {"swap": memory["swap"]}})
-    cgroup.update(limits)
-
-
-def _read_int(path: str) -> int:
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return 0
+    runtime_cgroups.of_process(pid).update(limits)

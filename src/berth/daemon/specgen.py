@@ -16,6 +16,7 @@ from berth.errors import InvalidArgument
 from berth.oci import seccomp
 from berth.oci.defaults import CAPABILITY_NUMBERS, DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE
 from berth.oci.spec import default_spec
+from berth.runtime import cgroups
 
 
 def merge_env(*lists: list[str] | None) -> list[str]:
@@ -343,6 +344,8 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         readonly_paths=host_config.get("ReadonlyPaths"),
         mounts=user_mounts(host_config),
         cgroups_path=f"berth/{container_id}",
+        # docker's default: a cgroup namespace of its own on a v2 host, the host's on v1
+        cgroup_namespace=cgroups.hierarchy() == "v2" and host_config.get("CgroupnsMode") != "host",
         namespace_paths=namespace_paths(joined_pids or {}),
         resources=resources(host_config),
         host_capabilities=host_capabilities(),

@@ -18,7 +18,7 @@ import socket
 from typing import Any
 
 from berth.runtime import process, users
-from berth.runtime.cgroups import Cgroup
+from berth.runtime.cgroups import Cgroup, for_spec
 from berth.runtime.linux import sys as lx
 from berth.runtime.spawn import NAMESPACE_FLAGS, fork_twice, report, setup_stdio
 
@@ -41,7 +41,7 @@ def exec_process(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
     kinds = {ns["type"] for ns in (spec.get("linux") or {}).get("namespaces", [])}
     namespaces = [k for k in _ORDER if k in kinds]
     return fork_twice(
-        lambda err_w, pid_w: _middle(init_pid, namespaces, Cgroup.for_spec(spec), proc,
+        lambda err_w, pid_w: _middle(init_pid, namespaces, for_spec(spec), proc,
                                      program, stdio, console, err_w, pid_w),
         "exec")
 

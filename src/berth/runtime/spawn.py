@@ -23,7 +23,7 @@ from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
 from berth.runtime import init, process, rootfs, seccomp, users
-from berth.runtime.cgroups import Cgroup
+from berth.runtime.cgroups import Cgroup, for_spec
 from berth.runtime.linux import sys as lx
 
 NAMESPACE_FLAGS = {
@@ -96,12 +96,12 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
     inherits PID 1 from the middle process) and must reap the returned pid.
     With ``linux.cgroupsPath`` in the spec, the container runs in that cgroup
     (``berth.runtime.cgroups``); the caller removes it after the exit with
-    ``Cgroup.for_spec(spec).remove()``.
+    ``cgroups.for_spec(spec).remove()``.
     """
     validate(spec)
     seccomp_spec = (spec.get("linux") or {}).get("seccomp")
     program = seccomp.compile_filter(seccomp_spec) if seccomp_spec else None
-    cgroup = Cgroup.for_spec(spec)
+    cgroup = for_spec(spec)
     if cgroup is not None:
         cgroup.create((spec.get("linux") or {}).get("resources"))
     try:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
-from berth.runtime.cgroups import Cgroup
+from berth.runtime.cgroups import Cgroup, for_spec
 from berth.runtime.linux import sys as lx
 from berth.runtime.spawn import spawn
 from berth.supervisor.logs import JsonFileLog
@@ -350,7 +350,7 @@ class Supervisor:
             close_all(set(theirs))
         if old is not None:
             del self.containers[cid]
-        c = self._track(cid, pid, log, ours, tty, Cgroup.for_spec(spec))
+        c = self._track(cid, pid, log, ours, tty, for_spec(spec))
         self.containers[cid] = c
         self._reply(conn, pid=pid, started_at=c.started_at)
         if req.get("stream"):
