@@ -1,8 +1,8 @@
 """The cgroup v2 backend on a real cgroup2 mount: this hybrid host's
 /sys/fs/cgroup/unified, which has the v2 core files (procs, freeze, kill, events,
-cpu.stat) and, of the controllers, only hugetlb. What needs memory, pids, cpu or io
-on v2 is covered by the mapping's unit tests (tests/unit/runtime/test_cgroups_v2_map.py)
-and by the clear error checked here."""
+cpu.stat), takes BPF device programs and has, of the controllers, only hugetlb. What
+needs memory, pids, cpu or io on v2 is covered by the mapping's unit tests
+(tests/unit/runtime/test_cgroups_v2_map.py) and by the clear error checked here."""
 
 import os
 import subprocess
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from berth.errors import FailedPrecondition
+from berth.oci.defaults import DEVICE_CGROUP_RULES
 from berth.runtime.cgroups import for_spec, hierarchy
 from berth.runtime.cgroups_v2 import V2Cgroup
 
@@ -167,3 +168,60 @@ def test_unified_keys_are_written_as_given(top: Path) -> None:
     with pytest.raises(FailedPrecondition, match=r"/nosuch\.knob: the nosuch controller"):
         _cgroup(top).create({"unified": {"nosuch.knob": "1"}})
     assert not top.exists()
+
+
+def _in_cgroup(cg: V2Cgroup, script: str) -> list[str]:
+    r = subprocess.run(["sh", "-c", script], preexec_fn=cg.enter, capture_output=True,
+                       text=True, timeout=30)
+    return r.stdout.split()
+
+
+def test_dockers_device_rules_as_a_bpf_program(top: Path, tmp_path: Path) -> None:
+    """v2 has no devices controller: the rules are a BPF program on the cgroup. With
+    docker's (deny all, the standard nodes, mknod of anything), a process inside opens
+    /dev/null and /dev/zero, makes device nodes, and may open none of the others."""
+    disk = Path("/sys/dev/block", f"{os.major(tmp_path.stat().st_dev)}:"
+                f"{os.minor(tmp_path.stat().st_dev)}").resolve().name
+    script = f"""
+        echo x > /dev/null && echo null-ok
+        head -c1 /dev/zero > /dev/null && echo zero-ok
+        true < /dev/{disk} || echo disk-denied
+        mknod {tmp_path}/blk b 254 0 && echo mknod-ok
+        mknod {tmp_path}/loopctl c 10 237 && echo mknod-char-ok
+        true < {tmp_path}/loopctl && echo loopctl-opened || echo loopctl-denied
+        mknod {tmp_path}/fuse c 10 229 && echo mknod-fuse-ok
+        true < {tmp_path}/fuse || echo fuse-denied"""
+    cg = _cgroup(top)
+    cg.create({"devices": [dict(rule) for rule in DEVICE_CGROUP_RULES]})
+    try:
+        out = _in_cgroup(cg, script)
+        assert out == ["null-ok", "zero-ok", "disk-denied", "mknod-ok", "mknod-char-ok",
+                       "loopctl-denied", "mknod-fuse-ok", "fuse-denied"], out
+    finally:
+        cg.remove()
+    # outside the cgroup the same node opens: the program refused it
+    r = subprocess.run(["sh", "-c", f"true < {tmp_path}/loopctl && echo loopctl-opened"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.stdout.split() == ["loopctl-opened"], r.stderr
+    assert not top.exists()
+
+
+def test_the_last_matching_rule_decides(top: Path, tmp_path: Path) -> None:
+    cg = _cgroup(top)
+    cg.create({"devices": [
+        {"allow": False, "type": "c", "major": 1, "minor": 9, "access": "rwm"},
+        {"allow": True, "access": "rwm"},  # everything: resets the rules before it
+        {"allow": False, "type": "c", "major": 1, "minor": 5, "access": "rwm"},
+        {"allow": True, "type": "c", "major": 1, "minor": 5, "access": "r"},
+        {"allow": False, "type": "c", "major": 1, "minor": None, "access": "m"}]})
+    try:
+        out = _in_cgroup(cg, f"""
+            head -c1 /dev/urandom > /dev/null && echo urandom-ok
+            head -c1 /dev/zero > /dev/null && echo zero-read-ok
+            echo x > /dev/zero || echo zero-write-denied
+            mknod {tmp_path}/null c 1 3 || echo mknod-denied
+            mknod {tmp_path}/pts c 136 0 && echo mknod-other-major-ok""")
+        assert out == ["urandom-ok", "zero-read-ok", "zero-write-denied", "mknod-denied",
+                       "mknod-other-major-ok"], out
+    finally:
+        cg.remove()

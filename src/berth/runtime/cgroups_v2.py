@@ -15,7 +15,9 @@ refuses to enable a controller below a non-root cgroup that holds processes
 itself (the "no internal processes" rule), which is why the container's
 directory sits one level below the caller's, never in it.
 
-Limits are ``cgroups_v2_map.v2_writes``; pause is ``cgroup.freeze`` (done when
+Limits are ``cgroups_v2_map.v2_writes``; the device rules are a BPF program
+attached to the directory at create (``devices_bpf``: v2 has no devices
+controller; ``docker update`` does not change them); pause is ``cgroup.freeze`` (done when
 ``cgroup.events`` says ``frozen 1``); removal kills what is left through
 ``cgroup.kill`` and waits for ``populated 0`` before ``rmdir``; an OOM kill is
 ``oom_kill`` in ``memory.events``.
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from berth.errors import FailedPrecondition
-from berth.runtime import cgroup_stats
+from berth.runtime import cgroup_stats, devices_bpf
 from berth.runtime.cgroup_files import (
     CGROUP_ROOT,
     own_cgroups,
@@ -82,6 +84,8 @@ class V2Cgroup:
         try:
             os.makedirs(self.path, exist_ok=True)
             self._apply(resources or {}, stats=True)
+            if (resources or {}).get("devices"):
+                devices_bpf.attach(self.path, (resources or {})["devices"])
         except (OSError, FailedPrecondition) as e:
             self.remove()
             if isinstance(e, FailedPrecondition):

@@ -221,3 +221,57 @@ def set_name(name: str) -> None:
     buf = ctypes.create_string_buffer(name.encode()[:15])
     _check(_libc.prctl(ctypes.c_int(PR_SET_NAME), buf, ctypes.c_ulong(0), ctypes.c_ulong(0),
                        ctypes.c_ulong(0)), "prctl(PR_SET_NAME)")
+
+
+_SYS_BPF = 321  # x86_64
+BPF_PROG_LOAD = 5
+BPF_PROG_ATTACH = 8
+BPF_PROG_TYPE_CGROUP_DEVICE = 15
+BPF_CGROUP_DEVICE = 6
+BPF_F_ALLOW_MULTI = 2
+
+
+class _BpfProgLoad(ctypes.Structure):
+    _fields_ = [("prog_type", ctypes.c_uint32), ("insn_cnt", ctypes.c_uint32),
+                ("insns", ctypes.c_uint64), ("license", ctypes.c_uint64),
+                ("log_level", ctypes.c_uint32), ("log_size", ctypes.c_uint32),
+                ("log_buf", ctypes.c_uint64), ("kern_version", ctypes.c_uint32),
+                ("prog_flags", ctypes.c_uint32), ("prog_name", ctypes.c_char * 16),
+                ("prog_ifindex", ctypes.c_uint32), ("expected_attach_type", ctypes.c_uint32)]
+
+
+class _BpfProgAttach(ctypes.Structure):
+    _fields_ = [("target_fd", ctypes.c_uint32), ("attach_bpf_fd", ctypes.c_uint32),
+                ("attach_type", ctypes.c_uint32), ("attach_flags", ctypes.c_uint32),
+                ("replace_bpf_fd", ctypes.c_uint32)]
+
+
+def _bpf(cmd: int, attr: ctypes.Structure) -> int:
+    return int(_libc.syscall(ctypes.c_long(_SYS_BPF), ctypes.c_int(cmd), ctypes.byref(attr),
+                             ctypes.c_uint(ctypes.sizeof(attr))))
+
+
+def bpf_prog_load(prog_type: int, program: bytes, license: str, name: str = "") -> int:
+    """Load a BPF program (8-byte ``bpf_insn`` entries); its fd. A program the verifier
+    refuses raises with the verifier's log in the message."""
+    insns = ctypes.create_string_buffer(program, len(program))
+    lic = ctypes.create_string_buffer(license.encode())
+    attr = _BpfProgLoad(prog_type=prog_type, insn_cnt=len(program) // 8,
+                        insns=ctypes.addressof(insns), license=ctypes.addressof(lic),
+                        prog_name=name.encode()[:15])
+    fd = _bpf(BPF_PROG_LOAD, attr)
+    if fd >= 0:
+        return fd
+    err = ctypes.get_errno()
+    log = ctypes.create_string_buffer(1 << 16)
+    attr.log_level, attr.log_size, attr.log_buf = 1, len(log), ctypes.addressof(log)
+    _bpf(BPF_PROG_LOAD, attr)  # again, for the verifier's words
+    raise OSError(err, f"bpf(BPF_PROG_LOAD): {os.strerror(err)}: "
+                       f"{log.value.decode(errors='replace').strip()}")
+
+
+def bpf_prog_attach(target_fd: int, prog_fd: int, attach_type: int, flags: int = 0) -> None:
+    """Attach a loaded program to ``target_fd`` (a cgroup directory for cgroup programs)."""
+    attr = _BpfProgAttach(target_fd=target_fd, attach_bpf_fd=prog_fd, attach_type=attach_type,
+                          attach_flags=flags)
+    _check(_bpf(BPF_PROG_ATTACH, attr), "bpf(BPF_PROG_ATTACH)")
