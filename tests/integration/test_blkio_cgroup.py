@@ -3,6 +3,7 @@ throttled direct writes, the weight file runc would pick, removal."""
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from berth.runtime.cgroups import own_cgroups
 @pytest.fixture
 def cgroup_name(supervisor: Supervisor) -> Iterator[str]:
     """A cgroup name for the test's container; checks its blkio directory is gone after."""
-    name = f"berth-test/{supervisor.root.parent.name}"
+    # unique: another run of these tests may be going on on the same host
+    name = f"berth-test-{uuid.uuid4().hex[:12]}/{supervisor.root.parent.name}"
     yield name
     d = Path("/sys/fs/cgroup/blkio", own_cgroups().get("blkio", "/").lstrip("/"), name)
     left = d.exists()

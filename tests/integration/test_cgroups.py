@@ -1,6 +1,7 @@
 """A cgroup v1 per container (memory, pids, cpu, freezer): limits, OOM, removal (this
 host's /sys/fs/cgroup is v1; the v2 backend is tested in test_cgroups_v2.py)."""
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ def _cgroup_dirs(name: str) -> dict[str, Path]:
 @pytest.fixture
 def name(supervisor: Supervisor) -> Iterator[str]:
     """A cgroup name for the test's container; checks it is gone afterwards."""
-    cgroup = f"berth-test/{supervisor.root.parent.name}"
+    # unique: another run of these tests may be going on on the same host
+    cgroup = f"berth-test-{uuid.uuid4().hex[:12]}/{supervisor.root.parent.name}"
     yield cgroup
     dirs = _cgroup_dirs(cgroup)
     left = [d for d in dirs.values() if d.exists()]
