@@ -225,3 +225,22 @@ def test_the_last_matching_rule_decides(top: Path, tmp_path: Path) -> None:
                        "mknod-other-major-ok"], out
     finally:
         cg.remove()
+
+
+def test_a_parent_with_processes_of_its_own_is_explained(top: Path) -> None:
+    """v2's "no internal processes" rule: a controller cannot be enabled below a
+    (non-root) cgroup that holds processes, as a supervisor's own cgroup would."""
+    holder = V2Cgroup(str(top), MOUNT)
+    holder.create(None)
+    proc = subprocess.Popen(["sleep", "60"], preexec_fn=holder.enter)
+    try:
+        with pytest.raises(FailedPrecondition) as e:
+            V2Cgroup(str(top / "ctr"), MOUNT).create(
+                {"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 20}]})
+        assert e.value.message.startswith(
+            f"cgroup {top}/cgroup.subtree_control: cannot enable hugetlb: {top} holds "
+            "processes of its own"), e.value.message
+        assert not (top / "ctr").exists()
+    finally:
+        holder.remove()  # kills the sleep
+        proc.wait(5)

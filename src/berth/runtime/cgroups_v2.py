@@ -62,6 +62,18 @@ def _wait_event(path: str, key: str, value: int, timeout: float) -> bool:
     return True
 
 
+def _enable_one(level: str, controller: str) -> None:
+    try:
+        write(f"{level}/cgroup.subtree_control", f"+{controller}")
+    except OSError as e:
+        if e.errno != errno.EBUSY:
+            raise
+        raise FailedPrecondition(
+            f"cgroup {level}/cgroup.subtree_control: cannot enable {controller}: {level} "
+            "holds processes of its own, and cgroup v2 enables a controller only below a "
+            "cgroup without any (run berth's supervisor in a cgroup of its own)") from None
+
+
 @dataclass(frozen=True, slots=True)
 class V2Cgroup:
     path: str  # the container's directory
@@ -135,7 +147,7 @@ class V2Cgroup:
                         f"controller is not available in {level} (cgroup.controllers: "
                         f"{' '.join(available) or 'none'})")
                 if controller not in enabled:
-                    write(f"{level}/cgroup.subtree_control", f"+{controller}")
+                    _enable_one(level, controller)
             for controller in STATS_CONTROLLERS if stats else ():
                 if controller in available and controller not in enabled + needed:
                     with contextlib.suppress(OSError):  # usage shows 0 without it
