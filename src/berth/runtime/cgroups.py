@@ -34,6 +34,13 @@ class Cgroup(Protocol):
     def enter(self) -> None:
         """Move the calling process in (its children are born inside)."""
 
+    def open_procs(self) -> list[int]:
+        """Its ``cgroup.procs`` files opened for writing (close-on-exec): a pid written
+        there later moves that process in, wherever the writer's root has gone since."""
+
+    def dirs(self) -> list[str]:
+        """Its directories on the host (one per v1 hierarchy; one on v2)."""
+
     def procs(self) -> list[int]:
         """The processes in it."""
 

@@ -164,6 +164,20 @@ class V1Cgroup:
         for path in self.paths.values():
             write(f"{path}/cgroup.procs", "0")
 
+    def open_procs(self) -> list[int]:
+        fds: list[int] = []
+        try:
+            for path in self.paths.values():
+                fds.append(os.open(f"{path}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC))
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        return fds
+
+    def dirs(self) -> list[str]:
+        return list(self.paths.values())
+
     def procs(self) -> list[int]:
         path = self.paths.get("pids") or next(iter(self.paths.values()), None)
         return procs(path) if path else []

@@ -157,6 +157,12 @@ class V2Cgroup:
         """Move the calling process into the cgroup (children inherit it)."""
         write(f"{self.path}/cgroup.procs", "0")
 
+    def open_procs(self) -> list[int]:
+        return [os.open(f"{self.path}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)]
+
+    def dirs(self) -> list[str]:
+        return [self.path]
+
     def procs(self) -> list[int]:
         return procs(self.path)
 

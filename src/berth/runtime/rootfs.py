@@ -89,8 +89,10 @@ def mount_rootfs(root: str, rootfs_mounts: list[dict[str, Any]]) -> None:
     lx.mount(root, root, None, lx.MS_BIND | lx.MS_REC)
 
 
-def mount_spec_mounts(root: str, mounts: list[dict[str, Any]]) -> None:
-    """Step 19.4: each spec mount at its destination resolved inside ``root``."""
+def mount_spec_mounts(root: str, mounts: list[dict[str, Any]],
+                      cgroup_dirs: list[str] | None = None) -> None:
+    """Step 19.4: each spec mount at its destination resolved inside ``root``;
+    ``cgroup_dirs``: the container's cgroup when the process is not in it yet."""
     for m in mounts:
         dest = secure_join(root, m["destination"])
         kind = m.get("type") or "bind"
@@ -100,7 +102,7 @@ def mount_spec_mounts(root: str, mounts: list[dict[str, Any]]) -> None:
         if kind == "bind" or flags & lx.MS_BIND:
             _bind(source, dest, flags | lx.MS_BIND)
         elif kind == "cgroup":
-            mount_cgroup(dest, flags)
+            mount_cgroup(dest, flags, cgroup_dirs)
         else:
             os.makedirs(dest, exist_ok=True)
             lx.mount(source, dest, kind, flags, data or None)
@@ -133,7 +135,17 @@ def cgroup_v1_hierarchies(mountinfo: str = "/proc/self/mountinfo",
     return out
 
 
-def mount_cgroup(dest: str, flags: int) -> None:
+def _in_hierarchy(mountpoint: str, path: str, dirs: list[str] | None) -> str:
+    """The directory to show of a hierarchy: the container's own from ``dirs``, or this
+    process's (the hierarchies berth puts no container in)."""
+    real = os.path.realpath(mountpoint)
+    for d in dirs or []:
+        if os.path.realpath(d).startswith(real + "/"):
+            return d
+    return mountpoint + path
+
+
+def mount_cgroup(dest: str, flags: int, dirs: list[str] | None = None) -> None:
     """Docker's /sys/fs/cgroup. On a v1 host (the host's cgroup namespace): a tmpfs
     with, per hierarchy, the container's own cgroup bound read-only, as runc does.
     On a v2 host: a cgroup2 mount (meant for a private cgroup namespace).
@@ -148,7 +160,7 @@ def mount_cgroup(dest: str, flags: int) -> None:
     for mountpoint, path in hierarchies:
         target = os.path.join(dest, os.path.basename(mountpoint))
         os.makedirs(target, exist_ok=True)
-        _bind(mountpoint + path, target, lx.MS_BIND | lx.MS_REC | sub_flags)
+        _bind(_in_hierarchy(mountpoint, path, dirs), target, lx.MS_BIND | lx.MS_REC | sub_flags)
     if flags & lx.MS_RDONLY:
         lx.mount(None, dest, None, lx.MS_REMOUNT | lx.MS_RDONLY | lx.MS_NOSUID | lx.MS_NODEV
                  | lx.MS_NOEXEC, "mode=755")

@@ -7,6 +7,12 @@ and forks again: a new pid namespace applies only to children, so the
 grandchild is PID 1. The middle process reports that pid and exits; the
 caller, a child subreaper, adopts PID 1.
 
+Moving a process into a v1 cgroup waits for an RCU grace period (5-8 ms here,
+most of a start). So, unless PID 1 gets a cgroup namespace of its own (which must
+be made inside the cgroup), the middle process moves PID 1 in while PID 1
+assembles its root, and PID 1 waits for that before it drops its privileges and
+runs anything of the container's: the program and all it forks still start inside.
+
 A CLOEXEC pipe reports the outcome: EOF with nothing written means the
 user's program was exec'd; otherwise one JSON object ``{"kind", "message"}``
 comes back, ``kind`` being ``not_found``, ``not_invokable`` or ``failed``.
@@ -210,20 +216,34 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
     try:
         # The supervisor's wakeup fd and handlers are not ours.
         signal.set_wakeup_fd(-1)
-        # Into the cgroup before PID 1 exists, so nothing of the container escapes it.
-        if cgroup is not None:
+        flags = namespace_flags(spec)
+        # A cgroup namespace is rooted where its creator is: enter first, then unshare.
+        later = cgroup is not None and not flags & lx.CLONE_NEWCGROUP
+        if cgroup is not None and not later:
             cgroup.enter()
         oom_score_adj = (spec.get("process") or {}).get("oomScoreAdj")
         if oom_score_adj is not None:
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write(str(int(oom_score_adj)))
         _join_namespaces(spec)
-        lx.unshare(namespace_flags(spec))
+        lx.unshare(flags)
+        go_r, go_w = os.pipe2(os.O_CLOEXEC) if later else (-1, -1)
+        # Opened before PID 1 exists: its pivot_root moves our root too (one mount ns).
+        procs = cgroup.open_procs() if later and cgroup is not None else []
         child = os.fork()
         if child == 0:
             os.close(pid_w)
-            _init(spec, rootfs_mounts, stdio, program, err_w)
+            for fd in (go_w, *procs):
+                if fd >= 0:
+                    os.close(fd)
+            _init(spec, rootfs_mounts, stdio, program, err_w,
+                  (go_r, cgroup.dirs()) if later and cgroup is not None else None)
         os.write(pid_w, str(child).encode())
+        if later:
+            os.close(go_r)
+            for fd in procs:  # on failure PID 1 reads EOF and exits; we report why
+                os.write(fd, str(child).encode())
+            os.write(go_w, b"1")
         code = 0
     except BaseException as e:
         report(err_w, e)
@@ -249,11 +269,24 @@ def setup_stdio(stdio: tuple[int, int, int], terminal: bool,
                 "HHHH", int(console_size["height"]), int(console_size["width"]), 0, 0))
 
 
+def _wait_for_cgroup(go_r: int) -> None:
+    """Until the middle process has moved us into the container's cgroup; EOF means it
+    failed, and it reports why."""
+    moved = os.read(go_r, 1)
+    os.close(go_r)
+    if moved != b"1":
+        os._exit(1)
+
+
 def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-          stdio: tuple[int, int, int], program: bytes | None, err_w: int) -> None:
+          stdio: tuple[int, int, int], program: bytes | None, err_w: int,
+          moving: tuple[int, list[str]] | None = None) -> None:
     """PID 1 of the container: set everything up, then exec the program.
 
-    Order: shared/ref/container-init-sequence.md, sections C (19 to 39).
+    Order: shared/ref/container-init-sequence.md, sections C (19 to 39). ``moving``
+    (a pipe and the cgroup's directories) when PID 1 is being moved into its cgroup
+    meanwhile: ``/sys/fs/cgroup`` shows those directories, and the wait for the move
+    comes before anything of the container's runs.
     """
     code = 1
     try:
@@ -264,7 +297,7 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         root = spec["root"]["path"]
         linux = spec.get("linux") or {}
         rootfs.mount_rootfs(root, rootfs_mounts)
-        rootfs.mount_spec_mounts(root, spec.get("mounts", []))
+        rootfs.mount_spec_mounts(root, spec.get("mounts", []), moving[1] if moving else None)
         rootfs.create_devices(root, linux.get("devices", []))
         if terminal:
             rootfs.bind_console(root, os.ttyname(0))
@@ -290,6 +323,8 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         process.write_sysctls(linux.get("sysctl") or {})
         rootfs.readonly_paths(linux.get("readonlyPaths", []))
         rootfs.masked_paths(linux.get("maskedPaths", []))
+        if moving:
+            _wait_for_cgroup(moving[0])
         process.set_rlimits(proc.get("rlimits") or [])
         users.apply(proc)  # the container's /etc/passwd and /etc/group, after the pivot
         no_new_privileges = bool(proc.get("noNewPrivileges"))
