@@ -90,9 +90,10 @@ def mount_rootfs(root: str, rootfs_mounts: list[dict[str, Any]]) -> None:
 
 
 def mount_spec_mounts(root: str, mounts: list[dict[str, Any]],
-                      cgroup_dirs: list[str] | None = None) -> None:
+                      view: list[tuple[str, str]] | None = None) -> None:
     """Step 19.4: each spec mount at its destination resolved inside ``root``;
-    ``cgroup_dirs``: the container's cgroup when the process is not in it yet."""
+    ``view``: what ``/sys/fs/cgroup`` shows (``cgroup_view()``) when the process
+    is not in its cgroup yet."""
     for m in mounts:
         dest = secure_join(root, m["destination"])
         kind = m.get("type") or "bind"
@@ -102,7 +103,7 @@ def mount_spec_mounts(root: str, mounts: list[dict[str, Any]],
         if kind == "bind" or flags & lx.MS_BIND:
             _bind(source, dest, flags | lx.MS_BIND)
         elif kind == "cgroup":
-            mount_cgroup(dest, flags, cgroup_dirs)
+            mount_cgroup(dest, flags, view)
         else:
             os.makedirs(dest, exist_ok=True)
             lx.mount(source, dest, kind, flags, data or None)
@@ -135,32 +136,37 @@ def cgroup_v1_hierarchies(mountinfo: str = "/proc/self/mountinfo",
     return out
 
 
-def _in_hierarchy(mountpoint: str, path: str, dirs: list[str] | None) -> str:
-    """The directory to show of a hierarchy: the container's own from ``dirs``, or this
-    process's (the hierarchies berth puts no container in)."""
-    real = os.path.realpath(mountpoint)
-    for d in dirs or []:
-        if os.path.realpath(d).startswith(real + "/"):
-            return d
-    return mountpoint + path
+def cgroup_view(dirs: list[str] | None = None) -> list[tuple[str, str]]:
+    """(host mount point, the directory to show of it) for each v1 hierarchy: the one of
+    ``dirs`` (a cgroup the process is about to enter) inside it, else this process's own.
+
+    Read before the move: reading ``/proc/self/cgroup`` waits for ``cgroup_mutex``,
+    which a move into a v1 cgroup holds across an RCU grace period.
+    """
+    out = []
+    for mountpoint, path in cgroup_v1_hierarchies():
+        real = os.path.realpath(mountpoint)
+        inside = [d for d in dirs or [] if os.path.realpath(d).startswith(real + "/")]
+        out.append((mountpoint, inside[0] if inside else mountpoint + path))
+    return out
 
 
-def mount_cgroup(dest: str, flags: int, dirs: list[str] | None = None) -> None:
+def mount_cgroup(dest: str, flags: int, view: list[tuple[str, str]] | None = None) -> None:
     """Docker's /sys/fs/cgroup. On a v1 host (the host's cgroup namespace): a tmpfs
     with, per hierarchy, the container's own cgroup bound read-only, as runc does.
     On a v2 host: a cgroup2 mount (meant for a private cgroup namespace).
     """
     os.makedirs(dest, exist_ok=True)
-    hierarchies = cgroup_v1_hierarchies()
+    hierarchies = cgroup_view() if view is None else view
     if not hierarchies:
         lx.mount("cgroup2", dest, "cgroup2", flags | lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC)
         return
     lx.mount("tmpfs", dest, "tmpfs", lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC, "mode=755")
     sub_flags = lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC | (flags & lx.MS_RDONLY)
-    for mountpoint, path in hierarchies:
+    for mountpoint, source in hierarchies:
         target = os.path.join(dest, os.path.basename(mountpoint))
         os.makedirs(target, exist_ok=True)
-        _bind(_in_hierarchy(mountpoint, path, dirs), target, lx.MS_BIND | lx.MS_REC | sub_flags)
+        _bind(source, target, lx.MS_BIND | lx.MS_REC | sub_flags)
     if flags & lx.MS_RDONLY:
         lx.mount(None, dest, None, lx.MS_REMOUNT | lx.MS_RDONLY | lx.MS_NOSUID | lx.MS_NODEV
                  | lx.MS_NOEXEC, "mode=755")

@@ -230,6 +230,7 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         go_r, go_w = os.pipe2(os.O_CLOEXEC) if later else (-1, -1)
         # Opened before PID 1 exists: its pivot_root moves our root too (one mount ns).
         procs = cgroup.open_procs() if later and cgroup is not None else []
+        view = rootfs.cgroup_view(cgroup.dirs()) if later and cgroup is not None else []
         child = os.fork()
         if child == 0:
             os.close(pid_w)
@@ -237,7 +238,7 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
                 if fd >= 0:
                     os.close(fd)
             _init(spec, rootfs_mounts, stdio, program, err_w,
-                  (go_r, cgroup.dirs()) if later and cgroup is not None else None)
+                  (go_r, view) if later else None)
         os.write(pid_w, str(child).encode())
         if later:
             os.close(go_r)
@@ -280,13 +281,12 @@ def _wait_for_cgroup(go_r: int) -> None:
 
 def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
           stdio: tuple[int, int, int], program: bytes | None, err_w: int,
-          moving: tuple[int, list[str]] | None = None) -> None:
+          moving: tuple[int, list[tuple[str, str]]] | None = None) -> None:
     """PID 1 of the container: set everything up, then exec the program.
 
     Order: shared/ref/container-init-sequence.md, sections C (19 to 39). ``moving``
-    (a pipe and the cgroup's directories) when PID 1 is being moved into its cgroup
-    meanwhile: ``/sys/fs/cgroup`` shows those directories, and the wait for the move
-    comes before anything of the container's runs.
+    (a pipe, and what ``/sys/fs/cgroup`` is to show) when PID 1 is being moved into its
+    cgroup meanwhile: the wait for the move comes before anything of the container's runs.
     """
     code = 1
     try:
