@@ -119,3 +119,14 @@ def test_remove_running_needs_force(api):
     assert status == 409
     assert "You cannot remove a running container" in json.loads(body)["message"]
     assert api("DELETE", f"/containers/{cid}?force=True")[0] == 204
+
+
+def test_every_kind_of_answer_has_dockers_headers(api):
+    """Plain answers get them from the handlers' wrapper, streams when they are made."""
+    for method, path in (("GET", "/version"), ("GET", "/v1.41/images/json"),
+                         ("GET", "/events?since=0&until=1"),  # a stream
+                         ("GET", "/containers/nosuch/json"), ("GET", "/no/such/path")):
+        status, headers, _ = api(method, path)
+        assert headers.get("api-version") == "1.44", (path, status, headers)
+        assert headers["server"].startswith("Docker/"), path
+        assert headers["ostype"] == "linux", path

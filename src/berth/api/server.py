@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-import berth
 from berth.api.errors import status_of
+from berth.api.headers import COMMON_HEADERS
 from berth.api.router import Router
 from berth.api.routes import archive, containers, images, registry, system
 from berth.api.routes import exec as exec_
@@ -16,13 +16,6 @@ from berth.daemon.system import API_VERSION, MIN_API_VERSION
 from berth.errors import BerthError
 
 log = logging.getLogger("berth.api")
-
-COMMON_HEADERS = {
-    "Api-Version": API_VERSION,
-    "Docker-Experimental": "false",
-    "Ostype": "linux",
-    "Server": f"Docker/{berth.__version__} (linux) berth/{berth.__version__}",
-}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -53,7 +46,7 @@ def docker_handler(handler: Handler) -> Handler:
                                    "client to a newer version")
         request["api_version"] = version or API_VERSION
         try:
-            return await handler(request)
+            resp = await handler(request)
         except BerthError as e:
             return _error(status_of(e), e.message)
         except web.HTTPRequestEntityTooLarge as e:
@@ -63,6 +56,9 @@ def docker_handler(handler: Handler) -> Handler:
         except Exception as e:
             log.exception("%s %s failed", request.method, request.path)
             return _error(500, str(e) or type(e).__name__)
+        if not resp.prepared:  # a stream has them already (streams.stream_response)
+            resp.headers.update(COMMON_HEADERS)
+        return resp
 
     return handle
 
@@ -72,16 +68,8 @@ async def _not_found(request: web.Request) -> web.StreamResponse:
     return _error(404, "page not found")
 
 
-async def _add_common_headers(request: web.Request, resp: web.StreamResponse) -> None:
-    """dockerd's headers on every answer; aiohttp has put its own Server there already."""
-    for key, value in COMMON_HEADERS.items():
-        resp.headers.setdefault(key, value)
-    resp.headers["Server"] = COMMON_HEADERS["Server"]
-
-
 def make_app(engine: Engine) -> web.Application:
     app = web.Application(client_max_size=1 << 20)
-    app.on_response_prepare.append(_add_common_headers)
     router = Router(app, docker_handler)
     system.register(router, engine)
     images.register(router, engine)

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from berth.api.headers import COMMON_HEADERS
 from berth.errors import InvalidArgument
 
 RAW_STREAM = "application/vnd.docker.raw-stream"
@@ -21,15 +22,22 @@ def frame(stream: int, data: bytes) -> bytes:
     return struct.pack(">BxxxI", stream, len(data)) + data
 
 
+def stream_response(status: int = 200, headers: dict[str, str] | None = None
+                    ) -> web.StreamResponse:
+    """A response its handler prepares and writes itself, with dockerd's headers (the
+    handlers' wrapper adds them only to the answers it gets back unprepared)."""
+    return web.StreamResponse(status=status, headers={**COMMON_HEADERS, **(headers or {})})
+
+
 def hijack_response(request: web.Request, multiplexed: bool) -> web.StreamResponse:
     """101 Switching Protocols when the client asked to upgrade, else a plain stream."""
     content_type = MULTIPLEXED_STREAM if multiplexed and _api_at_least(request, "1.42") \
         else RAW_STREAM
     if request.headers.get("Upgrade", "").lower() == "tcp":
-        resp = web.StreamResponse(status=101, headers={
+        resp = stream_response(101, {
             "Content-Type": content_type, "Connection": "Upgrade", "Upgrade": "tcp"})
     else:
-        resp = web.StreamResponse(status=200, headers={"Content-Type": content_type})
+        resp = stream_response(200, {"Content-Type": content_type})
     resp.force_close()
     return resp
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from berth.api import params
 from berth.api.router import Router
+from berth.api.streams import stream_response
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
 
@@ -36,7 +37,7 @@ def register(router: Router, engine: Engine) -> None:
 
     async def get(request: web.Request) -> web.StreamResponse:
         stat, chunks = await archives.get(request.match_info["id"], _path(request))
-        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/x-tar",
+        resp = stream_response(200, {"Content-Type": "application/x-tar",
                                                        **_stat_header(stat)})
         await resp.prepare(request)
         async for data in chunks:

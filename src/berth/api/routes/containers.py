@@ -17,6 +17,7 @@ from berth.api.streams import (
     flush_head,
     frame,
     hijack_response,
+    stream_response,
 )
 from berth.daemon import container_filters, container_prune
 from berth.daemon import stats as container_stats
@@ -75,7 +76,7 @@ def register(router: Router, engine: Engine) -> None:
         """Like dockerd: the 200 head goes out once the waiter is registered."""
         condition = request.query.get("condition") or "not-running"
         fut = svc.waiter(request.match_info["id"], condition)
-        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        resp = stream_response(200, {"Content-Type": "application/json"})
         await resp.prepare(request)
         flush_head(request)
         code = await fut
@@ -138,7 +139,7 @@ def register(router: Router, engine: Engine) -> None:
         one_shot = params.boolean(request, "one-shot")
         if one_shot and stream:
             raise InvalidArgument("cannot have stream=true and one-shot=true")
-        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        resp = stream_response(200, {"Content-Type": "application/json"})
         await resp.prepare(request)
         async for sample in container_stats.samples(c, stream, one_shot):
             await resp.write(json.dumps(sample).encode() + b"\n")
@@ -158,7 +159,7 @@ def register(router: Router, engine: Engine) -> None:
         chunks = svc.logs(ref, stdout, stderr, params.boolean(request, "follow"), tail,
                           params.boolean(request, "timestamps"), _time(request, "since"),
                           _time(request, "until"), lambda: connected(request))
-        resp = web.StreamResponse(status=200, headers={
+        resp = stream_response(200, {
             "Content-Type": "application/vnd.docker.raw-stream" if tty
             else "application/vnd.docker.multiplexed-stream"})
         await resp.prepare(request)
@@ -214,7 +215,7 @@ def register(router: Router, engine: Engine) -> None:
         stream = await asyncio.to_thread(svc.export, request.match_info["id"])
         async with contextlib.aclosing(stream):
             first = await anext(stream, b"")  # an error before any byte is still an error
-            resp = web.StreamResponse(status=200, headers={"Content-Type": "application/x-tar"})
+            resp = stream_response(200, {"Content-Type": "application/x-tar"})
             await resp.prepare(request)
             try:
                 await resp.write(first)

@@ -11,6 +11,7 @@ from berth.api import params
 from berth.api.archives import BodyReader, send_archive
 from berth.api.router import Router
 from berth.api.routes import registry
+from berth.api.streams import stream_response
 from berth.daemon.engine import Engine
 from berth.errors import InvalidArgument
 from berth.util.timefmt import parse_rfc3339
@@ -82,7 +83,7 @@ def register(router: Router, engine: Engine) -> None:
         names = [name] if name is not None else request.query.getall("names", [])
         archive = await asyncio.to_thread(engine.images.save_plan, names)
         try:
-            resp = web.StreamResponse(headers={"Content-Type": "application/x-tar"})
+            resp = stream_response(200, {"Content-Type": "application/x-tar"})
             resp.content_length = archive.size
             await resp.prepare(request)
             await send_archive(request, resp, archive)
@@ -100,7 +101,7 @@ def register(router: Router, engine: Engine) -> None:
         finally:
             pump.cancel()
         # Chunked, as dockerd streams it: the docker SDK reads a load's answer only so.
-        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp = stream_response(200, {"Content-Type": "application/json"})
         resp.enable_chunked_encoding()
         await resp.prepare(request)
         for m in messages:

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from berth.api import params
 from berth.api.router import Router
+from berth.api.streams import stream_response
 from berth.daemon.engine import Engine
 from berth.errors import BerthError, InvalidArgument
 from berth.images.progress import Message, Progress
@@ -76,7 +77,7 @@ async def stream_job(request: web.Request, job: Job) -> web.StreamResponse:
 
 
 async def _start(request: web.Request) -> web.StreamResponse:
-    resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+    resp = stream_response(200, {"Content-Type": "application/json"})
     resp.enable_chunked_encoding()
     await resp.prepare(request)
     return resp

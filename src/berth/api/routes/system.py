@@ -8,7 +8,7 @@ from aiohttp import web
 
 from berth.api import params
 from berth.api.router import Router
-from berth.api.streams import connected, flush_head
+from berth.api.streams import connected, flush_head, stream_response
 from berth.daemon.disk_usage import TYPES
 from berth.daemon.engine import Engine
 from berth.daemon.events import check_filters
@@ -54,7 +54,7 @@ def register(router: Router, engine: Engine) -> None:
         until = _timestamp(request, "until", now)
         filters = params.filters(request)
         check_filters(filters)  # a 400 before the 200 goes out
-        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        resp = stream_response(200, {"Content-Type": "application/json"})
         await resp.prepare(request)
         flush_head(request)
         async for event in engine.events.stream(since, until, filters,
