@@ -243,8 +243,11 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         if later:
             os.close(go_r)
             for fd in procs:  # on failure PID 1 reads EOF and exits; we report why
-                os.write(fd, str(child).encode())
-            os.write(go_w, b"1")
+                os.write(fd, str(child).encode())  # a PID 1 that failed is a zombie: fine
+            try:
+                os.write(go_w, b"1")
+            except BrokenPipeError:
+                pass  # PID 1 failed while it was being moved, and has reported why
         code = 0
     except BaseException as e:
         report(err_w, e)
