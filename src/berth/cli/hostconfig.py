@@ -59,6 +59,66 @@ def blkio_weight(value: str) -> int:
     return int(value)
 
 
+_TRUE, _FALSE = ("1", "t", "T", "true", "TRUE", "True"), ("0", "f", "F", "false", "FALSE", "False")
+_MOUNT_KEYS = {"src": "source", "dst": "target", "destination": "target", "ro": "readonly"}
+
+
+def mount_spec(value: str) -> dict[str, Any]:
+    """``--mount type=bind,source=/a,target=/b,readonly``: the API's ``Mount``, with the
+    docker CLI's checks and words (its default type is ``volume``)."""
+    import csv
+
+    def fail(detail: str) -> UsageError:
+        return _flag_error(value, "--mount", detail)
+
+    mount: dict[str, Any] = {"Type": "volume"}
+    bind: dict[str, Any] = {}
+    tmpfs: dict[str, Any] = {}
+    for field in next(csv.reader([value])) if value else []:
+        key, eq, val = field.partition("=")
+        key = _MOUNT_KEYS.get(key.strip().lower(), key.strip().lower())
+        if not eq and key not in ("readonly", "bind-nonrecursive", "volume-nocopy"):
+            raise fail(f"invalid field '{field}' must be a key=value pair")
+        if key == "type":
+            mount["Type"] = val
+        elif key in ("source", "target"):
+            mount[key.capitalize()] = val
+        elif key in ("readonly", "bind-nonrecursive"):
+            if eq and val not in _TRUE + _FALSE:
+                raise fail(f"invalid value for {key}: {val}")
+            on = not eq or val in _TRUE
+            if key == "readonly":
+                mount["ReadOnly"] = on
+            else:
+                bind["NonRecursive"] = on
+        elif key == "bind-propagation":
+            bind["Propagation"] = val
+        elif key == "tmpfs-size":
+            try:
+                tmpfs["SizeBytes"] = ram_in_bytes(val, "--mount")
+            except UsageError:
+                raise fail(f"invalid value for tmpfs-size: {val}") from None
+        elif key == "tmpfs-mode":
+            try:
+                tmpfs["Mode"] = int(val, 8)
+            except ValueError:
+                raise fail(f"invalid value for tmpfs-mode: {val}") from None
+        elif key.startswith("volume-") or key == "consistency":
+            continue  # named volumes come with volumes: berthd says so for type=volume
+        else:
+            raise fail(f"unexpected key '{key}' in '{field}'")
+    if not mount.get("Target"):
+        raise fail("target is required")
+    for prefix, options, kind in (("bind", bind, "bind"), ("tmpfs", tmpfs, "tmpfs")):
+        if options and mount["Type"] != kind:
+            raise fail(f"cannot mix '{prefix}-*' options with mount type '{mount['Type']}'")
+    if bind:
+        mount["BindOptions"] = bind
+    if tmpfs:
+        mount["TmpfsOptions"] = tmpfs
+    return mount
+
+
 def _device_path(value: str, flag: str) -> tuple[str, str]:
     path, sep, rest = value.partition(":")
     if not sep:
@@ -145,6 +205,8 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--group-add", action="append", default=[], help="add additional groups to join")
     add("--read-only", action="store_true", help="mount the container's root as read only")
     add("-v", "--volume", action="append", default=[], help="bind mount a volume")
+    add("--mount", action="append", default=[],
+        help="attach a filesystem mount to the container (type=bind|tmpfs,...)")
     add("--tmpfs", action="append", default=[], help="mount a tmpfs directory")
     add("--network", "--net", help="connect a container to a network (none, host)")
     add("--pid", help="PID namespace to use")
@@ -204,6 +266,8 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["GroupAdd"] = list(args.group_add)
     if args.volume:
         hc["Binds"] = list(args.volume)
+    if args.mount:
+        hc["Mounts"] = [mount_spec(m) for m in args.mount]
     if args.tmpfs:
         hc["Tmpfs"] = {t.partition(":")[0]: t.partition(":")[2] for t in args.tmpfs}
     for flag, key in (("network", "NetworkMode"), ("pid", "PidMode"), ("ipc", "IpcMode"),

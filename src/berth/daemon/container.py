@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from berth.daemon.mounts import mount_points
 from berth.util.timefmt import ZERO_TIME, parse_rfc3339
 from berth.util.units import human_duration
 
@@ -108,7 +109,7 @@ class Container:
             "Status": self.status_text(now),
             "HostConfig": {"NetworkMode": self.host_config.get("NetworkMode") or "default"},
             "NetworkSettings": {"Networks": {}},
-            "Mounts": [],
+            "Mounts": mount_points(self.host_config),
         }
 
     def inspect(self, data_dir: str, log_path: str) -> dict[str, Any]:
@@ -141,7 +142,7 @@ class Container:
                     "MergedDir": f"{data_dir}/merged",
                 },
             },
-            "Mounts": [],
+            "Mounts": mount_points(self.host_config),
             "Config": self.config,
             "NetworkSettings": {
                 "Bridge": "",

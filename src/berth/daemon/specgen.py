@@ -11,7 +11,7 @@ import os
 import resource
 from typing import Any
 
-from berth.daemon import blkio
+from berth.daemon import blkio, mounts
 from berth.errors import InvalidArgument
 from berth.oci import seccomp
 from berth.oci.defaults import CAPABILITY_NUMBERS, DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE
@@ -196,24 +196,13 @@ def resources(host_config: dict[str, Any]) -> dict[str, Any]:
 
 
 def user_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
-    """Binds (``src:dst[:ro]``) and tmpfs mounts, after docker's defaults."""
-    mounts: list[dict[str, Any]] = []
-    for bind in host_config.get("Binds") or []:
-        parts = str(bind).split(":")
-        if len(parts) < 2 or not parts[0].startswith("/"):
-            raise InvalidArgument(f"invalid volume specification: '{bind}'")
-        src, dst = parts[0], parts[1]
-        mode = parts[2].split(",") if len(parts) > 2 else []
-        if not dst.startswith("/"):
-            raise InvalidArgument(f"invalid volume specification: '{bind}': "
-                                  "mount path must be absolute")
-        options = ["rbind"] + (["ro"] if "ro" in mode else [])
-        mounts.append({"destination": dst, "type": "bind", "source": src, "options": options})
+    """Binds, ``Mounts`` (``daemon.mounts``) and tmpfs mounts, after docker's defaults."""
+    out = [m.oci() for m in mounts.user_mounts(host_config)]
     for dst, opts in (host_config.get("Tmpfs") or {}).items():
         options = ["nosuid", "nodev", "noexec"] + [o for o in str(opts).split(",") if o]
-        mounts.append({"destination": dst, "type": "tmpfs", "source": "tmpfs",
-                       "options": options})
-    return mounts
+        out.append({"destination": dst, "type": "tmpfs", "source": "tmpfs",
+                    "options": options})
+    return out
 
 
 ULIMITS = ("core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",

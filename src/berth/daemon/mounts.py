@@ -1,0 +1,176 @@
+"""A container's bind and tmpfs mounts: ``HostConfig.Binds`` (``-v``) and
+``HostConfig.Mounts`` (``--mount``), checked with dockerd's messages.
+
+Both become one list of ``UserMount``: the OCI mounts of the spec and the ``Mounts``
+of ``inspect`` come from it. ``HostConfig.Tmpfs`` (``--tmpfs``) stays with the spec
+(``specgen``), as dockerd leaves it out of ``inspect``'s ``Mounts``. A ``--mount`` bind
+source must exist; a missing ``-v`` source is made at start, as dockerd does
+(``container_runs``). Named volumes (``-v name:/path``, ``type=volume``) come with
+volumes.
+"""
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from berth.errors import InvalidArgument
+
+PROPAGATIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave")
+_LABELS = ("z", "Z")  # SELinux relabelling: accepted, nothing to do without SELinux
+
+
+@dataclass(frozen=True, slots=True)
+class UserMount:
+    type: str  # "bind" or "tmpfs"
+    source: str
+    target: str
+    read_only: bool = False
+    propagation: str = ""  # binds: rprivate unless given
+    mode: str = ""  # the -v mode as given (inspect's Mode)
+    recursive: bool = True
+    tmpfs_size: int = 0
+    tmpfs_mode: int | None = None
+
+    def oci(self) -> dict[str, Any]:
+        """The spec's mount."""
+        if self.type == "tmpfs":
+            options = ["nosuid", "nodev", "noexec"]
+            if self.tmpfs_size:
+                options.append(f"size={self.tmpfs_size}")
+            if self.tmpfs_mode is not None:
+                options.append(f"mode={self.tmpfs_mode:o}")
+            if self.read_only:
+                options.append("ro")
+            return {"destination": self.target, "type": "tmpfs", "source": "tmpfs",
+                    "options": options}
+        options = ["rbind" if self.recursive else "bind", self.propagation or "rprivate"]
+        if self.read_only:
+            options.append("ro")
+        return {"destination": self.target, "type": "bind", "source": self.source,
+                "options": options}
+
+    def inspect(self) -> dict[str, Any]:
+        """An entry of ``inspect``'s ``Mounts``, as dockerd writes it."""
+        return {"Type": self.type, "Source": self.source, "Destination": self.target,
+                "Mode": self.mode, "RW": not self.read_only,
+                "Propagation": (self.propagation or "rprivate") if self.type == "bind" else ""}
+
+
+def _absolute(kind: str, path: str) -> str:
+    if not path.startswith("/"):
+        raise InvalidArgument(f'invalid mount config for type "{kind}": invalid mount path: '
+                              f"'{path}' mount path must be absolute")
+    return os.path.normpath(path)
+
+
+def _mode(mode: str) -> tuple[bool, str]:
+    """(read-only, propagation) of a ``-v`` mode: at most one of each kind of word."""
+    read_only, propagation = False, ""
+    seen: set[str] = set()
+    for word in mode.split(",") if mode else []:
+        kind = ("rw" if word in ("rw", "ro") else "label" if word in _LABELS
+                else "propagation" if word in PROPAGATIONS
+                else "copy" if word == "nocopy" else "")
+        if not kind or kind in seen:
+            raise InvalidArgument(f"invalid mode: {mode}")
+        seen.add(kind)
+        if word == "ro":
+            read_only = True
+        elif kind == "propagation":
+            propagation = word
+    return read_only, propagation
+
+
+def parse_bind(spec: str) -> UserMount:
+    """A ``-v``/``Binds`` entry: ``/host:/container[:mode]``."""
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not all(parts[:2]):
+        raise InvalidArgument(f"invalid volume specification: '{spec}'")
+    source, target = parts[0], parts[1]
+    mode = parts[2] if len(parts) == 3 else ""
+    read_only, propagation = _mode(mode)
+    if not source.startswith("/"):
+        raise InvalidArgument(f"invalid volume specification: '{spec}': named volumes "
+                              "are not supported yet")
+    if not target.startswith("/"):
+        raise InvalidArgument(f"invalid volume specification: '{spec}': invalid mount "
+                              f"config for type \"bind\": invalid mount path: '{target}' "
+                              "mount path must be absolute")
+    if os.path.normpath(target) == "/":
+        raise InvalidArgument(f"invalid specification: destination can't be '/' in '{spec}'")
+    return UserMount("bind", os.path.normpath(source), os.path.normpath(target), read_only,
+                     propagation or "rprivate", mode)
+
+
+def _only(kind: str, entry: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    for field in ("Source", "BindOptions", "TmpfsOptions", "VolumeOptions"):
+        if entry.get(field) and field not in allowed:
+            raise InvalidArgument(f'invalid mount config for type "{kind}": field {field} '
+                                  "must not be specified")
+
+
+def parse_mount(entry: object, check_source: bool = True) -> UserMount:
+    """A ``HostConfig.Mounts`` entry (the API's ``Mount``); a bind's source must exist
+    (at create and at start; ``inspect`` shows the entry anyway)."""
+    if not isinstance(entry, dict):
+        raise InvalidArgument("invalid mount config: not an object")
+    kind = str(entry.get("Type") or "")
+    target = str(entry.get("Target") or "")
+    if kind not in ("bind", "tmpfs", "volume"):
+        raise InvalidArgument(f'invalid mount config for type "{kind}": mount type unknown')
+    if not target:
+        raise InvalidArgument(f'invalid mount config for type "{kind}": field Target must '
+                              "not be empty")
+    if kind == "volume":
+        raise InvalidArgument('invalid mount config for type "volume": named volumes are '
+                              "not supported yet")
+    target = _absolute(kind, target)
+    read_only = bool(entry.get("ReadOnly"))
+    if kind == "tmpfs":
+        _only(kind, entry, ("TmpfsOptions",))
+        options = entry.get("TmpfsOptions") or {}
+        size = int(options.get("SizeBytes") or 0)
+        if size < 0:
+            raise InvalidArgument(f'invalid mount config for type "tmpfs": invalid tmpfs '
+                                  f"size {size}")
+        mode = options.get("Mode")
+        return UserMount("tmpfs", "", target, read_only, tmpfs_size=size,
+                         tmpfs_mode=None if mode in (None, 0) else int(mode))
+    _only(kind, entry, ("Source", "BindOptions"))
+    source = str(entry.get("Source") or "")
+    if not source:
+        raise InvalidArgument('invalid mount config for type "bind": field Source must not '
+                              "be empty")
+    source = _absolute(kind, source)
+    if check_source and not os.path.exists(source):
+        raise InvalidArgument(f'invalid mount config for type "bind": bind source path does '
+                              f"not exist: {source}")
+    bind = entry.get("BindOptions") or {}
+    propagation = str(bind.get("Propagation") or "rprivate")
+    if propagation not in PROPAGATIONS:
+        raise InvalidArgument(f'invalid mount config for type "bind": invalid propagation '
+                              f"mode: {propagation}")
+    return UserMount("bind", source, target, read_only, propagation,
+                     recursive=not bind.get("NonRecursive"))
+
+
+def user_mounts(host_config: dict[str, Any], check_sources: bool = True) -> list[UserMount]:
+    """``Binds`` then ``Mounts``; one mount point once (dockerd's "Duplicate mount point")."""
+    mounts = [parse_bind(str(b)) for b in host_config.get("Binds") or []]
+    mounts += [parse_mount(m, check_sources) for m in host_config.get("Mounts") or []]
+    seen = {os.path.normpath(str(t)) for t in host_config.get("Tmpfs") or {}}
+    for m in mounts:
+        if m.target in seen:
+            raise InvalidArgument(f"Duplicate mount point: {m.target}")
+        seen.add(m.target)
+    return mounts
+
+
+def mount_points(host_config: dict[str, Any]) -> list[dict[str, Any]]:
+    """``inspect``'s and ``ps``'s ``Mounts``, by destination (dockerd's come in map order)."""
+    try:
+        points = user_mounts(host_config, check_sources=False)
+    except InvalidArgument:  # checked at create: only a record from an older berth
+        return []
+    return [m.inspect() for m in sorted(points, key=lambda m: m.target)]
+
