@@ -1,0 +1,55 @@
+"""Live restore: at berthd's start, match the records with what the supervisor has.
+
+A container the supervisor still runs is followed again; one that exited while
+berthd was down has that exit recorded, and one the supervisor does not know
+was lost: it is recorded as exited with 255. A container left restarting, or an
+exited one whose policy brings it back at a daemon's start (docker's
+``ShouldRestart``), is scheduled to restart.
+"""
+
+from typing import Any, Protocol
+
+from berth.daemon import ipc
+from berth.daemon.container_records import Records
+from berth.daemon.container_runs import Runs
+from berth.daemon.hub import OutputHub
+from berth.daemon.restart import RestartPolicy
+from berth.paths import Paths
+from berth.supervisor.aioclient import Session
+from berth.util.timefmt import now_rfc3339
+
+
+class Supervisor(Protocol):
+    async def state(self) -> dict[str, Any]: ...
+    async def attach(self, cid: str) -> Session: ...
+
+
+async def recover(paths: Paths, sup: Supervisor, records: Records, runs: Runs) -> None:
+    """Match the records with what the supervisor still has (live restore)."""
+    known = (await sup.state()).get("containers", {})
+    # Host-side /dev/shm mounts of containers not running by the records: a berthd
+    # killed between a mount and the record of an exit. The running ones' exits
+    # found below release theirs.
+    ipc.sweep(paths, {c.id for c in records.by_id.values()
+                      if c.state.status in ("running", "paused")})
+    for c in list(records.by_id.values()):
+        if c.state.status == "restarting":  # berthd stopped during the back-off
+            runs.schedule_restart(c)
+            continue
+        if not c.state.running:
+            policy = RestartPolicy.from_host_config(c.host_config)
+            if c.state.status == "exited" and policy.at_daemon_start(
+                    c.state.exit_code, c.restart_count, c.manually_stopped):
+                runs.schedule_restart(c)
+            continue
+        info = known.get(c.id)
+        if info is None:
+            await runs.record_exit(c, {"exit_code": 255, "finished_at": now_rfc3339()})
+            c.state.error = "container was lost while berthd was down"
+            records.save(c)
+        elif info.get("status") == "exited":
+            await runs.record_exit(c, {"exit_code": info.get("exit_code", 255),
+                                       "finished_at": info.get("finished_at")})
+        else:
+            hub = runs.hubs.setdefault(c.id, OutputHub())
+            runs.spawn(runs.follow(c, hub, await sup.attach(c.id)))
