@@ -11,7 +11,7 @@ import json
 import os
 import re
 
-from berth.cli.parser import FLAG_ERROR, UsageError
+from berth.cli.usage import FLAG_ERROR, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from berth.cli.parser import UsageError, parse
+from berth.cli.parser import parse
+from berth.cli.usage import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 import pytest
 
 from berth.cli.hostconfig import mount_spec
-from berth.cli.parser import UsageError
+from berth.cli.usage import UsageError
 
 
 def test_bind_and_tmpfs_fields():

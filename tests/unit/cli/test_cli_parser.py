@@ -3,7 +3,8 @@
 import pytest
 
 from berth.cli.main import main
-from berth.cli.parser import UsageError, parse
+from berth.cli.parser import parse
+from berth.cli.usage import UsageError
 
 
 def test_run_stops_at_the_image() -> None:

@@ -5,8 +5,9 @@ import subprocess
 import pytest
 
 from berth.cli.commands import completion
+from berth.cli.commands_table import GROUPS
+from berth.cli.flags import BUILDERS
 from berth.cli.main import main
-from berth.cli.parser import BUILDERS, GROUPS
 
 
 def test_bash_script_is_valid_and_complete(tmp_path) -> None:

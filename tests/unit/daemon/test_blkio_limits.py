@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from berth.cli.hostconfig import host_config
-from berth.cli.parser import UsageError, parse
+from berth.cli.parser import parse
+from berth.cli.usage import UsageError
 from berth.daemon import blkio, validate
 from berth.daemon.specgen import resources
 from berth.errors import FailedPrecondition, InvalidArgument

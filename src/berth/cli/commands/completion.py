@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import sys
 
-from berth.cli.parser import ARGS_ERROR, BUILDERS, GROUPS, UsageError, command_parser
+from berth.cli.commands_table import GROUPS
+from berth.cli.flags import BUILDERS
+from berth.cli.parser import command_parser
+from berth.cli.usage import ARGS_ERROR, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import sys
 import tarfile
 import tempfile
 
-from berth.cli.parser import ARGS_ERROR, UsageError
+from berth.cli.usage import ARGS_ERROR, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

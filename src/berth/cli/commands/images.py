@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from berth.cli.format import ago, human_size, short_id, split_reference, table
-from berth.cli.parser import filter_flags
+from berth.cli.usage import filter_flags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

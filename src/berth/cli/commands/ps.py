@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from berth.cli.format import ago, ellipsis, go_quote, human_size, ports, short_id, table
-from berth.cli.parser import filter_flags
+from berth.cli.usage import filter_flags
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

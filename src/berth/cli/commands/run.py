@@ -21,7 +21,7 @@ import sys
 from berth.cli.format import familiar_tagged
 from berth.cli.hostconfig import host_config
 from berth.cli.output import copy_frames
-from berth.cli.parser import FLAG_ERROR, UsageError
+from berth.cli.usage import FLAG_ERROR, UsageError
 from berth.client.errors import APIError
 from berth.client.streams import demux, is_multiplexed, raw
 
