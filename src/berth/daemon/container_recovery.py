@@ -5,23 +5,35 @@ berthd was down has that exit recorded, and one the supervisor does not know
 was lost: it is recorded as exited with 255. A container left restarting, or an
 exited one whose policy brings it back at a daemon's start (docker's
 ``ShouldRestart``), is scheduled to restart.
+
+And while berthd runs: should the supervisor die, a new one is started and what the
+dead one ran is settled (``supervisor_lost``).
 """
 
+import asyncio
+import contextlib
+import json
+import logging
 from typing import Any, Protocol
 
 from berth.daemon import ipc
+from berth.daemon.container import Container
 from berth.daemon.container_records import Records
 from berth.daemon.container_runs import Runs
 from berth.daemon.hub import OutputHub
 from berth.daemon.restart import RestartPolicy
 from berth.paths import Paths
+from berth.runtime import cgroups
 from berth.supervisor.aioclient import Session
 from berth.util.timefmt import now_rfc3339
+
+log = logging.getLogger("berth.containers")
 
 
 class Supervisor(Protocol):
     async def state(self) -> dict[str, Any]: ...
     async def attach(self, cid: str) -> Session: ...
+    async def connect(self) -> bool: ...
 
 
 async def recover(paths: Paths, sup: Supervisor, records: Records, runs: Runs) -> None:
@@ -53,3 +65,50 @@ async def recover(paths: Paths, sup: Supervisor, records: Records, runs: Runs) -
         else:
             hub = runs.hubs.setdefault(c.id, OutputHub())
             runs.spawn(runs.follow(c, hub, await sup.attach(c.id)))
+
+
+def _kill_orphan(paths: Paths, c: Container) -> None:
+    """Kill what is left of a container whose supervisor died (its PID 1 went to the
+    host's init) and remove its cgroup: through the cgroup, so no other process is hit."""
+    try:
+        spec = json.loads((paths.container(c.id) / "config.json").read_text())
+        cgroup = cgroups.for_spec(spec)
+    except (OSError, ValueError) as e:
+        log.warning("cannot find the cgroup of %s: %s", c.id, e)
+        return
+    if cgroup is None:
+        return
+    with contextlib.suppress(Exception):
+        cgroup.thaw()  # a frozen process dies only once thawed
+    try:
+        cgroup.remove()
+    except Exception as e:
+        log.warning("cannot remove the cgroup of %s: %s", c.id, e)
+
+
+async def supervisor_lost(paths: Paths, sup: Supervisor, records: Records,
+                          runs: Runs) -> None:
+    """A run's session ended without its exit while berthd runs: the supervisor died (or
+    only that connection broke). A new supervisor is started if none answers. Containers
+    the supervisor still runs are followed again; those it does not know cannot be
+    re-adopted (their stdio and their reaper died with it): their processes are killed
+    and the exit recorded as 137 with the reason, as containerd does for a dead shim,
+    then restart policies apply."""
+    if await sup.connect():
+        log.warning("the supervisor died: a new one was started")
+    known = (await sup.state()).get("containers", {})
+    for c in list(records.by_id.values()):
+        if c.state.status not in ("running", "paused") or c.id in runs.sessions:
+            continue
+        info = known.get(c.id)
+        if info is not None and info.get("status") == "exited":
+            await runs.record_exit(c, {"exit_code": info.get("exit_code", 255),
+                                       "finished_at": info.get("finished_at")})
+        elif info is not None:
+            hub = runs.hubs.setdefault(c.id, OutputHub())
+            runs.spawn(runs.follow(c, hub, await sup.attach(c.id)))
+        else:
+            await asyncio.to_thread(_kill_orphan, paths, c)
+            await runs.record_exit(c, {
+                "exit_code": 137, "finished_at": now_rfc3339(),
+                "error": "its supervisor died: the container's processes were killed"})

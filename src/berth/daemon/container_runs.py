@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from berth.daemon import ipc
@@ -53,6 +54,8 @@ class Runs:
         # stdin that arrived on an attach before the container started (docker -i).
         self.early_stdin: dict[str, list[bytes]] = {}
         self.exit_waiters: ExitWaiters = {}  # resolved with the code of the next exit
+        # Called when a run's session ends without its exit (the supervisor died).
+        self.lost: Callable[[], None] = lambda: None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, c: Container) -> None:
@@ -154,7 +157,8 @@ class Runs:
                 del self.hubs[c.id]
             hub.close()
         if exit_event is None:
-            return  # the supervisor went away: recovery will find the exit
+            self.lost()  # the supervisor went away (a berthd closing cancels us instead)
+            return
         await self.record_exit(c, exit_event)
 
     def release_shm(self, c: Container) -> None:
@@ -168,6 +172,7 @@ class Runs:
         self.release_shm(c)
         c.state = State(
             status="exited", pid=0, exit_code=int(event.get("exit_code", 255)),
+            error=str(event.get("error") or ""),
             oom_killed=bool(event.get("oom_killed")), started_at=c.state.started_at,
             finished_at=event.get("finished_at") or now_rfc3339(),
         )

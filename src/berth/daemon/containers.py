@@ -13,6 +13,7 @@ is what ties them: start, wait, restart, rename, remove, resize, attach and logs
 """
 
 import asyncio
+import logging
 import shutil
 import signal
 from collections.abc import AsyncIterator, Callable
@@ -35,8 +36,13 @@ from berth.metadata.containers import ContainerTable
 from berth.paths import Paths
 from berth.supervisor.aioclient import Session
 
+log = logging.getLogger("berth.containers")
+
 
 class Supervisor(Protocol):
+    async def connect(self) -> bool:
+        ...
+
     async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
         ...
 
@@ -67,6 +73,9 @@ class ContainerService:
         self._sup = supervisor
         self._records = Records(table)
         self._runs = Runs(paths, images, supervisor, self._records, self.remove)
+        self._runs.lost = self._supervisor_lost
+        self._lost_again = False
+        self._lost_task: asyncio.Task[None] | None = None
         self._remove_waiters: dict[str, list[asyncio.Future[int]]] = {}
         self._busy = container_files.Busy()  # commits reading a container's dirs
 
@@ -302,5 +311,23 @@ class ContainerService:
         """Match the records with what the supervisor still has (live restore)."""
         await container_recovery.recover(self._paths, self._sup, self._records, self._runs)
 
+    def _supervisor_lost(self) -> None:
+        """Settle once for all the sessions that end together when the supervisor dies
+        (again if another ends meanwhile)."""
+        self._lost_again = True
+        if self._lost_task is None or self._lost_task.done():
+            self._lost_task = asyncio.get_running_loop().create_task(self._settle_lost())
+
+    async def _settle_lost(self) -> None:
+        while self._lost_again:
+            self._lost_again = False
+            try:
+                await container_recovery.supervisor_lost(self._paths, self._sup,
+                                                         self._records, self._runs)
+            except Exception:
+                log.exception("could not settle the containers of a lost supervisor")
+
     async def close(self) -> None:
+        if self._lost_task is not None:
+            self._lost_task.cancel()
         await self._runs.close()

@@ -3,35 +3,58 @@
 The supervisor outlives berthd (live restore): berthd first tries the socket,
 and only when nothing answers does it spawn ``python -m berth.supervisor`` in
 a new session. The supervisor exits by itself after ``shutdown`` once no
-container runs.
+container runs. Should it die (SIGKILL, the OOM killer), the next call that finds
+its socket dead starts another and is tried once more; what the dead one ran is
+settled by ``container_recovery.supervisor_lost``.
 """
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from berth.errors import Unavailable
 from berth.paths import Paths
 from berth.supervisor.aioclient import Session, SupervisorClient
+
+T = TypeVar("T")
+_DEAD = (ConnectionRefusedError, FileNotFoundError)  # its socket: stale, or gone
 
 
 class SupervisorLink:
     def __init__(self, paths: Paths) -> None:
         self._paths = paths
         self._client = SupervisorClient(paths.supervisor_socket)
+        self._connecting = asyncio.Lock()
 
-    async def connect(self) -> None:
+    async def connect(self) -> bool:
+        """Make sure a supervisor answers; True when a new one had to be started."""
+        async with self._connecting:
+            try:
+                await self._client.state()
+                return False
+            except OSError:
+                pass
+            await asyncio.to_thread(self._spawn)
+            return True
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call``, once more after starting a supervisor if none answered."""
         try:
-            await self._client.state()
-            return
-        except OSError:
-            pass
-        await asyncio.to_thread(self._spawn)
+            return await call()
+        except _DEAD:
+            if not await self.connect():
+                raise
+            return await call()
 
     def _spawn(self) -> None:
+        # A dead supervisor's socket would pass for the new one's before it listens.
+        with contextlib.suppress(FileNotFoundError):
+            self._paths.supervisor_socket.unlink()
         log = (self._paths.exec_root / "supervisor.log").open("ab")
         with log:
             subprocess.Popen(
@@ -50,29 +73,29 @@ class SupervisorLink:
         raise Unavailable(f"the supervisor did not start: see {log_path}")
 
     async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
-        return await self._client.start(request)
+        return await self._call(lambda: self._client.start(request))
 
     async def attach(self, cid: str) -> Session:
-        return await self._client.attach(cid)
+        return await self._call(lambda: self._client.attach(cid))
 
     async def archive(self, request: dict[str, Any]) -> tuple[asyncio.StreamReader,
                                                               asyncio.StreamWriter]:
-        return await self._client.archive(request)
+        return await self._call(lambda: self._client.archive(request))
 
     async def exec(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
-        return await self._client.exec(request)
+        return await self._call(lambda: self._client.exec(request))
 
     async def resize(self, id_: str, height: int, width: int, exec_: bool) -> None:
-        await self._client.resize(id_, height, width, exec_)
+        await self._call(lambda: self._client.resize(id_, height, width, exec_))
 
     async def kill(self, cid: str, sig: int) -> None:
-        await self._client.kill(cid, sig)
+        await self._call(lambda: self._client.kill(cid, sig))
 
     async def state(self) -> dict[str, Any]:
-        return await self._client.state()
+        return await self._call(self._client.state)
 
     async def forget(self, cid: str) -> None:
-        await self._client.forget(cid)
+        await self._call(lambda: self._client.forget(cid))
 
     async def shutdown(self) -> None:
         try:
