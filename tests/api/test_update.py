@@ -49,3 +49,19 @@ def test_update_refusals(berth_cli):
         assert code == 1 and "No such container: nosuch" in err
     finally:
         berth_cli("rm", "-f", "upd-c")
+
+
+def test_update_with_wrong_types_is_a_400(api, berth_cli):
+    """Found by fuzzing the API with schemathesis: a list where a number belongs was met
+    by a comparison before the type check, and answered 500."""
+    assert berth_cli("create", "--name", "upd-types", "busybox", "true")[0] == 0
+    try:
+        for body in ({"Memory": 64 << 20, "MemorySwap": [None, None]},
+                     {"CpuShares": "many"}, {"PidsLimit": {"n": 1}}):
+            status, _, raw = api("POST", "/containers/upd-types/update", body)
+            message = json.loads(raw)["message"]
+            assert status == 400 and "json: cannot unmarshal" in message, (body, message)
+        status, _, _ = api("POST", "/containers/upd-types/update", {"Memory": 64 << 20})
+        assert status == 200
+    finally:
+        berth_cli("rm", "-f", "upd-types")

@@ -44,6 +44,7 @@ def updated_host_config(host_config: dict[str, Any],
     to change."""
     if not isinstance(changes, dict):
         raise InvalidArgument("update config must be an object")
+    validate.update_body(changes)  # types first: nothing below may meet a wrong one
     wanted = {k: v for k, v in changes.items()
               if k in UPDATABLE and k != "RestartPolicy" and v not in (None, 0, "")}
     policy = changes.get("RestartPolicy")
@@ -58,7 +59,6 @@ def updated_host_config(host_config: dict[str, Any],
             0 < int(out["MemorySwap"]) < int(out["Memory"]):
         raise InvalidArgument("Minimum memoryswap limit should be larger than memory limit, "
                               "see usage")
-    validate.update_body(wanted)
     return blkio.checked(out) if "BlkioWeight" in wanted else (out, [])
 
 
