@@ -53,7 +53,8 @@ def test_update_refusals(berth_cli):
 
 def test_update_with_wrong_types_is_a_400(api, berth_cli):
     """Found by fuzzing the API with schemathesis: a list where a number belongs was met
-    by a comparison before the type check, and answered 500."""
+    by a comparison before the type check, and values the kernel refuses reached the
+    cgroup; each answered 500."""
     assert berth_cli("create", "--name", "upd-types", "busybox", "true")[0] == 0
     try:
         for body in ({"Memory": 64 << 20, "MemorySwap": [None, None]},
@@ -61,6 +62,11 @@ def test_update_with_wrong_types_is_a_400(api, berth_cli):
             status, _, raw = api("POST", "/containers/upd-types/update", body)
             message = json.loads(raw)["message"]
             assert status == 400 and "json: cannot unmarshal" in message, (body, message)
+        for body, message in (({"Memory": 1}, "Minimum memory limit allowed is 6MB"),
+                              ({"CpuQuota": 97}, "CPU cfs quota can not be less than 1ms"),
+                              ({"MemorySwap": -5}, "invalid MemorySwap")):
+            status, _, raw = api("POST", "/containers/upd-types/update", body)
+            assert (status, message in json.loads(raw)["message"]) == (400, True), raw
         status, _, _ = api("POST", "/containers/upd-types/update", {"Memory": 64 << 20})
         assert status == 200
     finally:

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from berth.daemon import validate
 from berth.daemon.containers import ContainerService
 from berth.daemon.specgen import host_capabilities, merge_env, process_user
 from berth.errors import CommandNotFound, CommandNotInvokable, Conflict, InvalidArgument, NotFound
@@ -103,6 +104,7 @@ class ExecService:
     def create(self, ref: str, config: dict[str, Any]) -> ExecInstance:
         if not isinstance(config, dict):
             raise InvalidArgument("exec config must be an object")
+        validate.exec_body(config)
         c = self._containers.get(ref)
         if c.state.status == "paused":
             raise Conflict(f"Container {c.id} is paused, unpause the container before exec")

@@ -57,6 +57,9 @@ class UserMount:
 
 
 def _absolute(kind: str, path: str) -> str:
+    if "\x00" in path:
+        raise InvalidArgument(f'invalid mount config for type "{kind}": the path holds a NUL '
+                              "byte")
     if not path.startswith("/"):
         raise InvalidArgument(f'invalid mount config for type "{kind}": invalid mount path: '
                               f"'{path}' mount path must be absolute")

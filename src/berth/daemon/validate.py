@@ -1,12 +1,16 @@
 """The types of ``POST /containers/create``'s body, checked the way dockerd's JSON
-decoder checks them, with its message for a wrong one:
+decoder checks them, and the ranges of its limits as dockerd checks them, with its
+message for a wrong one:
 
     json: cannot unmarshal string into Go struct field HostConfig.Memory of type int64
 
 Fields berth does not know pass through; ``Cmd``, ``Entrypoint`` and ``Shell``
-accept a plain string as docker's ``StrSlice`` does (it becomes a list of one).
+accept a plain string as docker's ``StrSlice`` does (it becomes a list of one). A
+string holding a NUL byte is refused here too: no path, argument or variable can carry
+one into a system call (dockerd lets it through to fail there).
 """
 
+import os
 from typing import Any
 
 from berth.errors import InvalidArgument
@@ -50,6 +54,11 @@ HOST_CONFIG: dict[str, str] = {
     **dict.fromkeys(_DEVICE_LISTS, LIST),
 }
 _STRSLICES = ("Cmd", "Entrypoint", "Shell")
+EXEC_CONFIG: dict[str, str] = {
+    "AttachStdin": BOOL, "AttachStdout": BOOL, "AttachStderr": BOOL, "DetachKeys": STR,
+    "Tty": BOOL, "Env": STRS, "Cmd": STRS, "Privileged": BOOL, "User": STR,
+    "WorkingDir": STR, "ConsoleSize": LIST,
+}
 
 
 def _json_type(value: object) -> str:
@@ -85,8 +94,20 @@ def _fits(kind: str, value: object) -> bool:
     return isinstance(value, dict)
 
 
+def _has_nul(kind: str, value: object) -> bool:
+    if kind == STR:
+        return isinstance(value, str) and "\x00" in value
+    if kind == STRS and isinstance(value, list):
+        return any("\x00" in v for v in value if isinstance(v, str))
+    if kind == STRMAP and isinstance(value, dict):
+        return any("\x00" in str(k) + str(v) for k, v in value.items())
+    return False
+
+
 def _check(struct: str, fields: dict[str, str], body: dict[str, Any]) -> None:
     for key, kind in fields.items():
+        if key in body and _fits(kind, body[key]) and _has_nul(kind, body[key]):
+            raise InvalidArgument(f"invalid {struct}.{key}: it holds a NUL byte")
         if key in body and not _fits(kind, body[key]):
             value = body[key]
             if kind == STRS and isinstance(value, list):
@@ -109,9 +130,47 @@ def _check_device_lists(host_config: dict[str, Any]) -> None:
             _check(f"{struct}.HostConfig.{key}", fields, entry)
 
 
+MIN_MEMORY = 6 << 20  # dockerd's linuxMinMemory
+
+
+def _check_limits(host_config: dict[str, Any]) -> None:
+    """dockerd's range checks of the limits (verifyPlatformContainerResources), with its
+    words; values the kernel would refuse at the start are refused at create."""
+    def value(key: str) -> int:
+        return int(host_config.get(key) or 0)
+
+    if int(host_config.get("MemorySwap") or 0) < -1:
+        raise InvalidArgument("invalid MemorySwap: -1 (unlimited) or a size in bytes")
+    if 0 < value("Memory") < MIN_MEMORY:
+        raise InvalidArgument("Minimum memory limit allowed is 6MB")
+    if 0 < value("MemoryReservation") < MIN_MEMORY:
+        raise InvalidArgument("Minimum memory reservation allowed is 6MB")
+    swappiness = host_config.get("MemorySwappiness")
+    if swappiness is not None and swappiness != -1 and not 0 <= int(swappiness) <= 100:
+        raise InvalidArgument(f"Invalid value: {swappiness}, valid memory swappiness range "
+                              "is 0-100")
+    if value("CpuPeriod") and not 1000 <= value("CpuPeriod") <= 1_000_000:
+        raise InvalidArgument("CPU cfs period can not be less than 1ms (i.e. 1000) or larger "
+                              "than 1s (i.e. 1000000)")
+    if 0 < value("CpuQuota") < 1000:
+        raise InvalidArgument("CPU cfs quota can not be less than 1ms (i.e. 1000)")
+    ncpu = os.cpu_count() or 1
+    if value("NanoCpus") < 0 or value("NanoCpus") > ncpu * 10**9:
+        raise InvalidArgument(f"Range of CPUs is from 0.01 to {ncpu}.00, as there are only "
+                              f"{ncpu} CPUs available")
+
+
 def update_body(body: dict[str, Any]) -> None:
     """The limits of ``POST /containers/{id}/update``, checked like create's."""
     _check("UpdateConfig", {k: HOST_CONFIG[k] for k in body if k in HOST_CONFIG}, body)
+    _check_limits(body)
+
+
+def exec_body(body: dict[str, Any]) -> None:
+    """``POST /containers/{id}/exec``'s ExecConfig, checked like create's."""
+    if isinstance(body.get("Cmd"), str):
+        body["Cmd"] = [body["Cmd"]]
+    _check("ExecConfig", EXEC_CONFIG, body)
 
 
 def create_body(body: object) -> dict[str, Any]:
@@ -127,4 +186,5 @@ def create_body(body: object) -> dict[str, Any]:
     if isinstance(host_config, dict):
         _check("HostConfig", HOST_CONFIG, host_config)
         _check_device_lists(host_config)
+        _check_limits(host_config)
     return out
