@@ -40,3 +40,18 @@ def test_sdk_volumes_and_mounts(daemon, tmp_path):
         out.remove()
     finally:
         client.close()
+
+
+def test_published_ports_are_refused_clearly(docker_cli, daemon):
+    code, _, err = docker_cli("run", "--rm", "-p", "8080:80", "busybox", "true")
+    assert code == 125 and "port publishing needs bridge networks" in err
+    client = docker.DockerClient(base_url=f"unix://{daemon.socket}")
+    try:
+        try:
+            client.containers.run("busybox", "true", ports={"80/tcp": 8080}, remove=True)
+        except docker.errors.APIError as e:
+            assert e.status_code == 400 and "bridge networks" in str(e)
+        else:
+            raise AssertionError("a published port was accepted without a network for it")
+    finally:
+        client.close()

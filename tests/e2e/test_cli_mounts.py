@@ -58,3 +58,21 @@ def test_mount_refusals(berth_cli, tmp_path):
     code, _, err = berth_cli("create", "--mount", "type=volume,target=/v", "busybox", "true")
     assert code == 1 and "named volumes are not supported yet" in err
     assert berth_cli("ps", "-aq")[1] == before  # nothing was made of the refused ones
+
+
+def test_published_ports_before_bridge_networks(berth_cli):
+    code, _, err = berth_cli("run", "--rm", "-p", "8080:80", "busybox", "true")
+    assert code == 125
+    assert "cannot publish 80/tcp: port publishing needs bridge networks" in err
+    code, out, err = berth_cli("run", "--rm", "--network", "host", "-p", "8080:80",
+                               "busybox", "echo", "on the host's network")
+    assert (code, out) == (0, "on the host's network\n"), err
+    assert "WARNING: Published ports are discarded when using host network mode" in err
+    code, _, err = berth_cli("run", "--rm", "-p", "80/foo", "busybox", "true")
+    assert code == 125 and "Invalid proto: foo" in err
+    assert berth_cli("create", "--name", "exposing", "--expose", "90", "busybox", "true")[0] == 0
+    try:
+        code, out, _ = berth_cli("inspect", "-f", "{{json .Config.ExposedPorts}}", "exposing")
+        assert json.loads(out) == {"90/tcp": {}}
+    finally:
+        berth_cli("rm", "exposing")

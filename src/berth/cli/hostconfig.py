@@ -119,6 +119,55 @@ def mount_spec(value: str) -> dict[str, Any]:
     return mount
 
 
+def _port_range(text: str, what: str, value: str) -> list[int]:
+    first, _, last = text.partition("-")
+    if not first.isdigit() or (last and not last.isdigit()) or \
+            not 0 < int(first) <= int(last or first) <= 65535:
+        raise _flag_error(value, "-p, --publish", f"Invalid {what}: {text}")
+    return list(range(int(first), int(last or first) + 1))
+
+
+def publish_spec(value: str) -> dict[str, list[dict[str, str]]]:
+    """``-p [ip:][hostPort:]containerPort[/proto]`` (ranges too) as ``PortBindings``
+    entries, with the docker CLI's words for a bad one."""
+    spec, _, proto = value.partition("/")
+    proto = proto or "tcp"
+    if proto not in ("tcp", "udp", "sctp"):
+        raise _flag_error(value, "-p, --publish", f"Invalid proto: {proto}")
+    ip, host, container = "", "", spec
+    if spec.startswith("["):  # [::1]:8080:80
+        ip, _, rest = spec[1:].partition("]")
+        host, _, container = rest.lstrip(":").rpartition(":")
+    elif spec.count(":") == 2:
+        ip, host, container = spec.split(":")
+    elif spec.count(":") == 1:
+        host, container = spec.split(":")
+    elif ":" in spec:
+        raise _flag_error(value, "-p, --publish", f"Invalid ip address: {spec}")
+    ports = _port_range(container, "containerPort", value)
+    hosts = _port_range(host, "hostPort", value) if host else []
+    if hosts and len(hosts) != len(ports) and len(hosts) != 1:
+        raise _flag_error(value, "-p, --publish", "Invalid ranges specified for container "
+                          f"and host Ports: {container} and {host}")
+    out: dict[str, list[dict[str, str]]] = {}
+    for i, port in enumerate(ports):
+        host_port = "" if not hosts else str(hosts[i] if len(hosts) == len(ports) else hosts[0])
+        out.setdefault(f"{port}/{proto}", []).append({"HostIp": ip, "HostPort": host_port})
+    return out
+
+
+def exposed_ports(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """``--expose`` and the container side of ``-p``: ``Config.ExposedPorts``."""
+    out: dict[str, dict[str, Any]] = {}
+    for value in args.expose:
+        spec, _, proto = value.partition("/")
+        for port in _port_range(spec, "containerPort", value):
+            out[f"{port}/{proto or 'tcp'}"] = {}
+    for value in args.publish:
+        out.update({key: {} for key in publish_spec(value)})
+    return out
+
+
 def _device_path(value: str, flag: str) -> tuple[str, str]:
     path, sep, rest = value.partition(":")
     if not sep:
@@ -209,6 +258,11 @@ def add_flags(run: argparse.ArgumentParser) -> None:
         help="attach a filesystem mount to the container (type=bind|tmpfs,...)")
     add("--tmpfs", action="append", default=[], help="mount a tmpfs directory")
     add("--network", "--net", help="connect a container to a network (none, host)")
+    add("-p", "--publish", action="append", default=[],
+        help="publish a container's port(s) to the host (with --network host: discarded)")
+    add("-P", "--publish-all", action="store_true",
+        help="publish all exposed ports to random ports")
+    add("--expose", action="append", default=[], help="expose a port or a range of ports")
     add("--pid", help="PID namespace to use")
     add("--ipc", help="IPC mode to use")
     add("--uts", help="UTS namespace to use")
@@ -268,6 +322,14 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["Binds"] = list(args.volume)
     if args.mount:
         hc["Mounts"] = [mount_spec(m) for m in args.mount]
+    if args.publish:
+        bindings: dict[str, list[dict[str, str]]] = {}
+        for value in args.publish:
+            for port, entries in publish_spec(value).items():
+                bindings.setdefault(port, []).extend(entries)
+        hc["PortBindings"] = bindings
+    if args.publish_all:
+        hc["PublishAllPorts"] = True
     if args.tmpfs:
         hc["Tmpfs"] = {t.partition(":")[0]: t.partition(":")[2] for t in args.tmpfs}
     for flag, key in (("network", "NetworkMode"), ("pid", "PidMode"), ("ipc", "IpcMode"),

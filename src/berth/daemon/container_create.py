@@ -9,7 +9,7 @@ import os
 import shutil
 from typing import Any
 
-from berth.daemon import blkio, ipc, validate
+from berth.daemon import blkio, ipc, ports, validate
 from berth.daemon.container import Container
 from berth.daemon.container_records import Records
 from berth.daemon.logs import LogConfig
@@ -56,6 +56,8 @@ def create(records: Records, paths: Paths, images: ImageService, name: str | Non
         records.get(ref)  # NotFound now, as docker's create says it
     host_config = ipc.settle(host_config, records.get)
     host_config, warnings = blkio.checked(host_config)
+    host_config, port_warnings = ports.checked(host_config)
+    warnings += port_warnings
     spec = build_spec(cid, config, blkio.without_device_limits(host_config), "/",
                       config["Hostname"])
     if spec["linux"].get("seccomp"):
