@@ -68,3 +68,14 @@ def procs(directory: str) -> list[int]:
             return [int(line) for line in f if line.strip()]
     except FileNotFoundError:
         return []
+
+
+def remove_parents(path: str, levels: int) -> None:
+    """Remove the ``levels`` directories above ``path`` that were made for containers
+    (``berth`` of ``berth/<id>``) once the last one is gone."""
+    for _ in range(levels):
+        path = os.path.dirname(path)
+        try:
+            os.rmdir(path)
+        except OSError:
+            break  # still used by another container, or already gone

@@ -24,7 +24,14 @@ from typing import Any
 
 from berth.errors import FailedPrecondition
 from berth.runtime import cgroup_stats
-from berth.runtime.cgroup_files import CGROUP_ROOT, own_cgroups, procs, read_int, write
+from berth.runtime.cgroup_files import (
+    CGROUP_ROOT,
+    own_cgroups,
+    procs,
+    read_int,
+    remove_parents,
+    write,
+)
 
 CONTROLLERS: tuple[str, ...] = ("memory", "pids", "cpu", "cpuacct", "blkio", "freezer",
                                  "devices", "cpuset")
@@ -244,9 +251,4 @@ class V1Cgroup:
     def _prune_parents(self) -> None:
         """Remove the shared parents once the last container's cgroup is gone."""
         for path in self.paths.values():
-            for _ in range(self.parents):
-                path = os.path.dirname(path)
-                try:
-                    os.rmdir(path)
-                except OSError:
-                    break  # still used by another container, or already gone
+            remove_parents(path, self.parents)

@@ -39,6 +39,7 @@ from berth.runtime.cgroup_files import (
     procs,
     read,
     read_pairs,
+    remove_parents,
     write,
 )
 from berth.runtime.cgroups_v2_map import Writes, controllers, v2_writes
@@ -214,10 +215,4 @@ class V2Cgroup:
                     raise FailedPrecondition(f"cgroup {self.path}: {e.strerror}") from None
             self.kill()
             _wait_event(self.path, "populated", 0, max(0.0, deadline - time.monotonic()))
-        path = self.path
-        for _ in range(self.parents):
-            path = os.path.dirname(path)
-            try:
-                os.rmdir(path)
-            except OSError:
-                break  # still used by another container, or already gone
+        remove_parents(self.path, self.parents)
