@@ -54,6 +54,12 @@ import pytest
     ("HEAD", "/containers/nosuch/archive?path=%00", None, 400, ""),
     ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"Memory": 1}}', 400,
      "Minimum memory limit allowed is 6MB"),
+    ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"CpuShares": -1}}',
+     400, "invalid CpuShares: it cannot be negative"),
+    ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"Memory": -5}}',
+     400, "invalid Memory: it cannot be negative"),
+    ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"CpuQuota": -7}}',
+     400, "invalid CpuQuota: -1 (unlimited) or at least 1000"),
     ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"CpuQuota": 97}}', 400,
      "CPU cfs quota can not be less than 1ms (i.e. 1000)"),
     ("POST", "/containers/create", b'{"Image": "busybox", "HostConfig": {"CpuPeriod": 10}}',
@@ -64,7 +70,9 @@ import pytest
      b'{"NanoCpus": 99000000000}}', 400, "Range of CPUs is from 0.01 to"),
 
     ("GET", "/containers/nosuch/archive?path=/etc/%00", None, 400,
-     "invalid path: it holds a NUL byte"),
+     "invalid query: it holds a NUL byte"),
+    ("GET", "/containers/nosuch/top?ps_args=%00", None, 400,
+     "invalid query: it holds a NUL byte"),
 ])
 def test_refused_with_dockers_status(api, method, path, body, status, message):
     got, headers, data = api(method, path, raw=body)

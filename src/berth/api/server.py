@@ -45,6 +45,8 @@ def docker_handler(handler: Handler) -> Handler:
                                    f"API version is {MIN_API_VERSION}, please upgrade your "
                                    "client to a newer version")
         request["api_version"] = version or API_VERSION
+        if "\x00" in request.query_string:  # no path, argument or name may carry one
+            return _error(400, "invalid query: it holds a NUL byte")
         try:
             resp = await handler(request)
         except BerthError as e:

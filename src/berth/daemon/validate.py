@@ -141,6 +141,11 @@ def _check_limits(host_config: dict[str, Any]) -> None:
 
     if int(host_config.get("MemorySwap") or 0) < -1:
         raise InvalidArgument("invalid MemorySwap: -1 (unlimited) or a size in bytes")
+    for key in ("Memory", "MemoryReservation", "CpuShares", "KernelMemory"):
+        if value(key) < 0:
+            raise InvalidArgument(f"invalid {key}: it cannot be negative (0 leaves it unset)")
+    if value("CpuQuota") < -1:
+        raise InvalidArgument("invalid CpuQuota: -1 (unlimited) or at least 1000")
     if 0 < value("Memory") < MIN_MEMORY:
         raise InvalidArgument("Minimum memory limit allowed is 6MB")
     if 0 < value("MemoryReservation") < MIN_MEMORY:
