@@ -74,7 +74,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Skipped test cases with unsuppor
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_no_input_is_a_server_error(case, fuzzed):
     for key in ("id", "name"):
