@@ -112,3 +112,19 @@ def test_slow_and_idle_clients_do_not_block_others(api, daemon):
         for s in [*stalled, half]:
             s.close()
     assert api("GET", "/version")[0] == 200
+
+
+def test_a_client_gone_mid_stream_is_no_error(api, daemon, berth_cli):
+    """A stream whose client left (a fuzzer's timeout, a ctrl-c on `docker events`) ends
+    quietly: no 500 and no traceback in berthd's log, and berthd keeps serving."""
+    log = daemon.root / "berthd.log"
+    before = log.read_text(errors="replace").count("Traceback")
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(daemon.socket))
+    s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert s.recv(4096).startswith(b"HTTP/1.1 200")
+    s.close()
+    assert berth_cli("create", "--name", "gone-client", "busybox", "true")[0] == 0  # an event
+    berth_cli("rm", "gone-client")
+    assert api("GET", "/_ping")[0] == 200
+    assert log.read_text(errors="replace").count("Traceback") == before

@@ -55,6 +55,10 @@ def docker_handler(handler: Handler) -> Handler:
             return _error(413, e.text or "request body too large")
         except web.HTTPException:
             raise
+        except ConnectionError:
+            # The client left mid-stream (a ctrl-c on `docker events`, a timeout): nothing
+            # can reach it, and aiohttp drops this answer quietly on the closed transport.
+            return web.Response(status=499, reason="Client Closed Request")
         except Exception as e:
             log.exception("%s %s failed", request.method, request.path)
             return _error(500, str(e) or type(e).__name__)
