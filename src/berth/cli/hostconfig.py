@@ -156,15 +156,15 @@ def publish_spec(value: str) -> dict[str, list[dict[str, str]]]:
     return out
 
 
-def exposed_ports(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """``--expose`` and the container side of ``-p``: ``Config.ExposedPorts``."""
+def exposed_ports(expose: list[str], bindings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``--expose`` and the container side of ``-p`` (``PortBindings``, as
+    ``host_config`` made them): ``Config.ExposedPorts``."""
     out: dict[str, dict[str, Any]] = {}
-    for value in args.expose:
+    for value in expose:
         spec, _, proto = value.partition("/")
         for port in _port_range(spec, "containerPort", value):
             out[f"{port}/{proto or 'tcp'}"] = {}
-    for value in args.publish:
-        out.update({key: {} for key in publish_spec(value)})
+    out.update({key: {} for key in bindings})
     return out
 
 

@@ -218,8 +218,8 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         signal.set_wakeup_fd(-1)
         flags = namespace_flags(spec)
         # A cgroup namespace is rooted where its creator is: enter first, then unshare.
-        later = cgroup is not None and not flags & lx.CLONE_NEWCGROUP
-        if cgroup is not None and not later:
+        later = None if flags & lx.CLONE_NEWCGROUP else cgroup  # moved in after the fork
+        if cgroup is not None and later is None:
             cgroup.enter()
         oom_score_adj = (spec.get("process") or {}).get("oomScoreAdj")
         if oom_score_adj is not None:
@@ -227,10 +227,10 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
                 f.write(str(int(oom_score_adj)))
         _join_namespaces(spec)
         lx.unshare(flags)
-        go_r, go_w = os.pipe2(os.O_CLOEXEC) if later else (-1, -1)
+        go_r, go_w = os.pipe2(os.O_CLOEXEC) if later is not None else (-1, -1)
         # Opened before PID 1 exists: its pivot_root moves our root too (one mount ns).
-        procs = cgroup.open_procs() if later and cgroup is not None else []
-        view = rootfs.cgroup_view(cgroup.dirs()) if later and cgroup is not None else []
+        procs = later.open_procs() if later is not None else []
+        view = rootfs.cgroup_view(later.dirs()) if later is not None else []
         child = os.fork()
         if child == 0:
             os.close(pid_w)
@@ -238,9 +238,9 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
                 if fd >= 0:
                     os.close(fd)
             _init(spec, rootfs_mounts, stdio, program, err_w,
-                  (go_r, view) if later else None)
+                  (go_r, view) if later is not None else None)
         os.write(pid_w, str(child).encode())
-        if later:
+        if later is not None:
             os.close(go_r)
             for fd in procs:  # on failure PID 1 reads EOF and exits; we report why
                 os.write(fd, str(child).encode())  # a PID 1 that failed is a zombie: fine

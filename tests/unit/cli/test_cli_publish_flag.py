@@ -39,7 +39,8 @@ def test_bad_publish_specs(value, detail):
 
 def test_exposed_ports_from_expose_and_publish():
     args = argparse.Namespace(expose=["90", "53/udp", "7000-7001"], publish=["8080:80"])
-    assert exposed_ports(args) == {"90/tcp": {}, "53/udp": {}, "7000/tcp": {},
+    bindings = publish_spec(args.publish[0])
+    assert exposed_ports(args.expose, bindings) == {"90/tcp": {}, "53/udp": {}, "7000/tcp": {},
                                    "7001/tcp": {}, "80/tcp": {}}
 
 

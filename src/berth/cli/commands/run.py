@@ -100,6 +100,8 @@ def container_config(args: argparse.Namespace,
                      environ: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, Any]:
     """The body of ``POST /containers/create`` for these flags."""
     attach = not args.detach
+    env = environment(args, environ)
+    hc = host_config(args)
     entrypoint: list[str] | None = None
     if args.entrypoint is not None:
         entrypoint = [args.entrypoint]  # docker: --entrypoint "" is [""], resetting it
@@ -112,16 +114,17 @@ def container_config(args: argparse.Namespace,
         "Tty": args.tty,
         "OpenStdin": args.interactive,
         "StdinOnce": args.interactive and attach,
-        "Env": environment(args, environ),
+        "Env": env,
         "Cmd": list(args.args) or None,
         "Image": args.image,
         "WorkingDir": args.workdir or "",
         "Entrypoint": entrypoint,
         "Labels": labels(args.label),
-        **({"ExposedPorts": ports} if (ports := exposed_ports(args)) else {}),
+        **({"ExposedPorts": ports}
+           if (ports := exposed_ports(args.expose, hc.get("PortBindings") or {})) else {}),
         **({"StopSignal": args.stop_signal} if args.stop_signal else {}),
         **({"StopTimeout": args.stop_timeout} if args.stop_timeout is not None else {}),
-        "HostConfig": host_config(args),
+        "HostConfig": hc,
     }
 
 
