@@ -70,32 +70,60 @@ def test_write_bps_throttles_a_direct_write(supervisor: Supervisor, cgroup_name:
     assert throttled >= 1.5, throttled
 
 
-def test_iops_and_read_limits_and_weight_are_written(supervisor: Supervisor,
-                                                     cgroup_name: str, tmp_path: Path) -> None:
+def _weight_file() -> str | None:
+    """runc's choice: CFQ's blkio.weight where the kernel has it, else BFQ's; none on a
+    host whose block devices use ``none`` or ``mq-deadline``."""
+    for name in ("blkio.weight", "blkio.bfq.weight"):
+        if Path("/sys/fs/cgroup/blkio", name).exists():
+            return name
+    return None
+
+
+def test_iops_and_read_limits_are_written(supervisor: Supervisor, cgroup_name: str,
+                                          tmp_path: Path) -> None:
     major, minor = _numbers(tmp_path)
     dev = f"{major}:{minor}"
     blkio_dir = Path("/sys/fs/cgroup/blkio", own_cgroups().get("blkio", "/").lstrip("/"),
                      cgroup_name)
-    # runc's choice: CFQ's blkio.weight where the kernel has it, else BFQ's
-    weight_file = "blkio.weight" if Path("/sys/fs/cgroup/blkio/blkio.weight").exists() \
-        else "blkio.bfq.weight"
 
     def edit(spec: dict[str, Any]) -> None:
         spec["linux"]["cgroupsPath"] = cgroup_name
         spec["linux"]["resources"] = {"blockIO": {
-            "weight": 321,
             "throttleReadBpsDevice": [{"major": major, "minor": minor, "rate": 4096}],
             "throttleReadIOPSDevice": [{"major": major, "minor": minor, "rate": 11}],
             "throttleWriteIOPSDevice": [{"major": major, "minor": minor, "rate": 12}]}}
-    r = supervisor.run(["sh", "-c", f"cd /sys/fs/cgroup/blkio; cat {weight_file} "
-                                    "blkio.throttle.read_bps_device "
+    r = supervisor.run(["sh", "-c", "cd /sys/fs/cgroup/blkio; "
+                                    "cat blkio.throttle.read_bps_device "
                                     "blkio.throttle.read_iops_device "
                                     "blkio.throttle.write_iops_device"], edit=edit)
     assert r.exit_code == 0, r.stderr
-    lines = r.stdout.decode().splitlines()
-    assert lines[1:] == [f"{dev} 4096", f"{dev} 11", f"{dev} 12"]
-    assert lines[0].split()[-1] == "321", lines  # bfq: "default 321"
+    assert r.stdout.decode().splitlines() == [f"{dev} 4096", f"{dev} 11", f"{dev} 12"]
     assert not blkio_dir.exists()
+
+
+@pytest.mark.parametrize("field", ["weight", "weightDevice"])
+def test_a_weight_is_written_or_refused_as_the_host_allows(
+        supervisor: Supervisor, cgroup_name: str, tmp_path: Path, field: str) -> None:
+    """Where the host has a weight file the weight lands in it; where it has none (no
+    CFQ, no BFQ) the start is refused with the reason, and no cgroup is left."""
+    major, minor = _numbers(tmp_path)
+    block_io: dict[str, Any] = (
+        {"weight": 321} if field == "weight"
+        else {"weightDevice": [{"major": major, "minor": minor, "weight": 321}]})
+    weight_file = _weight_file()
+
+    def edit(spec: dict[str, Any]) -> None:
+        spec["linux"]["cgroupsPath"] = cgroup_name
+        spec["linux"]["resources"] = {"blockIO": block_io}
+    if weight_file is None:
+        with pytest.raises(FailedPrecondition,
+                           match="blkio weights are not supported on this host"):
+            supervisor.start(["true"], edit=edit)
+        return
+    target = weight_file if field == "weight" else f"{weight_file}_device"
+    r = supervisor.run(["cat", f"/sys/fs/cgroup/blkio/{target}"], edit=edit)
+    assert r.exit_code == 0, r.stderr
+    assert "321" in r.stdout.decode().split(), r.stdout  # bfq: "default 321"
 
 
 def test_a_limit_on_a_non_block_device_is_refused(supervisor: Supervisor,

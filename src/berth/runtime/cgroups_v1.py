@@ -57,8 +57,18 @@ def _make_cpuset(path: str) -> None:
 
 
 def _apply_blkio(path: str, block_io: dict[str, Any]) -> None:
-    """One line per device and write, as the kernel takes them."""
+    """One line per device and write, as the kernel takes them.
+
+    A weight on a host with neither CFQ's nor BFQ's weight file (block devices on
+    ``none`` or ``mq-deadline``) is refused as runc refuses it, but naming the reason
+    rather than only the missing BFQ file."""
     prefix = "blkio." if os.path.exists(f"{path}/blkio.weight") else "blkio.bfq."
+    wants_weight = block_io.get("weight") or any(
+        entry.get("weight") for entry in block_io.get("weightDevice") or [])
+    if wants_weight and not os.path.exists(f"{path}/{prefix}weight"):
+        raise FailedPrecondition(
+            f"cgroup {path}: blkio weights are not supported on this host (no blkio.weight "
+            "nor blkio.bfq.weight: no block device uses the CFQ or BFQ I/O scheduler)")
     if block_io.get("weight"):
         write(f"{path}/{prefix}weight", str(int(block_io["weight"])))
     for entry in block_io.get("weightDevice") or []:
@@ -118,6 +128,9 @@ class V1Cgroup:
         except OSError as e:
             self.remove()
             raise FailedPrecondition(f"cgroup {e.filename}: {e.strerror}") from None
+        except FailedPrecondition:
+            self.remove()
+            raise
 
     def _apply(self, resources: dict[str, Any]) -> None:
         memory = resources.get("memory") or {}
