@@ -34,8 +34,8 @@ echo "berthd open fds: $fds_before before the soak, $(ls /proc/"$berthd_pid"/fd 
 if want_docker; then
     start_dockerd
     "$DOCKER_CLI" import "$tmp/busybox.tar" busybox:latest >/dev/null
-    for i in $(seq 10); do "$DOCKER_CLI" create --network none --name "listed$i" busybox true >/dev/null; done
-    echo "docker CLI -> dockerd: run --rm busybox true: $(measure "$DOCKER_CLI" run --rm --network none busybox true) ms"
+    for i in $(seq 10); do "$DOCKER_CLI" create --name "listed$i" busybox true >/dev/null; done
+    echo "docker CLI -> dockerd: run --rm busybox true: $(measure "$DOCKER_CLI" run --rm busybox true) ms"
     echo "dockerd /_ping: $(load "$DOCKERD_PID" "$tmp/docker.sock" /_ping)"
     echo "dockerd /containers/json: $(load "$DOCKERD_PID" "$tmp/docker.sock" '/containers/json?all=1')"
 fi

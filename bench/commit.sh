@@ -54,7 +54,7 @@ if [ "$WITH_DOCKER" = 1 ]; then
 fi
 for i in $(seq "$N"); do
     .venv/bin/berth run --name "src$i" busybox sh -c "$WRITE"
-    if [ "$WITH_DOCKER" = 1 ]; then dk run --network none --name "src$i" busybox sh -c "$WRITE"; fi
+    if [ "$WITH_DOCKER" = 1 ]; then dk run --name "src$i" busybox sh -c "$WRITE"; fi
 done
 size=$(du -sm "$(ls -d "$tmp"/data/containers/*/upper | head -1)" | awk '{print $1}')
 echo "each container's upper dir: ${size} MB in $FILES files; $N commits each"

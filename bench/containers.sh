@@ -28,7 +28,7 @@ run_many() {  # run_many CLI...: start COUNT sleepers, print the ms it took
 }
 run_concurrent() {  # run_concurrent CLI...: CONCURRENT `run --rm true` at once, ms
     local s; s=$(date +%s%N)
-    for _ in $(seq "$CONCURRENT"); do "$@" run --rm $RUN_FLAGS busybox true >/dev/null & done
+    for _ in $(seq "$CONCURRENT"); do "$@" run --rm busybox true >/dev/null & done
     wait
     ms_since "$s"
 }
@@ -41,7 +41,6 @@ after=$(pss_kib $(engine))
 echo "berth: berthd + supervisor PSS: $after KiB with $COUNT running (idle: $base KiB): $(( (after - base) / COUNT )) KiB per container"
 s=$(date +%s%N); .venv/bin/berth rm -f $(.venv/bin/berth ps -aq) >/dev/null
 echo "berth: rm -f of $COUNT running: $(ms_since "$s") ms"
-RUN_FLAGS=""
 echo "berth: $CONCURRENT concurrent run --rm true: $(run_concurrent .venv/bin/berth) ms"
 
 if want_docker; then
@@ -54,6 +53,5 @@ if want_docker; then
     echo "docker: dockerd + containerd + shims PSS: $after KiB with $COUNT running (idle: $base KiB): $(( (after - base) / COUNT )) KiB per container"
     s=$(date +%s%N); "$DOCKER_CLI" rm -f $("$DOCKER_CLI" ps -aq) >/dev/null
     echo "docker: rm -f of $COUNT running: $(ms_since "$s") ms"
-    RUN_FLAGS="--network none"
     echo "docker: $CONCURRENT concurrent run --rm true: $(run_concurrent "$DOCKER_CLI") ms"
 fi
