@@ -13,19 +13,25 @@ def now_rfc3339() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{frac:09d}Z"
 
 
+_RFC3339 = re.compile(
+    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$", re.IGNORECASE)
+
+
 def parse_rfc3339(value: str) -> float:
-    """Seconds since the epoch; ZERO_TIME and '' give 0."""
+    """Seconds since the epoch; ZERO_TIME and '' give 0. The zone offset counts: an
+    image's config written elsewhere says ``02:00:00+02:00`` for midnight UTC, and
+    ``Created``, ``history`` and the ``before``/``since`` filters must agree on it."""
     if not value or value.startswith("0001-"):
         return 0.0
-    main, _, rest = value.partition(".")
-    if not rest:
-        main = main.rstrip("Z")
-        frac = 0.0
-    else:
-        digits = "".join(c for c in rest if c.isdigit())
-        frac = float("0." + digits) if digits else 0.0
-    tm = time.strptime(main[:19], "%Y-%m-%dT%H:%M:%S")
-    return calendar.timegm(tm) + frac
+    m = _RFC3339.match(value)
+    if m is None:
+        raise ValueError(f"not an RFC 3339 time: {value!r}")
+    tm = time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+    frac = float("0." + m.group(2)) if m.group(2) else 0.0
+    zone = m.group(3) or "Z"
+    offset = 0 if zone in ("Z", "z") else (
+        (1 if zone[0] == "+" else -1) * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60))
+    return calendar.timegm(tm) + frac - offset
 
 
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}

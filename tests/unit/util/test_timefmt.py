@@ -2,7 +2,7 @@
 
 import pytest
 
-from berth.util.timefmt import parse_go_duration, parse_timestamp
+from berth.util.timefmt import parse_go_duration, parse_rfc3339, parse_timestamp
 
 NOW = 1_700_000_000.0
 
@@ -33,3 +33,20 @@ def test_timestamps(text: str, seconds: float) -> None:
 def test_bad_timestamps(text: str) -> None:
     with pytest.raises(ValueError, match="failed to parse value as time or duration"):
         parse_timestamp(text, NOW)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("2024-01-01T00:00:00Z", 1_704_067_200.0),
+    ("2024-01-01T02:00:00.5+02:00", 1_704_067_200.5),
+    ("2023-12-31T19:30:00-04:30", 1_704_067_200.0),
+    ("2024-01-01T00:00:00.123456789Z", 1_704_067_200.123456789),
+    ("2024-01-01T00:00:00", 1_704_067_200.0),
+    ("0001-01-01T00:00:00Z", 0.0), ("", 0.0)])
+def test_rfc3339_counts_the_zone(text: str, seconds: float) -> None:
+    assert parse_rfc3339(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2024-01-01", "2024-01-01T00:00:00+0200x"])
+def test_rfc3339_refuses_what_is_not_one(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_rfc3339(text)
