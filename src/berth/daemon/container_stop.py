@@ -22,7 +22,10 @@ class Supervisor(Protocol):
     async def kill(self, cid: str, sig: int) -> None: ...
 
 
-async def kill(records: Records, sup: Supervisor, ref: str, sig: int) -> None:
+async def kill(records: Records, sup: Supervisor, exit_waiters: ExitWaiters, ref: str,
+               sig: int) -> None:
+    """Signal the container's init. A SIGKILL answers only once the exit is recorded, as
+    dockerd's does: a client that inspects right after ``kill`` sees it stopped, with 137."""
     c = records.get(ref)
     if c.state.status == "restarting":
         raise Conflict(f"Container {c.id} is restarting, wait until the container is "
@@ -31,9 +34,19 @@ async def kill(records: Records, sup: Supervisor, ref: str, sig: int) -> None:
         raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
     c.manually_stopped = True
     records.save(c)
+    fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    if sig == signal.SIGKILL:
+        exit_waiters.setdefault(c.id, []).append(fut)
     records.emit("kill", c, signal=str(sig))
-    await sup.kill(c.id, sig)
-    await _thaw_if_paused(records, c)
+    try:
+        await sup.kill(c.id, sig)
+        await _thaw_if_paused(records, c)
+    except BaseException:
+        if fut in exit_waiters.get(c.id, []):
+            exit_waiters[c.id].remove(fut)
+        raise
+    if sig == signal.SIGKILL:
+        await fut
 
 
 async def _thaw_if_paused(records: Records, c: Container) -> None:

@@ -146,7 +146,7 @@ class ContainerService:
         return await self.waiter(ref, condition)
 
     async def kill(self, ref: str, sig: int = signal.SIGKILL) -> None:
-        await container_stop.kill(self._records, self._sup, ref, sig)
+        await container_stop.kill(self._records, self._sup, self._runs.exit_waiters, ref, sig)
 
     async def stop(self, ref: str, timeout: float | None = None) -> bool:
         return await container_stop.stop(self._records, self._sup, self._runs.exit_waiters,
