@@ -17,7 +17,7 @@ import signal
 import socket
 from typing import Any
 
-from berth.runtime import process, users
+from berth.runtime import process, terminal, users
 from berth.runtime.cgroups import Cgroup, for_spec
 from berth.runtime.linux import sys as lx
 from berth.runtime.spawn import NAMESPACE_FLAGS, fork_twice, report, setup_stdio
@@ -75,10 +75,8 @@ def _middle(init_pid: int, kinds: list[str], cgroup: Cgroup | None, proc: dict[s
 
 def _console(console: socket.socket) -> tuple[int, int, int]:
     """A pty of the container's devpts; its master goes to the supervisor."""
-    master, slave = os.openpty()
-    socket.send_fds(console, [b"m"], [master])
-    os.close(master)
-    console.close()
+    master, slave = terminal.open_pty()
+    terminal.send_master(console, master)
     return slave, slave, slave
 
 
@@ -96,7 +94,10 @@ def _exec(proc: dict[str, Any], program: bytes | None, stdio: tuple[int, int, in
             lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)
         elif program is not None:
             lx.seccomp_load(program)
-        process.become_user(proc.get("user") or {}, proc.get("capabilities") or {})
+        user = proc.get("user") or {}
+        if int(user.get("uid", 0)) != 0:
+            terminal.own_stdio(int(user.get("uid", 0)))
+        process.become_user(user, proc.get("capabilities") or {})
         os.chdir(proc.get("cwd") or "/")
         args = list(proc["args"])
         env = list(proc.get("env", []))

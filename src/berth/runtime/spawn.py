@@ -22,13 +22,14 @@ import fcntl
 import json
 import os
 import signal
+import socket
 import struct
 import termios
 from collections.abc import Callable
 from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
-from berth.runtime import init, process, rootfs, seccomp, users
+from berth.runtime import init, process, rootfs, seccomp, terminal, users
 from berth.runtime.cgroups import Cgroup, for_spec
 from berth.runtime.linux import sys as lx
 
@@ -93,8 +94,12 @@ def namespace_flags(spec: dict[str, Any]) -> int:
 
 
 def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int, stdout: int,
-          stderr: int) -> int:
+          stderr: int, console: socket.socket | None = None) -> int:
     """Start the container's PID 1 and exec its program; return its host pid.
+
+    With ``process.terminal``, ``console`` is required and stdio is unused: PID 1
+    makes the pty in the container (``berth.runtime.terminal``) and sends its
+    master over ``console`` before the exec, for ``terminal.receive_master``.
 
     Returns once the program has been exec'd. Raises ``CommandNotFound``,
     ``CommandNotInvokable`` or ``FailedPrecondition`` (and then nothing of the
@@ -105,24 +110,22 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
     ``cgroups.for_spec(spec).remove()``.
     """
     validate(spec)
+    if (spec.get("process") or {}).get("terminal") and console is None:
+        raise FailedPrecondition("invalid spec: process.terminal needs a console socket")
     seccomp_spec = (spec.get("linux") or {}).get("seccomp")
     program = seccomp.compile_filter(seccomp_spec) if seccomp_spec else None
     cgroup = for_spec(spec)
     if cgroup is not None:
         cgroup.create((spec.get("linux") or {}).get("resources"))
     try:
-        return _spawn(spec, rootfs_mounts, (stdin, stdout, stderr), cgroup, program)
+        return fork_twice(
+            lambda err_w, pid_w: _middle(spec, rootfs_mounts, (stdin, stdout, stderr), console,
+                                         cgroup, program, err_w, pid_w),
+            "container init")
     except BaseException:
         if cgroup is not None:
             cgroup.remove()
         raise
-
-
-def _spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-           stdio: tuple[int, int, int], cgroup: Cgroup | None, program: bytes | None) -> int:
-    return fork_twice(
-        lambda err_w, pid_w: _middle(spec, rootfs_mounts, stdio, cgroup, program, err_w, pid_w),
-        "container init")
 
 
 def fork_twice(middle: Callable[[int, int], None], what: str) -> int:
@@ -209,8 +212,8 @@ def _join_namespaces(spec: dict[str, Any]) -> None:
 
 
 def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-            stdio: tuple[int, int, int], cgroup: Cgroup | None, program: bytes | None,
-            err_w: int, pid_w: int) -> None:
+            stdio: tuple[int, int, int], console: socket.socket | None, cgroup: Cgroup | None,
+            program: bytes | None, err_w: int, pid_w: int) -> None:
     """The first child: never returns into the caller's code."""
     code = 1
     try:
@@ -237,7 +240,7 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
             for fd in (go_w, *procs):
                 if fd >= 0:
                     os.close(fd)
-            _init(spec, rootfs_mounts, stdio, program, err_w,
+            _init(spec, rootfs_mounts, stdio, console, program, err_w,
                   (go_r, view) if later is not None else None)
         os.write(pid_w, str(child).encode())
         if later is not None:
@@ -255,7 +258,7 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
         os._exit(code)
 
 
-def setup_stdio(stdio: tuple[int, int, int], terminal: bool,
+def setup_stdio(stdio: tuple[int, int, int], tty: bool,
                 console_size: dict[str, Any] | None = None) -> None:
     """Move the program's stdio to 0, 1, 2 (inheritable, unlike Python's fds); a
     terminal becomes the controlling one, sized by OCI ``process.consoleSize`` before
@@ -266,11 +269,21 @@ def setup_stdio(stdio: tuple[int, int, int], terminal: bool,
         if fd >= 0:
             os.dup2(fd, target)
             os.close(fd)
-    if terminal:
+    if tty:
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         if console_size and console_size.get("height") and console_size.get("width"):
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack(
                 "HHHH", int(console_size["height"]), int(console_size["width"]), 0, 0))
+
+
+def _make_console(console: socket.socket, size: dict[str, Any] | None) -> None:
+    """After the pivot: a pty of the container's devpts, its master to the supervisor,
+    its slave on /dev/console and as the controlling terminal and stdio."""
+    master, slave = terminal.open_pty()
+    terminal.send_master(console, master)
+    terminal.bind_console(slave)
+    setup_stdio((slave, slave, slave), True, size)
+    os.close(slave)
 
 
 def _wait_for_cgroup(go_r: int) -> None:
@@ -283,8 +296,8 @@ def _wait_for_cgroup(go_r: int) -> None:
 
 
 def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
-          stdio: tuple[int, int, int], program: bytes | None, err_w: int,
-          moving: tuple[int, list[tuple[str, str]]] | None = None) -> None:
+          stdio: tuple[int, int, int], console: socket.socket | None, program: bytes | None,
+          err_w: int, moving: tuple[int, list[tuple[str, str]]] | None = None) -> None:
     """PID 1 of the container: set everything up, then exec the program.
 
     Order: shared/ref/container-init-sequence.md, sections C (19 to 39). ``moving``
@@ -295,17 +308,16 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
     try:
         os.setsid()
         proc = spec["process"]
-        terminal = bool(proc.get("terminal"))
-        setup_stdio(stdio, terminal, proc.get("consoleSize"))
+        setup_stdio(stdio, False)  # a terminal's comes after the mounts
         root = spec["root"]["path"]
         linux = spec.get("linux") or {}
         rootfs.mount_rootfs(root, rootfs_mounts)
         rootfs.mount_spec_mounts(root, spec.get("mounts", []), moving[1] if moving else None)
         rootfs.create_devices(root, linux.get("devices", []))
-        if terminal:
-            rootfs.bind_console(root, os.ttyname(0))
         rootfs.pivot(root)
-        if stdio[0] == NULL_STDIN:
+        if console is not None:
+            _make_console(console, proc.get("consoleSize"))
+        elif stdio[0] == NULL_STDIN:
             null = os.open("/dev/null", os.O_RDONLY)
             if null != 0:
                 os.dup2(null, 0)
@@ -335,7 +347,10 @@ def _init(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
             lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)
         elif program is not None:  # first chance: CAP_SYS_ADMIN is still held
             lx.seccomp_load(program)
-        process.become_user(proc.get("user") or {}, proc.get("capabilities") or {})
+        user = proc.get("user") or {}
+        if int(user.get("uid", 0)) != 0:
+            terminal.own_stdio(int(user.get("uid", 0)))
+        process.become_user(user, proc.get("capabilities") or {})
         os.chdir(cwd)
         args = list(proc["args"])
         env = list(proc.get("env", []))

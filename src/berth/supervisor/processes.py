@@ -6,7 +6,7 @@ import json
 import os
 import signal
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from berth.runtime.cgroups import Cgroup
 from berth.runtime.exec import exec_process
 from berth.runtime.seccomp import compile_filter
 from berth.runtime.spawn import NULL_STDIN
+from berth.runtime.terminal import receive_master
 from berth.supervisor.logs import JsonFileLog
 from berth.supervisor.protocol import FrameBuffer, encode_json
 
@@ -63,17 +64,8 @@ class Container:
                 "oom_killed": self.oom_killed}
 
 
-def stdio(tty: bool, open_stdin: bool) -> tuple[Fds, Fds]:
-    """(our ends: out, err, in) and (the program's stdin, stdout, stderr); -1: none.
-
-    With a terminal, the pty master is the one output stream (docker sends a
-    tty's output as stdout) and a dup of it takes stdin, so closing stdin
-    leaves the output open.
-    """
-    if tty:
-        master, slave = os.openpty()
-        stdin_w = os.dup(master) if open_stdin else -1
-        return (master, -1, stdin_w), (slave, slave, slave)
+def pipes(open_stdin: bool) -> tuple[Fds, Fds]:
+    """(our ends: out, err, in) and (the program's stdin, stdout, stderr); -1: none."""
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     if open_stdin:
@@ -91,42 +83,51 @@ def close_all(fds: Iterable[int]) -> None:
                 os.close(fd)
 
 
+def with_console(start: Callable[[socket.socket | None, Fds], int], tty: bool,
+                 open_stdin: bool) -> tuple[int, Fds]:
+    """Run ``start(console, stdio)`` (a container's init or an exec; it returns the pid
+    once the program is exec'd) and return that pid and our ends: out, err, in.
+
+    With a terminal, the pty is made inside the container (``berth.runtime.terminal``)
+    and its master comes back over ``console`` before the exec: the master is the one
+    output stream (docker sends a tty's output as stdout) and a dup of it takes stdin,
+    so closing stdin leaves the output open. Without, pipes.
+    """
+    if not tty:
+        ours, theirs = pipes(open_stdin)
+        try:
+            return start(None, theirs), ours
+        except BaseException:
+            close_all(ours)
+            raise
+        finally:
+            close_all(set(theirs))
+    console, their_console = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        console.settimeout(10)  # sent before the exec that start waits for
+        pid = start(their_console, (-1, -1, -1))
+        their_console.close()
+        try:
+            master = receive_master(console)
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)  # started, but with no terminal to hold: the reaper has it
+            raise
+    except OSError as e:
+        raise FailedPrecondition(f"terminal: {e.strerror or e}") from e
+    finally:
+        console.close()
+        their_console.close()
+    return pid, (master, -1, os.dup(master) if open_stdin else -1)
+
+
 def start_exec(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
                open_stdin: bool) -> tuple[int, Fds]:
-    """Start an exec (``berth.runtime.exec``); its pid and our ends: out, err, in.
-
-    A terminal is made inside the container, its master sent back over a socketpair.
-    """
+    """Start an exec (``berth.runtime.exec``); its pid and our ends: out, err, in."""
     seccomp_spec = (spec.get("linux") or {}).get("seccomp")
     program = compile_filter(seccomp_spec) if seccomp_spec else None
-    console: socket.socket | None = None
-    their_console: socket.socket | None = None
-    if proc.get("terminal"):
-        ours, theirs = (-1, -1, -1), (-1, -1, -1)
-        console, their_console = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        console.settimeout(10)  # sent before the exec that exec_process waits for
-    else:
-        ours, theirs = stdio(False, open_stdin)
-    try:
-        pid = exec_process(init_pid, spec, proc, program, theirs, their_console)
-        if console is not None:
-            if their_console is not None:
-                their_console.close()
-            _, fds, _, _ = socket.recv_fds(console, 1, 1)
-            if not fds:
-                raise FailedPrecondition("exec: no terminal came back from the container")
-            master = fds[0]
-            os.set_inheritable(master, False)
-            ours = (master, -1, os.dup(master) if open_stdin else -1)
-    except BaseException:
-        close_all(ours)
-        raise
-    finally:
-        close_all(set(theirs))
-        for sock in (console, their_console):
-            if sock is not None:
-                sock.close()
-    return pid, ours
+    return with_console(
+        lambda console, theirs: exec_process(init_pid, spec, proc, program, theirs, console),
+        bool(proc.get("terminal")), open_stdin)
 
 
 def archive_child(sock: socket.socket, init_pid: int | None, root: str,

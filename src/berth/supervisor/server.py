@@ -29,9 +29,8 @@ from berth.supervisor.processes import (
     Conn,
     Container,
     archive_child,
-    close_all,
     start_exec,
-    stdio,
+    with_console,
 )
 from berth.supervisor.protocol import (
     JSON,
@@ -338,16 +337,15 @@ class Supervisor:
         # The log is opened first: once the program runs, nothing may fail.
         log = JsonFileLog(Path(req["log_path"]), int(req.get("log_max_size") or 0),
                           int(req.get("log_max_file") or 1)) if req.get("log_path") else None
-        ours, theirs = stdio(tty, bool(req.get("open_stdin")))
+        mounts = list(req.get("rootfs_mounts", []))
         try:
-            pid = spawn(spec, list(req.get("rootfs_mounts", [])), *theirs)
+            pid, ours = with_console(
+                lambda console, theirs: spawn(spec, mounts, *theirs, console=console),
+                tty, bool(req.get("open_stdin")))
         except BaseException:
             if log is not None:
                 log.close()
-            close_all(ours)
             raise
-        finally:
-            close_all(set(theirs))
         if old is not None:
             del self.containers[cid]
         c = self._track(cid, pid, log, ours, tty, for_spec(spec))
