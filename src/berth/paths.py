@@ -10,6 +10,8 @@ Layout under the data root (persistent)::
                                       hosts, resolv.conf, <id>-json.log
     containers/<id>/mounts/shm        the /dev/shm tmpfs of an ``--ipc shareable``
                                       container, mounted on the host while it runs
+    volumes/<name>/_data              a volume's data (the local driver's with
+                                      options: its mount point, mounted while used)
 
 Layout under the exec root (runtime state, lost at reboot)::
 
@@ -48,6 +50,17 @@ class Paths:
     @property
     def containers(self) -> Path:
         return self.data_root / "containers"
+
+    @property
+    def volumes(self) -> Path:
+        return self.data_root / "volumes"
+
+    def volume(self, name: str) -> Path:
+        return self.volumes / name
+
+    def volume_data(self, name: str) -> Path:
+        """What a container mounts (docker's ``Mountpoint``)."""
+        return self.volume(name) / "_data"
 
     @property
     def tmp(self) -> Path:

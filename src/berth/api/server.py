@@ -9,7 +9,7 @@ from aiohttp import web
 from berth.api.errors import status_of
 from berth.api.headers import COMMON_HEADERS
 from berth.api.router import Router
-from berth.api.routes import archive, containers, images, registry, system
+from berth.api.routes import archive, containers, images, registry, system, volumes
 from berth.api.routes import exec as exec_
 from berth.daemon.engine import Engine
 from berth.daemon.system import API_VERSION, MIN_API_VERSION
@@ -78,6 +78,7 @@ def make_app(engine: Engine) -> web.Application:
     app = web.Application(client_max_size=1 << 20)
     router = Router(app, docker_handler)
     system.register(router, engine)
+    volumes.register(router, engine)
     images.register(router, engine)
     registry.register(router, engine)
     containers.register(router, engine)

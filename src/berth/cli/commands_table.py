@@ -46,6 +46,11 @@ COMMANDS: dict[str, str] = {
     "update": "Update configuration of one or more containers",
     "version": "Show the berth version information",
     "wait": "Block until one or more containers stop, then print their exit codes",
+    "volume create": "Create a volume",
+    "volume inspect": "Display detailed information on one or more volumes",
+    "volume ls": "List volumes",
+    "volume prune": "Remove unused local volumes",
+    "volume rm": "Remove one or more volumes",
 }
 
 USAGE: dict[str, str] = {
@@ -94,6 +99,11 @@ USAGE: dict[str, str] = {
     "update": "berth update [OPTIONS] CONTAINER [CONTAINER...]",
     "version": "berth version [OPTIONS]",
     "wait": "berth wait CONTAINER [CONTAINER...]",
+    "volume create": "berth volume create [OPTIONS] [VOLUME]",
+    "volume inspect": "berth volume inspect [OPTIONS] VOLUME [VOLUME...]",
+    "volume ls": "berth volume ls [OPTIONS]",
+    "volume prune": "berth volume prune [OPTIONS]",
+    "volume rm": "berth volume rm [OPTIONS] VOLUME [VOLUME...]",
 }
 
 MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
@@ -101,7 +111,8 @@ MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
             "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
-            "port": 1, "tag": 2, "top": 1, "save": 1, "pull": 1, "push": 1}
+            "port": 1, "tag": 2, "top": 1, "save": 1, "pull": 1, "push": 1,
+            "volume inspect": 1, "volume rm": 1}
 
 
 GROUPS: dict[str, tuple[str, dict[str, str]]] = {
@@ -115,6 +126,9 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
                        "kill", "logs", "pause", "port", "rename", "restart", "rm", "run",
                        "start", "stats", "stop", "top", "unpause", "update", "wait")} | {
         "ls": "ps", "prune": "container prune"}),
+    "volume": ("Manage volumes", {
+        "create": "volume create", "inspect": "volume inspect", "ls": "volume ls",
+        "prune": "volume prune", "rm": "volume rm"}),
     "registry": ("Serve an OCI registry", {"serve": "registry serve", "gc": "registry gc"}),
 }
 """docker's management commands: ``berth image ls`` is ``berth images``."""

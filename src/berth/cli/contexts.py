@@ -225,3 +225,44 @@ class HistoryContext(Context):
 
     def Comment(self) -> str:
         return str(self.h.get("Comment") or "")
+
+
+class VolumeContext(Context):
+    """A row of ``volume ls --format`` (docker's ``volumeContext``)."""
+
+    template_type = "*formatter.volumeContext"
+    FIELDS = ("Name", "Driver", "Scope", "Mountpoint", "Labels", "Label", "Links", "Size")
+    JSON_FIELDS = tuple(f for f in FIELDS if f != "Label")
+    HEADER = Header({"Name": "VOLUME NAME", "Driver": "DRIVER", "Scope": "SCOPE",
+                     "Mountpoint": "MOUNTPOINT", "Labels": "LABELS", "Links": "LINKS",
+                     "Size": "SIZE"})
+
+    def __init__(self, v: dict[str, Any]) -> None:
+        self.v = v
+
+    def Name(self) -> str:
+        return str(self.v.get("Name", ""))
+
+    def Driver(self) -> str:
+        return str(self.v.get("Driver", ""))
+
+    def Scope(self) -> str:
+        return str(self.v.get("Scope", ""))
+
+    def Mountpoint(self) -> str:
+        return str(self.v.get("Mountpoint", ""))
+
+    def Labels(self) -> str:
+        labels = self.v.get("Labels") or {}
+        return ",".join(sorted(f"{k}={v}" for k, v in labels.items()))
+
+    def Label(self, name: str) -> str:
+        return str((self.v.get("Labels") or {}).get(name, ""))
+
+    def Links(self) -> str:
+        usage = self.v.get("UsageData")
+        return str(usage["RefCount"]) if usage else "N/A"
+
+    def Size(self) -> str:
+        usage = self.v.get("UsageData")
+        return human_size(int(usage["Size"]), 4) if usage else "N/A"

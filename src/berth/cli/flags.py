@@ -319,6 +319,43 @@ def _export(export: Parser) -> None:
     export.add_argument("container", metavar="CONTAINER")
 
 
+def _volume_create(create: Parser) -> None:
+    create.add_argument("-d", "--driver", default="local",
+                        help='specify volume driver name (default "local")')
+    create.add_argument("--label", action="append", default=[],
+                        help="set metadata for a volume")
+    create.add_argument("-o", "--opt", action="append", default=[],
+                        help="set driver specific options")
+    create.add_argument("--name", default="", help="specify volume name")
+    create.add_argument("volume", nargs="?", default="", metavar="VOLUME")
+
+
+def _volume_ls(ls: Parser) -> None:
+    ls.add_argument("-f", "--filter", action="append", default=[],
+                    help="provide filter values (e.g. 'dangling=true')")
+    _format_flag(ls)
+    ls.add_argument("-q", "--quiet", action="store_true", help="only display volume names")
+
+
+def _volume_inspect(inspect: Parser) -> None:
+    _format_flag(inspect, "-f")
+    inspect.add_argument("volumes", nargs="+", metavar="VOLUME")
+
+
+def _volume_rm(rm: Parser) -> None:
+    rm.add_argument("-f", "--force", action="store_true",
+                    help="force the removal of one or more volumes")
+    rm.add_argument("volumes", nargs="+", metavar="VOLUME")
+
+
+def _volume_prune(prune: Parser) -> None:
+    prune.add_argument("-a", "--all", action="store_true",
+                       help="remove all unused volumes, not just anonymous ones")
+    prune.add_argument("--filter", action="append", default=[],
+                       help="provide filter values (e.g. 'label=<label>')")
+    prune.add_argument("-f", "--force", action="store_true", help="do not prompt for confirmation")
+
+
 def _nothing(p: Parser) -> None:
     pass
 
@@ -348,4 +385,6 @@ BUILDERS: dict[str, Callable[[Parser], None]] = {
     "port": _port, "tag": _tag, "top": _top, "save": _save, "load": _load,
     "registry serve": _registry_serve, "registry gc": _registry_gc,
     "pull": _pull, "push": _push, "login": _login, "logout": _logout,
+    "volume create": _volume_create, "volume ls": _volume_ls, "volume inspect": _volume_inspect,
+    "volume rm": _volume_rm, "volume prune": _volume_prune,
 }

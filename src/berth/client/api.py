@@ -52,10 +52,12 @@ class Client:
         from berth.client.containers import ContainersAPI
         from berth.client.images import ImagesAPI
         from berth.client.system import SystemAPI
+        from berth.client.volumes import VolumesAPI
 
         self.containers = ContainersAPI(self)
         self.images = ImagesAPI(self)
         self.system = SystemAPI(self)
+        self.volumes = VolumesAPI(self)
 
     # -- connections ---------------------------------------------------------------
 

@@ -58,6 +58,9 @@ class Container:
     restart_count: int = 0
     manually_stopped: bool = False  # docker's HasBeenManuallyStopped: no restart on exit
     restart_delay: float = 0.0  # the last back-off, doubled at the next restart
+    # Volumes resolved at create (named, anonymous, the image's, --volumes-from), in
+    # inspect's ``Mounts`` shape plus berth's own keys (``berth.daemon.volume_mounts``).
+    mount_points: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

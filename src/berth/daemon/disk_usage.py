@@ -3,8 +3,8 @@
 Sizes are what is on disk: an image's ``Size`` is the sum of its unpacked
 layers, ``SharedSize`` the part of it that other images use too, and
 ``LayersSize`` every unpacked layer once. A container's ``SizeRw`` is its
-writable layer; ``SizeRootFs`` adds its image. Volumes and the build cache
-are empty lists until berth has them.
+writable layer; ``SizeRootFs`` adds its image. Volumes are the volume service's
+(the Engine adds them); the build cache is an empty list until berth has one.
 """
 
 import time
@@ -48,8 +48,6 @@ def disk_usage(images: ImageService, containers: list[Container], containers_dir
             summary["SizeRw"] = rw
             summary["SizeRootFs"] = rw + image_size.get(c.image_id, 0)
             out["Containers"].append(summary)
-    if "volume" in types:
-        out["Volumes"] = []
     if "build-cache" in types:
         out["BuildCache"] = []
     return out

@@ -13,16 +13,19 @@ from berth.daemon.archive import ArchiveService
 from berth.daemon.config import DaemonConfig
 from berth.daemon.container import Container
 from berth.daemon.containers import ContainerService
-from berth.daemon.disk_usage import disk_usage
+from berth.daemon.disk_usage import TYPES, disk_usage
 from berth.daemon.events import EventBus
 from berth.daemon.exec import ExecService
 from berth.daemon.image_delete import ImageRemover
 from berth.daemon.supervision import SupervisorLink
+from berth.daemon.volumes import VolumeService
 from berth.errors import InvalidArgument, NotFound
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
 from berth.metadata.db import Database
+from berth.metadata.volumes import VolumeTable
 from berth.util.disk import tree_size
+from berth.volumes.store import VolumeStore
 
 
 class Engine:
@@ -34,6 +37,8 @@ class Engine:
         self.db = Database(paths.db)
         self.images = ImageService(paths, self.db, config.insecure_registries)
         self.supervisor = SupervisorLink(paths)
+        self.volumes = VolumeService(VolumeStore(paths, VolumeTable(self.db)),
+                                     self._volume_users)
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
                                            self.supervisor)
         self.execs = ExecService(paths, self.containers, self.supervisor)
@@ -42,6 +47,15 @@ class Engine:
         self.events = EventBus()
         self.images.on_event = self.events.emit
         self.containers.on_event = self.events.emit
+        self.volumes.on_event = self.events.emit
+
+    def _volume_users(self) -> dict[str, list[str]]:
+        users: dict[str, list[str]] = {}
+        for c in self.containers.list(all_=True):
+            for point in c.mount_points:
+                if point.get("Type") == "volume":
+                    users.setdefault(str(point["Name"]), []).append(c.id)
+        return users
 
     async def start(self) -> None:
         self.events.bind(asyncio.get_running_loop())
@@ -81,8 +95,12 @@ class Engine:
         return out
 
     def disk_usage(self, types: set[str] | None = None) -> dict[str, Any]:
-        return disk_usage(self.images, self.containers.list(all_=True),
-                          self.config.paths.containers, types)
+        types = set(types or TYPES)
+        out = disk_usage(self.images, self.containers.list(all_=True),
+                         self.config.paths.containers, types)
+        if "volume" in types:
+            out["Volumes"] = self.volumes.usage()
+        return out
 
     def info(self) -> dict[str, Any]:
         states = Counter(c.state.status for c in self.containers.list(all_=True))

@@ -1,6 +1,6 @@
 """The SQLite database: one connection, one schema, one version.
 
-Schema (version 1)::
+Schema (version 2)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)           -- 'schema_version'
     images(id TEXT PRIMARY KEY,                       -- 'sha256:<hex>' of the config
@@ -12,6 +12,14 @@ Schema (version 1)::
                image_id TEXT NOT NULL, image_ref TEXT NOT NULL,
                record TEXT NOT NULL,                  -- JSON of the container's config and state
                created TEXT NOT NULL)
+    volumes(name TEXT PRIMARY KEY, driver TEXT NOT NULL,
+            labels TEXT NOT NULL, options TEXT NOT NULL,   -- JSON objects
+            anonymous INTEGER NOT NULL,           -- made for a container, without a name
+            created TEXT NOT NULL)                -- version 2
+
+A database of an older version is brought up to date when it is opened, one
+step of ``_MIGRATIONS`` after another, in the same transaction that reads the
+version: a berthd killed meanwhile leaves it at the old version, whole.
 
 Every change is one transaction (``with db.transaction() as cur``). The
 connection is shared by the daemon's threads behind a lock: SQLite serializes
@@ -24,8 +32,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
+# Version 1's tables; later versions add to them through _MIGRATIONS.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS images(
@@ -52,6 +61,18 @@ CREATE TABLE IF NOT EXISTS containers(
 CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
 """
 
+# _MIGRATIONS[n]: the statements that take a version n-1 database to version n.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("""CREATE TABLE volumes(
+        name TEXT PRIMARY KEY,
+        driver TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        options TEXT NOT NULL,
+        anonymous INTEGER NOT NULL,
+        created TEXT NOT NULL
+    )""",),
+}
+
 
 class Database:
     def __init__(self, path: Path) -> None:
@@ -68,15 +89,16 @@ class Database:
                 if statement.strip():
                     cur.execute(statement)
             row = cur.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                cur.execute(
-                    "INSERT INTO meta(key, value) VALUES('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            elif int(row[0]) > SCHEMA_VERSION:
+            version = 1 if row is None else int(row[0])  # a new database: version 1's tables
+            if version > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"database {path} has schema version {row[0]}, newer than {SCHEMA_VERSION}"
-                )
+                    f"database {path} has schema version {version}, newer than "
+                    f"{SCHEMA_VERSION}")
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
+                    cur.execute(statement)
+            cur.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)",
+                        (str(SCHEMA_VERSION),))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
