@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from berth.cli.format import human_size
+from berth.cli.commands._prune import filters_of, report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,16 +19,7 @@ def run(args: argparse.Namespace, client: Client) -> int:
               "Are you sure you want to continue? [y/N] ", end="", flush=True)
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return 0
-    filters: dict[str, list[str]] = {}
-    for spec in args.filter:
-        key, _, value = spec.partition("=")
-        filters.setdefault(key, []).append(value)
-    report = client.containers.prune(filters)
-    deleted = report.get("ContainersDeleted") or []
-    if deleted:
-        print("Deleted Containers:")
-        for cid in deleted:
-            print(cid)
-        print()
-    print(f"Total reclaimed space: {human_size(report.get('SpaceReclaimed') or 0)}")
+    pruned = client.containers.prune(filters_of(args.filter))
+    report("Deleted Containers", pruned.get("ContainersDeleted") or [],
+           pruned.get("SpaceReclaimed") or 0)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from berth.cli.commands._prune import filters_of
 from berth.cli.format import human_size
 
 TYPE_CHECKING = False
@@ -28,10 +29,7 @@ def _confirm(all_: bool) -> bool:
 def run(args: argparse.Namespace, client: Client) -> int:
     if not args.force and not _confirm(args.all):
         return 0
-    filters: dict[str, list[str]] = {}
-    for spec in args.filter:
-        key, _, value = spec.partition("=")
-        filters.setdefault(key, []).append(value)
+    filters = filters_of(args.filter)
     if args.all:
         filters["dangling"] = ["false"]
     report = client.images.prune(filters)

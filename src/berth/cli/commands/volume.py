@@ -6,7 +6,8 @@ import json
 import re
 import sys
 
-from berth.cli.format import human_size, table
+from berth.cli.commands._prune import filters_of, report
+from berth.cli.format import table
 from berth.client.errors import APIError
 
 TYPE_CHECKING = False
@@ -33,14 +34,6 @@ def _pairs(items: list[str]) -> dict[str, str]:
     return out
 
 
-def _filters(specs: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for spec in specs:
-        key, _, value = spec.partition("=")
-        out.setdefault(key, []).append(value)
-    return out
-
-
 def natural_key(name: str) -> list[tuple[int, int, str]]:
     """The docker CLI's natural order (``sortorder.NaturalLess``): runs of digits by value."""
     return [(0, int(part), part) if part.isdigit() else (1, 0, part)
@@ -59,7 +52,7 @@ def create(args: argparse.Namespace, client: Client) -> int:
 
 
 def ls(args: argparse.Namespace, client: Client) -> int:
-    found = client.volumes.list(_filters(args.filter))
+    found = client.volumes.list(filters_of(args.filter))
     for warning in found.get("Warnings") or []:
         print(warning, file=sys.stderr)
     volumes = sorted(found.get("Volumes") or [], key=lambda v: natural_key(v["Name"]))
@@ -130,17 +123,12 @@ def prune(args: argparse.Namespace, client: Client) -> int:
               flush=True)
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             return 0
-    filters = _filters(args.filter)
+    filters = filters_of(args.filter)
     if args.all:
         filters["all"] = ["true"]
-    report = client.volumes.prune(filters)
-    deleted = report.get("VolumesDeleted") or []
-    if deleted:
-        print("Deleted Volumes:")
-        for name in deleted:
-            print(name)
-        print()
-    print(f"Total reclaimed space: {human_size(report.get('SpaceReclaimed') or 0)}")
+    pruned = client.volumes.prune(filters)
+    report("Deleted Volumes", pruned.get("VolumesDeleted") or [],
+           pruned.get("SpaceReclaimed") or 0)
     return 0
 
 
