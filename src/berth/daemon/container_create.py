@@ -9,7 +9,7 @@ import os
 import shutil
 from typing import Any
 
-from berth.daemon import blkio, ipc, ports, validate
+from berth.daemon import blkio, data_root, ipc, ports, validate
 from berth.daemon.container import Container
 from berth.daemon.container_records import Records
 from berth.daemon.logs import LogConfig
@@ -68,8 +68,9 @@ def create(records: Records, paths: Paths, images: ImageService, name: str | Non
         path=argv[0], args=argv[1:], config=config, host_config=host_config,
     )
     cdir = paths.container(cid)
+    data_root.make_container_dir(cdir)
     for sub in ("upper", "work", "merged"):
-        (cdir / sub).mkdir(parents=True, exist_ok=True)
+        (cdir / sub).mkdir()
     try:
         records.table.insert(cid, name, image.id, image_name, c.to_json(), c.created)
     except BaseException:

@@ -8,7 +8,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from berth.daemon import system
+from berth.daemon import data_root, system
 from berth.daemon.archive import ArchiveService
 from berth.daemon.config import DaemonConfig
 from berth.daemon.container import Container
@@ -32,8 +32,7 @@ class Engine:
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
         paths = config.paths
-        for d in (paths.data_root, paths.containers, paths.tmp, paths.exec_root):
-            d.mkdir(parents=True, exist_ok=True, mode=0o711)
+        data_root.prepare(paths)
         self.db = Database(paths.db)
         self.images = ImageService(paths, self.db, config.insecure_registries)
         self.supervisor = SupervisorLink(paths)

@@ -25,12 +25,17 @@ def entry(data: bytes, stream: int, now: str) -> bytes:
                        "time": now}, separators=(",", ":")).encode() + b"\n"
 
 
+def _private(path: str, flags: int) -> int:
+    """Logs are root's alone (0600): a container's output may carry its secrets."""
+    return os.open(path, flags | os.O_CLOEXEC, 0o600)
+
+
 class JsonFileLog:
     def __init__(self, path: Path, max_size: int = 0, max_files: int = 1) -> None:
         self.path = path
         self.max_size = max(0, max_size)
         self.max_files = max(1, max_files)
-        self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - lives with the container
+        self._file = open(path, "ab", buffering=0, opener=_private)  # noqa: SIM115 - lives with the container
         self._size = self._file.tell()
         self._partial: dict[int, bytes] = {}
 
@@ -69,9 +74,9 @@ class JsonFileLog:
                     os.replace(newer, older)
                 except FileNotFoundError:
                     pass
-            self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115
+            self._file = open(self.path, "ab", buffering=0, opener=_private)  # noqa: SIM115
         else:
-            self._file = open(self.path, "wb", buffering=0)  # noqa: SIM115
+            self._file = open(self.path, "wb", buffering=0, opener=_private)  # noqa: SIM115
         self._size = 0
 
     def close(self) -> None:

@@ -520,7 +520,7 @@ def already_running(sock_path: Path) -> bool:
 
 
 def serve(exec_root: Path) -> int:
-    exec_root.mkdir(parents=True, exist_ok=True)
+    exec_root.mkdir(mode=0o710, parents=True, exist_ok=True)  # as berthd makes it
     if already_running(exec_root / "supervisor.sock"):
         print(f"berth-supervisor: one already runs on {exec_root}/supervisor.sock",
               file=sys.stderr)
