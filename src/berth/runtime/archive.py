@@ -8,6 +8,21 @@ there. Either way every path, ``..`` and symlink resolves inside the
 container, so an archive cannot write outside it. The child speaks straight
 over the connection it is handed: a JSON header line, then for ``get`` the
 tar of the path, for ``put`` it reads a tar and extracts it.
+
+The child runs host code as host root inside a root the image made, so it
+loads nothing from there and keeps no more power than its copy needs
+(CVE-2019-14271: docker's cp helper loaded the image's ``libnss_*.so``):
+
+- no user or group name is ever resolved: glibc would read the container's
+  ``/etc/nsswitch.conf`` and load its NSS modules. A tar written here carries
+  numeric ids only, as docker's (moby's ``FileInfoHeaderNoLookups``), and one
+  extracted here is owned by its headers' numbers, as docker extracts it;
+- once inside, it keeps only the capabilities of its mode (reading any file;
+  writing one with any owner and mode), with an emptied bounding set and
+  ``no_new_privs``: nothing it could be made to run would gain more.
+
+Every path resolves inside the container's root, so a symlink swapped in
+meanwhile (CVE-2018-15664) only ever names another file of the container.
 """
 
 import json
@@ -17,6 +32,7 @@ import stat
 import tarfile
 from typing import Any
 
+from berth.oci.defaults import CAPABILITY_NUMBERS
 from berth.runtime import rootfs
 from berth.runtime.linux import sys as lx
 from berth.util.timefmt import rfc3339_of
@@ -25,6 +41,16 @@ from berth.util.timefmt import rfc3339_of
 _GO_DIR, _GO_SYMLINK, _GO_DEVICE = 1 << 31, 1 << 27, 1 << 26
 _GO_PIPE, _GO_SOCKET, _GO_SETUID, _GO_SETGID = 1 << 25, 1 << 24, 1 << 23, 1 << 22
 _GO_CHAR, _GO_STICKY = 1 << 21, 1 << 20
+_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_TAR_TYPES = {stat.S_IFREG: tarfile.REGTYPE, stat.S_IFDIR: tarfile.DIRTYPE,
+              stat.S_IFLNK: tarfile.SYMTYPE, stat.S_IFCHR: tarfile.CHRTYPE,
+              stat.S_IFBLK: tarfile.BLKTYPE, stat.S_IFIFO: tarfile.FIFOTYPE}
+# What each mode needs once inside: stat and get read any file, put makes files of
+# any owner and mode (device nodes included) and sets their times.
+_READ = ("CAP_DAC_READ_SEARCH",)
+_CAPS = {"stat": _READ, "get": _READ,
+         "put": (*_READ, "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
+                 "CAP_MKNOD")}
 
 
 def go_mode(st_mode: int) -> int:
@@ -87,12 +113,68 @@ class _SocketReader:
         return self.sock.recv(size if size > 0 else 1 << 16)
 
 
+def confine(mode: str) -> None:
+    """Keep only the capabilities ``mode`` needs, for good (bounding set, no_new_privs)."""
+    keep = 0
+    for name in _CAPS.get(mode, ()):
+        keep |= 1 << CAPABILITY_NUMBERS[name]
+    for cap in range(lx.last_cap() + 1):
+        if not keep & (1 << cap):
+            lx.capbset_drop(cap)
+    lx.prctl(lx.PR_SET_NO_NEW_PRIVS, 1)
+    lx.capset(keep, keep, 0)
+
+
+def _tarinfo(path: str, arcname: str, st: os.stat_result,
+             links: dict[tuple[int, int], str]) -> tarfile.TarInfo | None:
+    """The entry's header with ids only (``TarFile.gettarinfo`` would look their names
+    up: NSS in the container's root); None for what a tar cannot hold (a socket)."""
+    kind = _TAR_TYPES.get(stat.S_IFMT(st.st_mode))
+    if kind is None:
+        return None
+    info = tarfile.TarInfo(arcname)
+    info.type = kind
+    info.mode = stat.S_IMODE(st.st_mode)
+    info.uid, info.gid = st.st_uid, st.st_gid
+    info.uname = info.gname = ""
+    info.mtime = int(st.st_mtime)
+    if kind == tarfile.REGTYPE:
+        first = links.setdefault((st.st_dev, st.st_ino), arcname) if st.st_nlink > 1 else None
+        if first is not None and first != arcname:
+            info.type, info.linkname = tarfile.LNKTYPE, first
+        else:
+            info.size = st.st_size
+    elif kind == tarfile.SYMTYPE:
+        info.linkname = os.readlink(path)
+    elif kind in (tarfile.CHRTYPE, tarfile.BLKTYPE):
+        info.devmajor, info.devminor = os.major(st.st_rdev), os.minor(st.st_rdev)
+    return info
+
+
+def _add(tar: tarfile.TarFile, path: str, arcname: str,
+         links: dict[tuple[int, int], str]) -> None:
+    """``path`` and, for a directory, what is inside, in byte order (docker's order)."""
+    st = os.lstat(path)
+    info = _tarinfo(path, arcname, st, links)
+    if info is None:
+        return
+    if info.type == tarfile.REGTYPE:
+        with open(os.open(path, _OPEN_FILE), "rb") as f:
+            tar.addfile(info, f)
+        return
+    tar.addfile(info)
+    if info.type == tarfile.DIRTYPE:
+        for name in sorted(os.listdir(path), key=os.fsencode):
+            _add(tar, os.path.join(path, name), f"{arcname}/{name}", links)
+
+
 def _header(sock: socket.socket, value: dict[str, Any]) -> None:
     sock.sendall(json.dumps(value).encode() + b"\n")
 
 
 def serve(sock: socket.socket, mode: str, path: str, no_overwrite_dir_non_dir: bool) -> None:
     """Inside the container's root: answer one stat/get/put on ``sock``."""
+    confine(mode)
     try:
         if mode == "put":
             try:
@@ -114,7 +196,7 @@ def serve(sock: socket.socket, mode: str, path: str, no_overwrite_dir_non_dir: b
         base = os.path.basename(os.path.normpath(path)) or "."
         with tarfile.open(fileobj=_SocketWriter(sock), mode="w|",  # type: ignore[call-overload]
                           format=tarfile.GNU_FORMAT) as tar:
-            tar.add(path, arcname=base, recursive=True)
+            _add(tar, path, base, {})
 
 
 def _put(sock: socket.socket, path: str, no_overwrite_dir_non_dir: bool) -> None:
@@ -137,6 +219,8 @@ def _put(sock: socket.socket, path: str, no_overwrite_dir_non_dir: bool) -> None
                     raise IsADirectoryError(
                         f"cannot overwrite {'directory' if existing_dir else 'non-directory'} "
                         f"{target} with {'directory' if member.isdir() else 'non-directory'}")
-            # the root is the container's: nothing in the tar can reach the host
-            tar.extract(member, path, set_attrs=True, filter="fully_trusted")
+            # the root is the container's: nothing in the tar can reach the host; the
+            # owners are the headers' numbers, never names looked up in the container
+            tar.extract(member, path, set_attrs=True, numeric_owner=True,
+                        filter="fully_trusted")
     _header(sock, {"done": True})
