@@ -18,7 +18,8 @@ from aiohttp import web
 from berth.api.server import make_app
 from berth.daemon.config import DaemonConfig
 from berth.daemon.engine import Engine
-from berth.errors import InvalidArgument
+from berth.errors import FailedPrecondition, InvalidArgument
+from berth.runtime.linux import sys as lx
 
 log = logging.getLogger("berthd")
 
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if os.geteuid() != 0:
         print("berthd: must run as root", file=sys.stderr)
+        sys.exit(1)
+    try:
+        lx.check_machine()
+    except FailedPrecondition as e:
+        print(f"berthd: failed to start daemon: {e.message}", file=sys.stderr)
         sys.exit(1)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,

@@ -10,8 +10,49 @@ import fcntl
 import os
 import socket
 import struct
+from dataclasses import dataclass
+
+from berth.errors import FailedPrecondition
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Syscalls:
+    """The numbers of the system calls made raw (libc has no wrapper, or a refusing one);
+    they differ by machine."""
+
+    rt_sigaction: int
+    bpf: int
+
+
+SYSCALLS = {
+    "x86_64": Syscalls(rt_sigaction=13, bpf=321),  # arch/x86/entry/syscalls/syscall_64.tbl
+    "aarch64": Syscalls(rt_sigaction=134, bpf=280),  # include/uapi/asm-generic/unistd.h
+}
+
+
+def syscalls_for(machine: str) -> Syscalls:
+    """The numbers for ``machine`` (``os.uname().machine``); an unknown one is refused."""
+    try:
+        return SYSCALLS[machine]
+    except KeyError:
+        raise FailedPrecondition(
+            f"unsupported machine {machine!r}: berth knows the system call numbers of "
+            f"{', '.join(SYSCALLS)} only") from None
+
+
+def check_machine(machine: str | None = None) -> None:
+    """Refuse to start on a machine (this one by default) whose system call numbers
+    are not in the table: berthd and the supervisor call this first."""
+    syscalls_for(os.uname().machine if machine is None else machine)
+
+
+_NR = SYSCALLS.get(os.uname().machine)
+
+
+def _nr() -> Syscalls:
+    return _NR if _NR is not None else syscalls_for(os.uname().machine)
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -165,9 +206,6 @@ def close_range(first: int, last: int = 0xFFFFFFFF) -> None:
     _check(_libc.close_range(ctypes.c_uint(first), ctypes.c_uint(last), 0), "close_range")
 
 
-_SYS_RT_SIGACTION = 13  # x86_64
-
-
 class _KernelSigaction(ctypes.Structure):
     _fields_ = [("handler", ctypes.c_void_p), ("flags", ctypes.c_ulong),
                 ("restorer", ctypes.c_void_p), ("mask", ctypes.c_uint64)]
@@ -180,7 +218,7 @@ def default_signal(sig: int) -> None:
     have left them ignored, and an ignored signal survives execve.
     """
     act = _KernelSigaction(None, 0, None, 0)
-    _check(_libc.syscall(ctypes.c_long(_SYS_RT_SIGACTION), ctypes.c_int(sig), ctypes.byref(act),
+    _check(_libc.syscall(ctypes.c_long(_nr().rt_sigaction), ctypes.c_int(sig), ctypes.byref(act),
                          None, ctypes.c_size_t(8)), f"rt_sigaction {sig}")
 
 
@@ -223,7 +261,6 @@ def set_name(name: str) -> None:
                        ctypes.c_ulong(0)), "prctl(PR_SET_NAME)")
 
 
-_SYS_BPF = 321  # x86_64
 BPF_PROG_LOAD = 5
 BPF_PROG_ATTACH = 8
 BPF_PROG_TYPE_CGROUP_DEVICE = 15
@@ -247,7 +284,7 @@ class _BpfProgAttach(ctypes.Structure):
 
 
 def _bpf(cmd: int, attr: ctypes.Structure) -> int:
-    return int(_libc.syscall(ctypes.c_long(_SYS_BPF), ctypes.c_int(cmd), ctypes.byref(attr),
+    return int(_libc.syscall(ctypes.c_long(_nr().bpf), ctypes.c_int(cmd), ctypes.byref(attr),
                              ctypes.c_uint(ctypes.sizeof(attr))))
 
 
