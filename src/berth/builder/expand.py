@@ -44,17 +44,12 @@ from collections.abc import Mapping
 
 from berth.builder.keyvalues import parse_key_values
 from berth.builder.pattern import compile_pattern, replace, trim_prefix, trim_suffix
+from berth.builder.words import go_quote, is_space
 from berth.errors import InvalidArgument
 
 __all__ = ["Lexer", "expand", "expand_heredoc", "expand_words", "parse_key_values"]
 
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
-_LATIN1_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
-
-
-def is_space(ch: str) -> bool:
-    """Go's unicode.IsSpace, which docker's word splitting uses."""
-    return ch in _LATIN1_SPACE if ord(ch) < 256 else ch.isspace()
 
 
 class _Words:
@@ -113,7 +108,7 @@ class Lexer:
         try:
             return self._until("", self.raw_escapes)
         except ValueError as e:
-            raise InvalidArgument(f"failed to process {_go_quote(word)}: {e}") from None
+            raise InvalidArgument(f"failed to process {go_quote(word)}: {e}") from None
 
     def _peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
@@ -310,13 +305,6 @@ class Lexer:
         if value is None and self.skip_unset:
             return "${" + name + "/" + pattern_text + "/" + replacement + "}"
         return replace(compile_pattern(pattern_text), value or "", replacement, replace_all)
-
-
-def _go_quote(text: str) -> str:
-    """Go's %q of a string (close enough for messages: JSON escapes)."""
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
 
 
 def expand(word: str, env: Mapping[str, str], escape: str = "\\") -> str:

@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 
 from berth.builder.ast import Heredoc
 from berth.builder.expand import Lexer
-from berth.builder.words import WHITESPACE, go_strip, is_space, split_flags
+from berth.builder.words import GO_SPACES, WHITESPACE, go_strip, split_flags
 from berth.errors import InvalidArgument
 
 MAX_LINE = 65535  # bufio.Scanner's limit: docker refuses a longer line
-_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z",
-                        re.DOTALL)
+# docker's ``(.+?)\s*$`` done as a greedy match and an rstrip: a lazy group before
+# ``\s*$`` is quadratic in Python's engine on a line of blanks
+_DIRECTIVE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+)\Z", re.DOTALL)
+_GO_RE_SPACE = "\t\n\f\r "
 _HEREDOC_WORD = re.compile(r"\A([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.DOTALL)
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
@@ -83,10 +85,7 @@ def _trim_newline(line: str) -> str:
 
 
 def _lstrip(line: str) -> str:
-    i = 0
-    while i < len(line) and is_space(line[i]):
-        i += 1
-    return line[i:]
+    return line.lstrip(GO_SPACES)
 
 
 def is_comment(line: str) -> bool:
@@ -99,7 +98,6 @@ class _Directives:
     def __init__(self, lexed: Lexed) -> None:
         self.lexed = lexed
         self.done = False
-        self.continuation = _continuation_regex("\\")
 
     def check(self, line: str) -> bool:
         """Whether ``line`` is a directive (and apply it)."""
@@ -115,13 +113,12 @@ class _Directives:
             return False
         if name in self.lexed.directives:
             raise ValueError(f"only one {name} parser directive can be used")
-        value = m.group(2)
+        value = m.group(2).rstrip(_GO_RE_SPACE)
         self.lexed.directives[name] = value
         if name == "escape":
             if value not in ("`", "\\"):
                 raise ValueError(f"invalid escape token '{value}' does not match ` or \\")
             self.lexed.escape = value
-            self.continuation = _continuation_regex(value)
         elif name == "check":
             self.lexed.notes.append("the # check= parser directive is ignored: berth runs no "
                                     "build checks")
@@ -133,9 +130,14 @@ def _continuation_regex(escape: str) -> re.Pattern[str]:
     return re.compile(rf"([^{e}]){e}[ \t]*\Z|\A{e}[ \t]*\Z", re.DOTALL)
 
 
-def _trim_continuation(line: str, regex: re.Pattern[str]) -> tuple[str, bool]:
+_CONTINUATION = {escape: _continuation_regex(escape) for escape in ("\\", "`")}
+
+
+def _trim_continuation(line: str, escape: str) -> tuple[str, bool]:
     """The line without its continuation escape, and whether the instruction ends here."""
-    m = regex.search(line)
+    if not line.rstrip(" \t").endswith(escape):
+        return line, True
+    m = _CONTINUATION[escape].search(line)
     if m is None:
         return line, True
     return line[:m.start()] + (m.group(1) or ""), False
@@ -159,7 +161,7 @@ def lex(text: str, filename: str = "Dockerfile") -> Lexed:
             raise DockerfileError(filename, number, str(e)) from None
         if is_comment(line):
             line = ""
-        line, done = _trim_continuation(line, directives.continuation)
+        line, done = _trim_continuation(line, lexed.escape)
         if done and not line:
             continue
         parts, end, empty_continuation = [line], number, False
@@ -173,7 +175,7 @@ def lex(text: str, filename: str = "Dockerfile") -> Lexed:
             if not _lstrip(_trim_newline(raw)):
                 empty_continuation = True
                 continue
-            piece, done = _trim_continuation(_trim_newline(raw), directives.continuation)
+            piece, done = _trim_continuation(_trim_newline(raw), lexed.escape)
             parts.append(piece)
         joined = "".join(parts)
         if empty_continuation:
@@ -263,6 +265,8 @@ def heredoc_word(word: str) -> Heredoc | None:
     """The heredoc a word like ``<<EOF``, ``<<-"EOF"`` or ``2<<EOF`` opens (empty
     content), None for any other word. Docker's rule: the delimiter must be one word,
     and any quote in it turns expansion of the body off."""
+    if "<<" not in word:
+        return None
     m = _HEREDOC_WORD.match(word)
     if m is None or not m.group(3):
         return None

@@ -10,16 +10,23 @@ import json
 import re
 
 WHITESPACE = re.compile(r"[\t\v\f\r ]+")
-_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
+# Go's unicode.IsSpace: the Unicode White_Space characters (Python's isspace adds others)
+GO_SPACES = ("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+             "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_SPACE = frozenset(GO_SPACES)
+_SPACE_RUN = re.compile(f"[{GO_SPACES}]+")
+_PLAIN_FLAG = re.compile(f"[^{GO_SPACES}'\"]+(?=[{GO_SPACES}]|\\Z)")
 
 
 def is_space(ch: str) -> bool:
     """Go's unicode.IsSpace, which docker's word splitting uses."""
-    return ch in _SPACE if ord(ch) < 256 else ch.isspace()
+    return ch in _SPACE
 
 
 def split_words(text: str, escape: str = "\\") -> list[str]:
     """Whitespace-separated words, quotes and escapes kept in them (docker's parseWords)."""
+    if "'" not in text and '"' not in text and escape not in text:
+        return [word for word in _SPACE_RUN.split(text) if word]
     words: list[str] = []
     buf: list[str] = []
     quote = ""
@@ -51,9 +58,8 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
 
 
 def go_strip(text: str) -> str:
-    """Go's strings.TrimSpace (Latin-1 spaces; others are Python's)."""
-    return text.strip("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-                      "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+    """Go's strings.TrimSpace."""
+    return text.strip(GO_SPACES)
 
 
 def split_flags(text: str, escape: str = "\\") -> tuple[list[str], str]:
@@ -62,6 +68,8 @@ def split_flags(text: str, escape: str = "\\") -> tuple[list[str], str]:
     A word ``--`` ends the flags, as in docker's extractBuilderFlags.
     """
     flags: list[str] = []
+    if not text.lstrip(GO_SPACES).startswith("--"):
+        return flags, text.lstrip(GO_SPACES)
     i, n = 0, len(text)
     while True:
         while i < n and is_space(text[i]):
@@ -70,7 +78,11 @@ def split_flags(text: str, escape: str = "\\") -> tuple[list[str], str]:
             return flags, ""
         if not text.startswith("--", i):
             return flags, text[i:]
-        word, i, blank_ok = _flag_word(text, i, escape)
+        plain = _PLAIN_FLAG.match(text, i)
+        if plain and escape not in plain.group():
+            word, i, blank_ok = plain.group(), plain.end(), False
+        else:
+            word, i, blank_ok = _flag_word(text, i, escape)
         if word == "--":
             return flags, text[i:]
         if blank_ok or word:
