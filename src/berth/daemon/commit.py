@@ -61,7 +61,10 @@ async def frozen(pauser: Pauser, c: Container, pause: bool) -> AsyncIterator[Non
     default); thawed after, even when the block fails. One already paused stays so."""
     froze = pause and c.state.status == "running"
     if froze:
-        await pauser.pause(c.id)
+        try:
+            await pauser.pause(c.id)
+        except Conflict:  # it exited as the pause came: nothing left to freeze
+            froze = False
     try:
         yield
     finally:

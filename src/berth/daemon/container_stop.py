@@ -14,7 +14,8 @@ from typing import Protocol
 from berth.daemon.container import Container
 from berth.daemon.container_records import Records
 from berth.daemon.container_runs import ExitWaiters
-from berth.errors import Conflict, InvalidArgument
+from berth.errors import Conflict, FailedPrecondition, InvalidArgument
+from berth.runtime import cgroups as runtime_cgroups
 from berth.runtime import pause as runtime_pause
 
 
@@ -99,7 +100,13 @@ async def pause(records: Records, ref: str) -> None:
         raise Conflict(f"Container {c.id} is already paused")
     if c.state.status != "running":
         raise Conflict(f"Container {c.id} is not running")
-    await asyncio.to_thread(runtime_pause.pause, c.state.pid)
+    try:
+        await asyncio.to_thread(runtime_pause.pause, c.state.pid)
+    except FailedPrecondition:
+        if not runtime_cgroups.exiting(c.state.pid):
+            raise
+        # PID 1 exited as the pause came; its exit is on its way to the record
+        raise Conflict(f"Container {c.id} is not running") from None
     c.state.status = "paused"
     records.save(c)
     records.emit("pause", c)

@@ -18,8 +18,10 @@ from berth.runtime.cgroup_files import CGROUP_ROOT, own_cgroups
 from berth.runtime.cgroups_v1 import THROTTLE_FILES, V1Cgroup
 from berth.runtime.cgroups_v2 import V2Cgroup
 
-__all__ = ["BACKENDS", "CGROUP_ROOT", "Cgroup", "blkio_support", "for_spec", "hierarchy",
-           "of_process", "own_cgroups"]
+__all__ = ["BACKENDS", "CGROUP_ROOT", "Cgroup", "blkio_support", "exiting", "for_spec",
+           "hierarchy", "of_process", "own_cgroups"]
+
+_PF_EXITING = 0x4  # include/linux/sched.h
 
 
 class Cgroup(Protocol):
@@ -65,7 +67,7 @@ class Backend(Protocol):
 
     def at(self, parts: list[str], relative: bool, root: str = ...) -> Cgroup: ...
 
-    def of_process(self, pid: int, root: str = ...) -> Cgroup: ...
+    def of_own(self, own: dict[str, str], root: str = ...) -> Cgroup: ...
 
 
 BACKENDS: dict[str, Backend] = {"v1": V1Cgroup, "v2": V2Cgroup}
@@ -91,12 +93,24 @@ def of_process(pid: int, root: str = CGROUP_ROOT) -> Cgroup:
     """The cgroup a running container process is in."""
     try:
         own = own_cgroups(f"/proc/{pid}/cgroup")
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # ESRCH: reaped as it was read
         raise FailedPrecondition(f"process {pid} is gone") from None
     kind = hierarchy(root)
     if own.get("" if kind == "v2" else "pids", "/") == "/":
+        if exiting(pid):  # the kernel took it out of its cgroups as it exited
+            raise FailedPrecondition(f"process {pid} has exited")
         raise FailedPrecondition(f"process {pid} has no cgroup of its own")
-    return BACKENDS[kind].of_process(pid, root)
+    return BACKENDS[kind].of_own(own, root)
+
+
+def exiting(pid: int) -> bool:
+    """Gone, a zombie, or a task past ``cgroup_exit`` in ``do_exit`` (``PF_EXITING``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rpartition(b")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return fields[0] in (b"Z", b"X", b"x") or bool(int(fields[6]) & _PF_EXITING)
 
 
 def blkio_support(root: str = CGROUP_ROOT) -> dict[str, bool]:

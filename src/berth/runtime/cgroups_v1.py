@@ -110,9 +110,9 @@ class V1Cgroup:
         return cls(paths, parents=len(parts) - 1)
 
     @classmethod
-    def of_process(cls, pid: int, root: str = CGROUP_ROOT) -> "V1Cgroup":
-        """The cgroup a running process is in (its directory in each controller we use)."""
-        own = own_cgroups(f"/proc/{pid}/cgroup")
+    def of_own(cls, own: dict[str, str], root: str = CGROUP_ROOT) -> "V1Cgroup":
+        """The cgroup a process is in (its directory in each controller we use), from
+        its ``/proc/<pid>/cgroup`` (``own_cgroups``)."""
         return cls({c: os.path.join(root, c, own[c].lstrip("/")) for c in CONTROLLERS
                     if c in own and os.path.isdir(os.path.join(root, c))})
 

@@ -87,9 +87,9 @@ class V2Cgroup:
         return cls(os.path.join(root, base.lstrip("/"), *parts), root, len(parts) - 1)
 
     @classmethod
-    def of_process(cls, pid: int, root: str = CGROUP_ROOT) -> "V2Cgroup":
-        own = own_cgroups(f"/proc/{pid}/cgroup").get("", "/")
-        return cls(os.path.join(root, own.lstrip("/")), root)
+    def of_own(cls, own: dict[str, str], root: str = CGROUP_ROOT) -> "V2Cgroup":
+        """The cgroup of a process whose ``/proc/<pid>/cgroup`` is ``own``."""
+        return cls(os.path.join(root, own.get("", "/").lstrip("/")), root)
 
     def create(self, resources: dict[str, Any] | None) -> None:
         """Make the directory, enable the controllers, write the limits; undone on any
