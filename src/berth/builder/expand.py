@@ -50,6 +50,9 @@ from berth.errors import InvalidArgument
 __all__ = ["Lexer", "expand", "expand_heredoc", "expand_words", "parse_key_values"]
 
 _SPECIAL_PARAMS = frozenset("@*#?-$!0")
+# Go's growing stacks let docker nest ${a:-${b:-...}} without end; Python's recursion
+# limit would turn a deep hostile one into a RecursionError, so it is refused first
+MAX_NESTING = 100
 
 
 class _Words:
@@ -101,10 +104,11 @@ class Lexer:
         self.skip_quotes = skip_quotes
         self.text = ""
         self.pos = 0
+        self.depth = 0
 
     def process(self, word: str) -> tuple[str, list[str]]:
         """The word expanded, and its words split; InvalidArgument when malformed."""
-        self.text, self.pos = word, 0
+        self.text, self.pos, self.depth = word, 0, 0
         try:
             return self._until("", self.raw_escapes)
         except ValueError as e:
@@ -119,11 +123,15 @@ class Lexer:
         return ch
 
     def _until(self, stop: str, raw_escapes: bool) -> tuple[str, list[str]]:
+        if self.depth >= MAX_NESTING:
+            raise ValueError(f"syntax error: substitutions nested more than {MAX_NESTING} deep")
         saved, self.raw_escapes = self.raw_escapes, raw_escapes
+        self.depth += 1
         try:
             return self._scan(stop)
         finally:
             self.raw_escapes = saved
+            self.depth -= 1
 
     def _scan(self, stop: str) -> tuple[str, list[str]]:
         result: list[str] = []

@@ -8,6 +8,7 @@ refuses. The environment is theirs: PWD=/home SHELL=bash KOREAN=한국어 NULL=.
 import pytest
 
 from berth.builder.expand import expand, expand_heredoc, expand_words
+from berth.builder.parser import parse
 from berth.errors import InvalidArgument
 
 ENV = {"PWD": "/home", "SHELL": "bash", "KOREAN": "한국어", "NULL": ""}
@@ -157,3 +158,16 @@ def test_backtick_escape() -> None:
 def test_heredoc_expansion_keeps_quotes() -> None:
     assert expand_heredoc("say '$PWD' \"$SHELL\"\n", ENV) == "say '/home' \"bash\"\n"
     assert expand_heredoc("cost \\$5 ${NOPE:-x}\n", ENV) == "cost $5 x\n"
+
+
+def test_deep_nesting_refused_not_crashed() -> None:
+    word = "${a:-" * 5000 + "x" + "}" * 5000
+    with pytest.raises(InvalidArgument, match="nested more than 100 deep"):
+        expand(word, {})
+    assert expand("${a:-" * 50 + "x" + "}" * 50, {}) == "x"
+
+
+def test_deep_nesting_in_a_dockerfile_is_no_heredoc_crash() -> None:
+    """A line docker's lexer cannot read opens no heredoc (so EOF is an instruction)."""
+    with pytest.raises(InvalidArgument, match=r"^Dockerfile:3: unknown instruction: EOF"):
+        parse("FROM a\nRUN <<EOF " + "${a:-" * 5000 + "\nEOF\n")
