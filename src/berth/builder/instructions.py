@@ -13,7 +13,7 @@ from collections.abc import Callable
 from berth.builder.ast import Heredoc
 from berth.builder.keyvalues import parse_key_values
 from berth.builder.lexer import heredoc_word
-from berth.builder.words import WHITESPACE, go_quote, split_words
+from berth.builder.words import WHITESPACE, go_quote, go_strip, split_words
 from berth.errors import InvalidArgument
 from berth.util.timefmt import parse_go_duration
 
@@ -242,7 +242,7 @@ def _expose(args: list[str], raw: list[str], escape: str) -> tuple[tuple[str, st
 def _volume(args: list[str], raw: list[str], escape: str) -> tuple[tuple[str, str], ...]:
     _at_least_one("VOLUME", args)
     flags = parse_flags("VOLUME", raw)
-    if any(not v.strip() for v in args):
+    if any(not go_strip(v) for v in args):
         raise InvalidArgument("VOLUME specified can not be an empty string")
     return flags
 
