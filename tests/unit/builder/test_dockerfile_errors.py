@@ -105,3 +105,33 @@ def test_ignored_flags_as_in_docker() -> None:
     """Docker never reads the flags of STOPSIGNAL, ARG or HEALTHCHECK NONE."""
     df = parse("FROM a\nSTOPSIGNAL --x=1 TERM\nARG --y z\nHEALTHCHECK --interval=x NONE\n")
     assert [i.flags for i in df.stages[0].instructions] == [(), (), ()]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # BuildKit's instructions/parse_test.go cases
+    ("MAINTAINER", "MAINTAINER requires exactly one argument"),
+    ("WORKDIR", "WORKDIR requires exactly one argument"),
+    ("USER", "USER requires exactly one argument"),
+    ("STOPSIGNAL", "STOPSIGNAL requires exactly one argument"),
+    ("ENV", "ENV requires at least one argument"),
+    ("LABEL", "LABEL requires at least one argument"),
+    ("ONBUILD", "ONBUILD requires at least one argument"),
+    ("HEALTHCHECK", "HEALTHCHECK requires at least one argument"),
+    ("EXPOSE", "EXPOSE requires at least one argument"),
+    ("VOLUME", "VOLUME requires at least one argument"),
+    ("ADD arg1", "ADD requires at least two arguments, but only one was provided. "
+                 "Destination could not be determined"),
+    ("MAINTAINER --boo joe@example.com", "unknown flag: --boo"),
+    ("ONBUILD FROM scratch", "FROM isn't allowed as an ONBUILD trigger"),
+    ("foo bar", "unknown instruction: foo (did you mean from?)"),
+    ("COPY /foo <<EOF", "COPY cannot accept a heredoc as a destination"),
+])
+def test_buildkit_instruction_errors(text: str, message: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        parse_instruction(text)
+    assert caught.value.message == message
+
+
+def test_copy_with_blank_first_line_lacks_a_destination() -> None:
+    with pytest.raises(InvalidArgument, match=r"^Dockerfile:2: COPY requires at least two"):
+        parse("FROM a\nCOPY\t\n\t\tquux \\\n      bar\n")
