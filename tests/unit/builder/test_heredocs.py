@@ -8,6 +8,7 @@ theirs is (their file holds lines no instruction check would pass, like ``INVALI
 import pytest
 
 from berth.builder.ast import Heredoc
+from berth.builder.heredocs import copy_sources, run_script, summary
 from berth.builder.lexer import heredoc_word, heredocs_in, lex
 from berth.builder.parser import parse
 from berth.errors import InvalidArgument
@@ -213,3 +214,38 @@ def test_onbuild_heredoc_and_lines() -> None:
 def test_heredoc_terminator_with_crlf() -> None:
     df = parse("FROM a\r\nRUN <<EOF\r\necho hi\r\nEOF\r\n")
     assert df.stages[0].instructions[0].heredocs == (h("EOF", "echo hi\r\n"),)
+
+
+def test_copy_sources_pair_words_with_bodies() -> None:
+    df = parse("FROM a\nCOPY --chmod=644 <<-one two <<'three' /dest/\n\tbody 1\n\tone\n"
+               "body $3\nthree\n")
+    sources, dest = copy_sources(df.stages[0].instructions[0])
+    assert dest == "/dest/"
+    one, two, three = sources
+    assert isinstance(one, Heredoc) and (one.name, one.text(), one.expand) == ("one", "body 1\n",
+                                                                              True)
+    assert two == "two"
+    assert isinstance(three, Heredoc) and (three.content, three.expand) == ("body $3\n", False)
+    json_copy = parse('FROM a\nCOPY ["<<x", "/d"]\n').stages[0].instructions[0]
+    assert copy_sources(json_copy) == (("<<x",), "/d")
+
+
+@pytest.mark.parametrize(("text", "command", "program"), [
+    ("RUN <<EOF\necho hi\nEOF\n", "echo hi\n", None),
+    ("RUN <<-EOF\n\techo hi\n\tEOF\n", "echo hi\n", None),
+    ("RUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n", "/dev/pipes/EOF",
+     "#!/usr/bin/env python3\nprint(1)\n"),
+    ("RUN python3 <<EOF\nprint(1)\nEOF\n", "python3 <<EOF\nprint(1)\nEOF", None),
+    ("RUN <<A cat - <<B\n1\nA\n2\nB\n", "<<A cat - <<B\n1\nA\n2\nB", None),
+    ("RUN echo plain", "echo plain", None),
+])
+def test_run_scripts(text: str, command: str, program: str | None) -> None:
+    script = run_script(parse("FROM a\n" + text).stages[0].instructions[0])
+    assert (script.command, script.program) == (command, program)
+    if program is not None:
+        assert script.path == command
+
+
+def test_summary() -> None:
+    assert summary(h("x", "\n  echo one\r\necho two\n")) == "echo one..."
+    assert summary(h("x", "echo one\n")) == "echo one"
