@@ -12,7 +12,6 @@ from typing import Any
 from aiohttp import web
 
 from berth.api.headers import COMMON_HEADERS
-from berth.errors import InvalidArgument
 
 RAW_STREAM = "application/vnd.docker.raw-stream"
 MULTIPLEXED_STREAM = "application/vnd.docker.multiplexed-stream"
@@ -117,25 +116,6 @@ class Hijacked:
 
     def close(self) -> None:
         self._transport.close()
-
-
-DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q"
-_CTRL = {**{chr(c): c - 96 for c in range(ord("a"), ord("z") + 1)},
-         "@": 0, "[": 27, "\\": 28, "]": 29, "^": 30, "_": 31}
-
-
-def detach_keys(text: str | None) -> bytes:
-    """docker's ``detachKeys`` (``ctrl-p,ctrl-q``, ``ctrl-a,x``...) as the bytes to watch."""
-    out = bytearray()
-    for key in (text or DEFAULT_DETACH_KEYS).split(","):
-        key = key.strip()
-        if key.startswith("ctrl-") and len(key) == 6 and key[5] in _CTRL:
-            out.append(_CTRL[key[5]])
-        elif len(key) == 1:
-            out.append(ord(key))
-        else:
-            raise InvalidArgument(f"Invalid escape keys ({key}) provided")
-    return bytes(out)
 
 
 class DetachScanner:

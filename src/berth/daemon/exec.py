@@ -12,21 +12,31 @@ import asyncio
 import contextlib
 import json
 import secrets
+import signal
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from berth.daemon import validate
 from berth.daemon.containers import ContainerService
 from berth.daemon.specgen import host_capabilities, merge_env, process_user
-from berth.errors import CommandNotFound, CommandNotInvokable, Conflict, InvalidArgument, NotFound
+from berth.errors import (
+    BerthError,
+    CommandNotFound,
+    CommandNotInvokable,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+)
 from berth.oci.spec import capabilities
 from berth.paths import Paths
 from berth.supervisor.aioclient import Session
+from berth.util.detachkeys import detach_keys
 
 
 class Supervisor(Protocol):
     async def exec(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]: ...
     async def resize(self, id_: str, height: int, width: int, exec_: bool) -> None: ...
+    async def kill(self, cid: str, sig: int, exec_: bool = False) -> None: ...
     async def forget(self, cid: str) -> None: ...
 
 
@@ -42,6 +52,8 @@ class ExecInstance:
     exit_code: int | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
     up: asyncio.Event = field(default_factory=asyncio.Event)  # its process runs
+    detach_keys: bytes = b""  # what ends a client's session on a tty exec
+    detached: bool = False  # its client left with them
 
     def inspect(self) -> dict[str, Any]:
         cmd = list(self.config.get("Cmd") or [])
@@ -110,9 +122,14 @@ class ExecService:
             raise Conflict(f"Container {c.id} is paused, unpause the container before exec")
         if not c.state.running:
             raise Conflict(f"Container {c.id} is not running")
+        try:
+            keys = detach_keys(config.get("DetachKeys"))
+        except InvalidArgument:  # dockerd names the whole setting
+            raise InvalidArgument(
+                f"Invalid escape keys ({config['DetachKeys']}) provided") from None
         spec = json.loads((self._paths.container(c.id) / "config.json").read_text())
         instance = ExecInstance(secrets.token_hex(32), c.id, dict(config),
-                                exec_process(spec["process"], config))
+                                exec_process(spec["process"], config), detach_keys=keys)
         self._forget_removed()
         self._execs[instance.id] = instance
         self._containers.emit("exec_create: " + " ".join(instance.config["Cmd"]), c,
@@ -164,6 +181,8 @@ class ExecService:
     def finished(self, instance: ExecInstance, event: dict[str, Any] | None) -> None:
         """Record the exit event the session ended with (None: the supervisor went away)."""
         code = int(event.get("exit_code", 255)) if event else 255
+        if instance.detached:
+            code = 126
         self._finish(instance, code)
         try:
             c = self._containers.get(instance.container_id)
@@ -198,6 +217,15 @@ class ExecService:
         task = asyncio.get_running_loop().create_task(self.drain(instance, session))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def hang_up(self, instance: ExecInstance) -> None:
+        """A client detached from a tty exec: its terminal is gone, and its process hears
+        SIGHUP, as under dockerd (containerd closes the console once the exec's stdin
+        ends). dockerd records the exec as failed (126) at once; here it is recorded at
+        the exit, with that code."""
+        instance.detached = True
+        with contextlib.suppress(BerthError):  # it has exited already
+            await self._sup.kill(instance.id, signal.SIGHUP, True)
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
         instance = self.get(exec_id)

@@ -88,8 +88,8 @@ class SupervisorLink:
     async def resize(self, id_: str, height: int, width: int, exec_: bool) -> None:
         await self._call(lambda: self._client.resize(id_, height, width, exec_))
 
-    async def kill(self, cid: str, sig: int) -> None:
-        await self._call(lambda: self._client.kill(cid, sig))
+    async def kill(self, cid: str, sig: int, exec_: bool = False) -> None:
+        await self._call(lambda: self._client.kill(cid, sig, exec_))
 
     async def state(self) -> dict[str, Any]:
         return await self._call(self._client.state)

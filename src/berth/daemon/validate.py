@@ -171,8 +171,20 @@ def update_body(body: dict[str, Any]) -> None:
     _check_limits(body)
 
 
+def go_field_names(body: dict[str, Any], fields: dict[str, str]) -> None:
+    """Name the known fields as ``fields`` does, whatever their case: Go's JSON decoder
+    matches names case-insensitively, and clients rely on it (docker-py sends the
+    exec's ``detachKeys``). A later key wins over an earlier one, as in Go."""
+    folded = {name.lower(): name for name in fields}
+    items = list(body.items())
+    body.clear()
+    for key, value in items:
+        body[folded.get(key.lower(), key)] = value
+
+
 def exec_body(body: dict[str, Any]) -> None:
     """``POST /containers/{id}/exec``'s ExecConfig, checked like create's."""
+    go_field_names(body, EXEC_CONFIG)
     if isinstance(body.get("Cmd"), str):
         body["Cmd"] = [body["Cmd"]]
     _check("ExecConfig", EXEC_CONFIG, body)

@@ -109,8 +109,8 @@ class SupervisorClient:
         _, session = await self._open({**request, "op": "archive"})
         return session.reader, session.writer
 
-    async def kill(self, cid: str, sig: int) -> None:
-        await self._call({"op": "kill", "id": cid, "signal": sig})
+    async def kill(self, cid: str, sig: int, exec_: bool = False) -> None:
+        await self._call({"op": "kill", "id": cid, "signal": sig, "exec": exec_})
 
     async def state(self) -> dict[str, Any]:
         return await self._call({"op": "state"})

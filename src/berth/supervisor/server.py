@@ -227,7 +227,7 @@ class Supervisor:
             self._reply(conn)
             self._attach(conn, c)
         elif op == "kill":
-            c = self._get(req)
+            c = self._get(req, self.execs if req.get("exec") else None)
             if c.status == "running":
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(c.pid, int(req.get("signal", signal.SIGKILL)))

@@ -3,8 +3,9 @@ while they may still start the sequence."""
 
 import pytest
 
-from berth.api.streams import DetachScanner, detach_keys
+from berth.api.streams import DetachScanner
 from berth.errors import InvalidArgument
+from berth.util.detachkeys import detach_keys
 
 
 def test_parse() -> None:

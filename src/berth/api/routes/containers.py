@@ -13,7 +13,6 @@ from berth.api.streams import (
     DetachScanner,
     Hijacked,
     connected,
-    detach_keys,
     flush_head,
     frame,
     hijack_response,
@@ -25,6 +24,7 @@ from berth.daemon.containers import signal_number
 from berth.daemon.engine import Engine
 from berth.daemon.hub import Chunk
 from berth.errors import InvalidArgument
+from berth.util.detachkeys import detach_keys
 from berth.util.filters import timestamp
 
 
