@@ -27,7 +27,8 @@ from berth.builder.lexer import DockerfileError, LogicalLine, json_list, lex, sp
 from berth.builder.words import go_strip, is_space, split_words
 from berth.errors import InvalidArgument
 
-__all__ = ["DockerfileError", "parse", "parse_instruction", "parse_onbuild_trigger"]
+__all__ = ["DockerfileError", "onbuild_expression", "parse", "parse_instruction",
+           "parse_onbuild_trigger", "parse_trigger"]
 
 _JSON_KEYWORDS = frozenset({"ADD", "COPY", "VOLUME", "CMD", "ENTRYPOINT", "RUN", "SHELL"})
 _ONBUILD_PREFIX = re.compile(r"\A\s*ONBUILD\s*", re.IGNORECASE)
@@ -77,8 +78,6 @@ def _build(logical: LogicalLine, escape: str, filename: str) -> Instruction:
     try:
         return parse_instruction(logical.text, escape, logical.heredocs, logical.line,
                                  logical.end_line)
-    except DockerfileError:
-        raise
     except InvalidArgument as e:
         raise DockerfileError(filename, logical.line, e.message) from None
 
@@ -165,6 +164,26 @@ def parse_onbuild_trigger(instruction: Instruction, escape: str = "\\") -> Instr
     """The instruction an ONBUILD holds, parsed and checked (its heredocs kept)."""
     return parse_instruction(instruction.args[0], escape, instruction.heredocs,
                              instruction.line, instruction.end_line)
+
+
+def parse_trigger(expression: str) -> Instruction:
+    """An ONBUILD trigger read back from an image's ``OnBuild`` list (heredoc bodies
+    included, as ``onbuild_expression`` stores them), checked as docker checks it when a
+    build FROM that image fires it. InvalidArgument without a location: the trigger
+    comes from the image, not the Dockerfile."""
+    try:
+        lexed = lex(expression, "ONBUILD")
+    except DockerfileError as e:
+        raise InvalidArgument(e.reason) from None
+    if len(lexed.lines) != 1:
+        raise InvalidArgument("onbuild trigger should be a single expression")
+    (logical,) = lexed.lines
+    instruction = parse_instruction(logical.text, lexed.escape, logical.heredocs)
+    if instruction.keyword == "ONBUILD":
+        raise InvalidArgument("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+    if instruction.keyword in ("FROM", "MAINTAINER"):
+        raise InvalidArgument(f"{instruction.keyword} isn't allowed as an ONBUILD trigger")
+    return instruction
 
 
 def onbuild_expression(instruction: Instruction) -> str:

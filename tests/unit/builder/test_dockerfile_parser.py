@@ -7,7 +7,12 @@ reference (``shared/ref/dockerfile-reference.md``); expected values are docker's
 import pytest
 
 from berth.builder.ast import Heredoc, Instruction
-from berth.builder.parser import onbuild_expression, parse, parse_onbuild_trigger
+from berth.builder.parser import (
+    onbuild_expression,
+    parse,
+    parse_onbuild_trigger,
+    parse_trigger,
+)
 from berth.errors import InvalidArgument
 
 
@@ -158,3 +163,27 @@ SHELL ["/bin/sh", "-c"]
 def test_keywords_are_case_insensitive_and_original_kept() -> None:
     run = only("  run   echo   hi  ")
     assert (run.keyword, run.original, run.args) == ("RUN", "run   echo   hi", ("echo   hi",))
+
+
+def test_triggers_read_back_from_an_image() -> None:
+    df = parse("FROM a\nONBUILD COPY <<EOF /x\nhi\nEOF\nONBUILD RUN echo $HOME\n")
+    expressions = [onbuild_expression(i) for i in df.stages[0].instructions]
+    assert expressions == ["COPY <<EOF /x\nhi\nEOF", "RUN echo $HOME"]
+    copy = parse_trigger(expressions[0])
+    assert (copy.keyword, copy.words(), copy.heredocs) == (
+        "COPY", ("<<EOF", "/x"), (Heredoc("EOF", "hi\n", True, False),))
+    assert parse_trigger(expressions[1]).args == ("echo $HOME",)
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("RUN a\nRUN b", "onbuild trigger should be a single expression"),
+    ("", "onbuild trigger should be a single expression"),
+    ("FROM x", "FROM isn't allowed as an ONBUILD trigger"),
+    ("ONBUILD RUN x", "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"),
+    ("NOPE", "unknown instruction: NOPE (did you mean COPY?)"),
+    ("RUN <<EOF", "unterminated heredoc"),
+])
+def test_bad_triggers(expression: str, message: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        parse_trigger(expression)
+    assert caught.value.message == message
