@@ -2,7 +2,10 @@
 berth and docker CLIs."""
 
 import json
+import time
 import urllib.parse
+
+import docker
 
 
 def q(filters: dict[str, list[str]]) -> str:
@@ -127,3 +130,41 @@ def test_docker_clis_volume_commands(docker_cli):
     assert docker_cli("volume", "rm", "dk-vol")[:2] == (0, "dk-vol\n")
     code, _, err = docker_cli("volume", "rm", "dk-vol")
     assert code == 1 and "no such volume" in err.lower()
+
+
+def test_sdk_volumes_events_and_df(daemon):
+    client = docker.DockerClient(base_url=f"unix://{daemon.socket}")
+    try:
+        since = time.time() - 1
+        vol = client.volumes.create("sdk-vol", labels={"via": "sdk"})
+        out = client.containers.run("busybox", ["sh", "-c", "echo sdk > /v/f; cat /v/f"],
+                                    volumes={"sdk-vol": {"bind": "/v", "mode": "rw"}},
+                                    remove=True)
+        assert out == b"sdk\n"
+        c = client.containers.create("busybox", "true", volumes=["sdk-vol:/v:ro"])
+        (mount,) = c.attrs["Mounts"]
+        assert mount == {"Type": "volume", "Name": "sdk-vol", "Destination": "/v",
+                         "Source": str(daemon.data_root / "volumes/sdk-vol/_data"),
+                         "Driver": "local", "Mode": "ro", "RW": False, "Propagation": ""}
+        df = client.df()["Volumes"]
+        (usage,) = [v["UsageData"] for v in df if v["Name"] == "sdk-vol"]
+        assert usage == {"Size": 4, "RefCount": 1}
+        try:
+            vol.remove()
+        except docker.errors.APIError as e:
+            assert e.status_code == 409
+            assert str(e.explanation) == f"remove sdk-vol: volume is in use - [{c.id}]"
+        else:
+            raise AssertionError("a volume in use was removed")
+        c.remove()
+        vol.remove()
+        events = client.events(since=since, until=time.time() + 1,
+                               filters={"type": "volume", "volume": "sdk-vol"}, decode=True)
+        actions = [(e["Action"], sorted(e["Actor"]["Attributes"])) for e in events]
+        assert actions == [
+            ("create", ["driver"]),
+            ("mount", ["container", "destination", "driver", "propagation", "read/write"]),
+            ("unmount", ["container", "driver"]),
+            ("destroy", ["driver"])]
+    finally:
+        client.close()

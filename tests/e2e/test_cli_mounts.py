@@ -55,8 +55,9 @@ def test_mount_refusals(berth_cli, tmp_path):
     code, _, err = berth_cli("create", "-v", f"{tmp_path}:/a", "--tmpfs", "/a", "busybox",
                              "true")
     assert code == 1 and "Duplicate mount point: /a" in err
-    code, _, err = berth_cli("create", "--mount", "type=volume,target=/v", "busybox", "true")
-    assert code == 1 and "named volumes are not supported yet" in err
+    code, _, err = berth_cli("create", "--mount", "type=volume,src=v,target=/v", "busybox",
+                             "true")
+    assert code == 1 and "create v: volume name is too short" in err
     assert berth_cli("ps", "-aq")[1] == before  # nothing was made of the refused ones
 
 

@@ -74,6 +74,7 @@ def mount_spec(value: str) -> dict[str, Any]:
     mount: dict[str, Any] = {"Type": "volume"}
     bind: dict[str, Any] = {}
     tmpfs: dict[str, Any] = {}
+    volume: dict[str, Any] = {}
     for field in next(csv.reader([value])) if value else []:
         key, eq, val = field.partition("=")
         key = _MOUNT_KEYS.get(key.strip().lower(), key.strip().lower())
@@ -103,20 +104,40 @@ def mount_spec(value: str) -> dict[str, Any]:
                 tmpfs["Mode"] = int(val, 8)
             except ValueError:
                 raise fail(f"invalid value for tmpfs-mode: {val}") from None
-        elif key.startswith("volume-") or key == "consistency":
-            continue  # named volumes come with volumes: berthd says so for type=volume
+        elif key == "volume-nocopy":
+            if eq and val not in _TRUE + _FALSE:
+                raise fail(f"invalid value for volume-nocopy: {val}")
+            volume["NoCopy"] = not eq or val in _TRUE
+        elif key == "volume-driver":
+            volume.setdefault("DriverConfig", {})["Name"] = val
+        elif key in ("volume-opt", "volume-label"):
+            k, _, v = val.partition("=")
+            where = (volume.setdefault("DriverConfig", {}).setdefault("Options", {})
+                     if key == "volume-opt" else volume.setdefault("Labels", {}))
+            where[k] = v
+        elif key == "consistency":
+            continue  # macOS only: docker ignores it here
         else:
             raise fail(f"unexpected key '{key}' in '{field}'")
     if not mount.get("Target"):
         raise fail("target is required")
-    for prefix, options, kind in (("bind", bind, "bind"), ("tmpfs", tmpfs, "tmpfs")):
+    for prefix, options, kind in (("bind", bind, "bind"), ("tmpfs", tmpfs, "tmpfs"),
+                                  ("volume", volume, "volume")):
         if options and mount["Type"] != kind:
             raise fail(f"cannot mix '{prefix}-*' options with mount type '{mount['Type']}'")
     if bind:
         mount["BindOptions"] = bind
     if tmpfs:
         mount["TmpfsOptions"] = tmpfs
+    if volume:
+        mount["VolumeOptions"] = volume
     return mount
+
+
+def anonymous_volumes(values: list[str]) -> dict[str, dict[str, Any]]:
+    """``-v /path`` (no source): an anonymous volume, which the docker CLI sends as
+    ``Config.Volumes``; the rest go as ``HostConfig.Binds``."""
+    return {v: {} for v in values if ":" not in v}
 
 
 def _port_range(text: str, what: str, value: str) -> list[int]:
@@ -254,8 +275,10 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--group-add", action="append", default=[], help="add additional groups to join")
     add("--read-only", action="store_true", help="mount the container's root as read only")
     add("-v", "--volume", action="append", default=[], help="bind mount a volume")
+    add("--volumes-from", action="append", default=[],
+        help="mount volumes from the specified container(s)")
     add("--mount", action="append", default=[],
-        help="attach a filesystem mount to the container (type=bind|tmpfs,...)")
+        help="attach a filesystem mount to the container (type=bind|tmpfs|volume,...)")
     add("--tmpfs", action="append", default=[], help="mount a tmpfs directory")
     add("--network", "--net", help="connect a container to a network (none, host)")
     add("-p", "--publish", action="append", default=[],
@@ -318,8 +341,10 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["ReadonlyRootfs"] = True
     if args.group_add:
         hc["GroupAdd"] = list(args.group_add)
-    if args.volume:
-        hc["Binds"] = list(args.volume)
+    if any(":" in v for v in args.volume):
+        hc["Binds"] = [v for v in args.volume if ":" in v]
+    if args.volumes_from:
+        hc["VolumesFrom"] = list(args.volumes_from)
     if args.mount:
         hc["Mounts"] = [mount_spec(m) for m in args.mount]
     if args.publish:

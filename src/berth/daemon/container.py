@@ -112,7 +112,7 @@ class Container:
             "Status": self.status_text(now),
             "HostConfig": {"NetworkMode": self.host_config.get("NetworkMode") or "default"},
             "NetworkSettings": {"Networks": {}},
-            "Mounts": mount_points(self.host_config),
+            "Mounts": mount_points(self.host_config, self.mount_points),
         }
 
     def inspect(self, data_dir: str, log_path: str) -> dict[str, Any]:
@@ -145,7 +145,7 @@ class Container:
                     "MergedDir": f"{data_dir}/merged",
                 },
             },
-            "Mounts": mount_points(self.host_config),
+            "Mounts": mount_points(self.host_config, self.mount_points),
             "Config": self.config,
             "NetworkSettings": {
                 "Bridge": "",

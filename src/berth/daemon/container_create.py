@@ -9,13 +9,14 @@ import os
 import shutil
 from typing import Any
 
-from berth.daemon import blkio, data_root, ipc, ports, validate
+from berth.daemon import blkio, data_root, ipc, ports, validate, volume_mounts
 from berth.daemon.container import Container
 from berth.daemon.container_records import Records
 from berth.daemon.logs import LogConfig
 from berth.daemon.naming import new_id, random_name, valid_name
 from berth.daemon.restart import RestartPolicy
 from berth.daemon.specgen import build_spec, command_of, joined_containers, merge_config
+from berth.daemon.volume_mounts import Volumes
 from berth.errors import InvalidArgument
 from berth.images.service import ImageService
 from berth.paths import Paths
@@ -25,8 +26,8 @@ from berth.util.timefmt import now_rfc3339
 Warnings = list[str]  # docker's warnings in a create or update response
 
 
-def create(records: Records, paths: Paths, images: ImageService, name: str | None,
-           body: dict[str, Any]) -> tuple[Container, Warnings]:
+def create(records: Records, paths: Paths, images: ImageService, volumes: Volumes,
+           name: str | None, body: dict[str, Any]) -> tuple[Container, Warnings]:
     """The new container, and docker's warnings for what it had to drop."""
     body = validate.create_body(body)
     image_name = body.get("Image")
@@ -63,18 +64,26 @@ def create(records: Records, paths: Paths, images: ImageService, name: str | Non
     if spec["linux"].get("seccomp"):
         seccomp.compile_filter(spec["linux"]["seccomp"])  # cached: the next is free
     name = name.lstrip("/") if name else random_name({c.name for c in records.by_id.values()})
-    c = Container(
-        id=cid, name=name, image_id=image.id, image_ref=image_name, created=now_rfc3339(),
-        path=argv[0], args=argv[1:], config=config, host_config=host_config,
-    )
-    cdir = paths.container(cid)
-    data_root.make_container_dir(cdir)
-    for sub in ("upper", "work", "merged"):
-        (cdir / sub).mkdir()
+    made: list[str] = []  # anonymous volumes, removed again should the create fail
     try:
-        records.table.insert(cid, name, image.id, image_name, c.to_json(), c.created)
+        points = volume_mounts.resolve(host_config, config, volumes, records.get, made)
+        c = Container(
+            id=cid, name=name, image_id=image.id, image_ref=image_name, created=now_rfc3339(),
+            path=argv[0], args=argv[1:], config=config, host_config=host_config,
+            mount_points=points,
+        )
+        cdir = paths.container(cid)
+        data_root.make_container_dir(cdir)
+        try:
+            for sub in ("upper", "work", "merged"):
+                (cdir / sub).mkdir()
+            records.table.insert(cid, name, image.id, image_name, c.to_json(), c.created)
+        except BaseException:
+            shutil.rmtree(cdir, ignore_errors=True)
+            raise
     except BaseException:
-        shutil.rmtree(cdir, ignore_errors=True)
+        for volume in made:
+            volumes.remove(volume, force=True)
         raise
     records.by_id[cid] = c
     records.emit("create", c)

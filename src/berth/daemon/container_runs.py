@@ -20,6 +20,7 @@ from berth.daemon.hub import OutputHub
 from berth.daemon.logs import LogConfig
 from berth.daemon.restart import RestartPolicy, next_delay
 from berth.daemon.specgen import build_spec, joined_containers
+from berth.daemon.volume_mounts import oci_mounts
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, Conflict
 from berth.images.service import ImageService
 from berth.paths import Paths
@@ -36,15 +37,24 @@ class Supervisor(Protocol):
 
 
 class Remove(Protocol):
-    """``ContainerService.remove``: an AutoRemove container goes when its run ends."""
+    """``ContainerService.remove``: an AutoRemove container goes when its run ends (with
+    its anonymous volumes, as dockerd removes them)."""
 
-    async def __call__(self, ref: str, force: bool = False) -> None: ...
+    async def __call__(self, ref: str, force: bool = False, volumes: bool = False) -> None: ...
+
+
+class Volumes(Protocol):
+    """``VolumeService``: a run's volumes mounted before it and let go after it."""
+
+    def mount(self, cid: str, points: list[dict[str, Any]]) -> None: ...
+    def unmount(self, cid: str, points: list[dict[str, Any]]) -> None: ...
 
 
 class Runs:
     def __init__(self, paths: Paths, images: ImageService, supervisor: Supervisor,
-                 records: Records, remove: Remove) -> None:
+                 records: Records, remove: Remove, volumes: Volumes) -> None:
         self._paths = paths
+        self._volumes = volumes
         self._images = images
         self._sup = supervisor
         self._records = records
@@ -62,24 +72,26 @@ class Runs:
         """Start the container's process (for ``start`` and for restart policies)."""
         hub = self.hubs.setdefault(c.id, OutputHub())
         try:
-            request = await asyncio.to_thread(self.prepare_bundle, c)
+            request = await asyncio.to_thread(self._prepare_run, c)
             reply, session = await self._sup.start(request)
         except (CommandNotFound, CommandNotInvokable) as e:
             self.release_shm(c)
+            self.release_volumes(c)
             c.state.exit_code = 127 if isinstance(e, CommandNotFound) else 126
             c.state.error = e.message
             self._records.save(c)
             self.hubs.pop(c.id, None)
             hub.close()
-            if c.host_config.get("AutoRemove"):
-                await self._remove(c.id, force=True)  # as dockerd does: `run --rm` waits for it
+            if c.host_config.get("AutoRemove"):  # as dockerd does: `run --rm` waits for it
+                await self._remove(c.id, force=True, volumes=True)
             raise
         except BaseException:
             self.release_shm(c)
+            self.release_volumes(c)
             self.hubs.pop(c.id, None)
             hub.close()
             if c.host_config.get("AutoRemove") and c.id in self._records.by_id:
-                await self._remove(c.id, force=True)
+                await self._remove(c.id, force=True, volumes=True)
             raise
         c.state = State(status="running", pid=int(reply["pid"]),
                         started_at=reply.get("started_at") or now_rfc3339())
@@ -103,13 +115,20 @@ class Runs:
             pids[kind] = other.state.pid
         return pids
 
+    def _prepare_run(self, c: Container) -> dict[str, Any]:
+        """The start request, with the container's volumes mounted for it."""
+        if c.mount_points:
+            self._volumes.mount(c.id, c.mount_points)
+        return self.prepare_bundle(c)
+
     def prepare_bundle(self, c: Container) -> dict[str, Any]:
         cdir = self._paths.container(c.id)
         image = self._images.resolve(c.image_id)
         mounts = self._images.rootfs_mounts(image, cdir / "upper", cdir / "work")
         shm = ipc.shm_source(c, self._paths, self._records.get)
         spec = build_spec(c.id, c.config, c.host_config, str(cdir / "merged"),
-                          c.config.get("Hostname") or c.id[:12], self._joined_pids(c), shm)
+                          c.config.get("Hostname") or c.id[:12], self._joined_pids(c), shm,
+                          oci_mounts(c.mount_points))
         for m in spec["mounts"]:
             if m.get("type") == "bind" and not os.path.exists(m["source"]):
                 os.makedirs(m["source"], exist_ok=True)  # docker creates a missing bind source
@@ -168,8 +187,18 @@ class Runs:
         except OSError as e:
             log.warning("could not unmount the /dev/shm of %s: %s", c.id, e)
 
+    def release_volumes(self, c: Container) -> None:
+        """The run is over: its volumes let go (the last user unmounts a driver mount)."""
+        if not c.mount_points:
+            return
+        try:
+            self._volumes.unmount(c.id, c.mount_points)
+        except OSError as e:
+            log.warning("could not unmount the volumes of %s: %s", c.id, e)
+
     async def record_exit(self, c: Container, event: dict[str, Any]) -> None:
         self.release_shm(c)
+        self.release_volumes(c)
         c.state = State(
             status="exited", pid=0, exit_code=int(event.get("exit_code", 255)),
             error=str(event.get("error") or ""),
@@ -188,7 +217,7 @@ class Runs:
             if not fut.done():
                 fut.set_result(c.state.exit_code)
         if c.host_config.get("AutoRemove"):
-            await self._remove(c.id, force=True)
+            await self._remove(c.id, force=True, volumes=True)
             return
         policy = RestartPolicy.from_host_config(c.host_config)
         if policy.after_exit(c.state.exit_code, c.restart_count, c.manually_stopped):

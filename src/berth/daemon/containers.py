@@ -30,6 +30,8 @@ from berth.daemon.container_stop import signal_number as signal_number  # the AP
 from berth.daemon.hub import Chunk, OutputHub
 from berth.daemon.logs import LogConfig
 from berth.daemon.naming import valid_name
+from berth.daemon.volume_mounts import volume_names
+from berth.daemon.volumes import VolumeService
 from berth.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
@@ -67,12 +69,13 @@ _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 
 class ContainerService:
     def __init__(self, paths: Paths, table: ContainerTable, images: ImageService,
-                 supervisor: Supervisor) -> None:
+                 supervisor: Supervisor, volumes: VolumeService) -> None:
         self._paths = paths
         self._images = images
         self._sup = supervisor
+        self._volumes = volumes
         self._records = Records(table)
-        self._runs = Runs(paths, images, supervisor, self._records, self.remove)
+        self._runs = Runs(paths, images, supervisor, self._records, self.remove, volumes)
         self._runs.lost = self._supervisor_lost
         self._lost_again = False
         self._lost_task: asyncio.Task[None] | None = None
@@ -100,7 +103,8 @@ class ContainerService:
 
     def create(self, name: str | None, body: dict[str, Any]) -> tuple[Container, Warnings]:
         """The new container, and docker's warnings for what it had to drop."""
-        return container_create.create(self._records, self._paths, self._images, name, body)
+        return container_create.create(self._records, self._paths, self._images,
+                                       self._volumes, name, body)
 
     def emit(self, action: str, c: Container, **extra: str) -> None:
         """Report a container event (docker's attributes: image, name, labels)."""
@@ -201,7 +205,9 @@ class ContainerService:
             raise
         self.emit("rename", c, oldName="/" + old)
 
-    async def remove(self, ref: str, force: bool = False) -> None:
+    async def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
+        """``volumes`` (``rm -v``, and ``--rm``): its anonymous volumes go too, unless
+        another container uses them; named ones always stay."""
         c = self.get(ref)
         if c.state.running:
             if not force:
@@ -222,12 +228,21 @@ class ContainerService:
         self._runs.release_shm(c)  # rmtree must never descend into a mounted tmpfs
         await asyncio.to_thread(shutil.rmtree, self._paths.container(c.id), True)
         self.emit("destroy", c)
+        if volumes:
+            await asyncio.to_thread(self._remove_volumes, c)
         for fut in self._remove_waiters.pop(c.id, []):
             if not fut.done():
                 fut.set_result(c.state.exit_code)
         for fut in self._runs.exit_waiters.pop(c.id, []):
             if not fut.done():
                 fut.set_result(c.state.exit_code)
+
+    def _remove_volumes(self, c: Container) -> None:
+        for name in volume_names(c, anonymous_only=True):
+            try:
+                self._volumes.remove(name)
+            except (Conflict, NotFound):
+                pass  # another container's too (dockerd says nothing), or gone already
 
     async def resize(self, ref: str, height: int, width: int) -> None:
         """The container's terminal size (``-t`` only)."""

@@ -26,7 +26,8 @@ _DB_FILES = ("", "-wal", "-shm", "-journal")
 
 def prepare(paths: Paths) -> None:
     """Make the data root and exec root (root's alone), or tighten existing ones."""
-    for d in (paths.data_root, paths.containers, paths.tmp, paths.snapshots, paths.content):
+    for d in (paths.data_root, paths.containers, paths.tmp, paths.snapshots, paths.content,
+              paths.volumes):
         _directory(d, PRIVATE_DIR)
     _directory(paths.exec_root, EXEC_ROOT)
     # sqlite gives its WAL and shm files the database's mode: make it private first

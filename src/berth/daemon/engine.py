@@ -8,7 +8,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from berth.daemon import data_root, system
+from berth.daemon import data_root, system, volume_seed
 from berth.daemon.archive import ArchiveService
 from berth.daemon.config import DaemonConfig
 from berth.daemon.container import Container
@@ -39,7 +39,7 @@ class Engine:
         self.volumes = VolumeService(VolumeStore(paths, VolumeTable(self.db)),
                                      self._volume_users)
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
-                                           self.supervisor)
+                                           self.supervisor, self.volumes)
         self.execs = ExecService(paths, self.containers, self.supervisor)
         self.archives = ArchiveService(self.containers, self.supervisor)
         self.image_remover = ImageRemover(self.images, lambda: self.containers.list(all_=True))
@@ -60,7 +60,19 @@ class Engine:
         self.events.bind(asyncio.get_running_loop())
         await self.supervisor.connect()
         await self.containers.recover()
+        running = {c.id: c.mount_points for c in self.containers.list() if c.state.running}
+        await asyncio.to_thread(self.volumes.recover, running)
         await asyncio.to_thread(self.images.collect)  # what a crash left unreferenced
+
+    async def create_container(self, name: str | None,
+                               body: dict[str, Any]) -> tuple[Container, list[str]]:
+        """``POST /containers/create``: the container, its new volumes seeded from its
+        image (dockerd's copy-up at create), and docker's warnings."""
+        c, warnings = await asyncio.to_thread(self.containers.create, name, body)
+        if c.mount_points:
+            await volume_seed.seed(c, self.supervisor, self.images, self.volumes.store,
+                                   self.config.paths)
+        return c, warnings
 
     async def close(self) -> None:
         await self.containers.close()

@@ -1,19 +1,22 @@
-"""A container's bind and tmpfs mounts: ``HostConfig.Binds`` (``-v``) and
+"""A container's mounts as asked: ``HostConfig.Binds`` (``-v``) and
 ``HostConfig.Mounts`` (``--mount``), checked with dockerd's messages.
 
 Both become one list of ``UserMount``: the OCI mounts of the spec and the ``Mounts``
-of ``inspect`` come from it. ``HostConfig.Tmpfs`` (``--tmpfs``) stays with the spec
-(``specgen``), as dockerd leaves it out of ``inspect``'s ``Mounts``. A ``--mount`` bind
-source must exist; a missing ``-v`` source is made at start, as dockerd does
-(``container_runs``). Named volumes (``-v name:/path``, ``type=volume``) come with
-volumes.
+of ``inspect`` come from it for binds and tmpfs. ``HostConfig.Tmpfs`` (``--tmpfs``)
+stays with the spec (``specgen``), as dockerd leaves it out of ``inspect``'s
+``Mounts``. A ``--mount`` bind source must exist; a missing ``-v`` source is made at
+start, as dockerd does (``container_runs``). Volumes (``-v name:/path``,
+``type=volume``) are resolved to a volume at create (``volume_mounts``), which
+keeps them in the container's record.
 """
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from berth.errors import InvalidArgument
+from berth.volumes.names import check_name
 
 PROPAGATIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave")
 _LABELS = ("z", "Z")  # SELinux relabelling: accepted, nothing to do without SELinux
@@ -21,8 +24,8 @@ _LABELS = ("z", "Z")  # SELinux relabelling: accepted, nothing to do without SEL
 
 @dataclass(frozen=True, slots=True)
 class UserMount:
-    type: str  # "bind" or "tmpfs"
-    source: str
+    type: str  # "bind", "tmpfs" or "volume"
+    source: str  # a volume's name ("" for a new anonymous one)
     target: str
     read_only: bool = False
     propagation: str = ""  # binds: rprivate unless given
@@ -30,6 +33,10 @@ class UserMount:
     recursive: bool = True
     tmpfs_size: int = 0
     tmpfs_mode: int | None = None
+    no_copy: bool = False  # volumes: not seeded from the image
+    driver: str = ""  # volumes: the driver asked for ("" or "local")
+    driver_options: dict[str, str] = dataclasses.field(default_factory=dict)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def oci(self) -> dict[str, Any]:
         """The spec's mount."""
@@ -92,15 +99,16 @@ def parse_bind(spec: str) -> UserMount:
     source, target = parts[0], parts[1]
     mode = parts[2] if len(parts) == 3 else ""
     read_only, propagation = _mode(mode)
-    if not source.startswith("/"):
-        raise InvalidArgument(f"invalid volume specification: '{spec}': named volumes "
-                              "are not supported yet")
     if not target.startswith("/"):
         raise InvalidArgument(f"invalid volume specification: '{spec}': invalid mount "
                               f"config for type \"bind\": invalid mount path: '{target}' "
                               "mount path must be absolute")
     if os.path.normpath(target) == "/":
         raise InvalidArgument(f"invalid specification: destination can't be '/' in '{spec}'")
+    if not source.startswith("/"):  # a volume's name, "z" when no mode is given (dockerd)
+        check_name(source)
+        return UserMount("volume", source, os.path.normpath(target), read_only,
+                         mode=mode or "z", no_copy="nocopy" in mode.split(","))
     return UserMount("bind", os.path.normpath(source), os.path.normpath(target), read_only,
                      propagation or "rprivate", mode)
 
@@ -124,9 +132,6 @@ def parse_mount(entry: object, check_source: bool = True) -> UserMount:
     if not target:
         raise InvalidArgument(f'invalid mount config for type "{kind}": field Target must '
                               "not be empty")
-    if kind == "volume":
-        raise InvalidArgument('invalid mount config for type "volume": named volumes are '
-                              "not supported yet")
     target = _absolute(kind, target)
     read_only = bool(entry.get("ReadOnly"))
     if kind == "tmpfs":
@@ -139,6 +144,8 @@ def parse_mount(entry: object, check_source: bool = True) -> UserMount:
         mode = options.get("Mode")
         return UserMount("tmpfs", "", target, read_only, tmpfs_size=size,
                          tmpfs_mode=None if mode in (None, 0) else int(mode))
+    if kind == "volume":
+        return _volume_mount(entry, target, read_only)
     _only(kind, entry, ("Source", "BindOptions"))
     source = str(entry.get("Source") or "")
     if not source:
@@ -157,6 +164,36 @@ def parse_mount(entry: object, check_source: bool = True) -> UserMount:
                      recursive=not bind.get("NonRecursive"))
 
 
+def _strings(value: object, what: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidArgument(f'invalid mount config for type "volume": {what} must be a map '
+                              "of strings")
+    return {str(k): v for k, v in value.items()}
+
+
+def _volume_mount(entry: dict[str, Any], target: str, read_only: bool) -> UserMount:
+    """``--mount type=volume[,src=NAME][,volume-opt=..][,volume-nocopy]``: no source is a
+    new anonymous volume; inspect's Mode is "z", as dockerd's."""
+    _only("volume", entry, ("Source", "VolumeOptions"))
+    source = str(entry.get("Source") or "")
+    if source:
+        check_name(source)
+    options = entry.get("VolumeOptions") or {}
+    if not isinstance(options, dict):
+        raise InvalidArgument('invalid mount config for type "volume": VolumeOptions must be '
+                              "an object")
+    driver = options.get("DriverConfig") or {}
+    if not isinstance(driver, dict):
+        raise InvalidArgument('invalid mount config for type "volume": DriverConfig must be '
+                              "an object")
+    return UserMount("volume", source, target, read_only, mode="z",
+                     no_copy=bool(options.get("NoCopy")), driver=str(driver.get("Name") or ""),
+                     driver_options=_strings(driver.get("Options"), "DriverConfig.Options"),
+                     labels=_strings(options.get("Labels"), "Labels"))
+
+
 def user_mounts(host_config: dict[str, Any], check_sources: bool = True) -> list[UserMount]:
     """``Binds`` then ``Mounts``; one mount point once (dockerd's "Duplicate mount point")."""
     mounts = [parse_bind(str(b)) for b in host_config.get("Binds") or []]
@@ -169,11 +206,19 @@ def user_mounts(host_config: dict[str, Any], check_sources: bool = True) -> list
     return mounts
 
 
-def mount_points(host_config: dict[str, Any]) -> list[dict[str, Any]]:
-    """``inspect``'s and ``ps``'s ``Mounts``, by destination (dockerd's come in map order)."""
+INSPECT_KEYS = ("Type", "Name", "Source", "Destination", "Driver", "Mode", "RW", "Propagation")
+
+
+def mount_points(host_config: dict[str, Any],
+                 resolved: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """``inspect``'s and ``ps``'s ``Mounts``, by destination (dockerd's come in map order):
+    the binds and tmpfs mounts asked for, and the volumes (and ``--volumes-from``
+    binds) resolved at create, which the record keeps."""
     try:
         points = user_mounts(host_config, check_sources=False)
     except InvalidArgument:  # checked at create: only a record from an older berth
-        return []
-    return [m.inspect() for m in sorted(points, key=lambda m: m.target)]
+        points = []
+    out = [m.inspect() for m in points if m.type != "volume"]
+    out += [{k: p[k] for k in INSPECT_KEYS if k in p} for p in resolved or []]
+    return sorted(out, key=lambda m: str(m["Destination"]))
 

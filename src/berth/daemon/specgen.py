@@ -53,6 +53,10 @@ def merge_config(image_config: dict[str, Any], request: dict[str, Any]) -> dict[
     labels = dict(img.get("Labels") or {})
     labels.update(request.get("Labels") or {})
     config["Labels"] = labels
+    if img.get("Volumes") or request.get("Volumes"):  # the image's and the request's, as dockerd
+        if not isinstance(request.get("Volumes") or {}, dict):
+            raise InvalidArgument("invalid Volumes: must be an object")
+        config["Volumes"] = {**(img.get("Volumes") or {}), **(request.get("Volumes") or {})}
     defaults: tuple[tuple[str, object], ...] = (
         ("Tty", False), ("OpenStdin", False), ("StdinOnce", False), ("AttachStdin", False),
         ("AttachStdout", False), ("AttachStderr", False), ("Hostname", ""),
@@ -195,14 +199,18 @@ def resources(host_config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def user_mounts(host_config: dict[str, Any]) -> list[dict[str, Any]]:
-    """Binds, ``Mounts`` (``daemon.mounts``) and tmpfs mounts, after docker's defaults."""
-    out = [m.oci() for m in mounts.user_mounts(host_config)]
+def user_mounts(host_config: dict[str, Any],
+                volumes: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Binds, ``Mounts`` (``daemon.mounts``), tmpfs mounts and the volumes resolved at
+    create (OCI binds), after docker's defaults; a parent before what is mounted in it
+    (dockerd sorts them by depth)."""
+    out = [m.oci() for m in mounts.user_mounts(host_config) if m.type != "volume"]
     for dst, opts in (host_config.get("Tmpfs") or {}).items():
         options = ["nosuid", "nodev", "noexec"] + [o for o in str(opts).split(",") if o]
         out.append({"destination": dst, "type": "tmpfs", "source": "tmpfs",
                     "options": options})
-    return out
+    out += volumes or []
+    return sorted(out, key=lambda m: os.path.normpath(m["destination"]).count("/"))
 
 
 ULIMITS = ("core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
@@ -309,9 +317,11 @@ def dev_shm(mounts: list[dict[str, Any]], ipc_mode: str,
 def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str, Any],
                root_path: str, hostname: str,
                joined_pids: dict[str, int] | None = None,
-               shm_source: str | None = None) -> dict[str, Any]:
+               shm_source: str | None = None,
+               volumes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """``joined_pids``: the init pid of each container whose namespace this one joins;
-    ``shm_source``: the host path bound as /dev/shm (``berth.daemon.ipc``)."""
+    ``shm_source``: the host path bound as /dev/shm (``berth.daemon.ipc``); ``volumes``:
+    the OCI binds of its volumes (``berth.daemon.volume_mounts``)."""
     argv = command_of(config)
     env = merge_env([DEFAULT_PATH_ENV, f"HOSTNAME={hostname}"],
                     ["TERM=xterm"] if config.get("Tty") else [], config.get("Env"))
@@ -331,7 +341,7 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
         no_new_privileges=security["no_new_privileges"],
         masked_paths=host_config.get("MaskedPaths"),
         readonly_paths=host_config.get("ReadonlyPaths"),
-        mounts=user_mounts(host_config),
+        mounts=user_mounts(host_config, volumes),
         cgroups_path=f"berth/{container_id}",
         # docker's default: a cgroup namespace of its own on a v2 host, the host's on v1
         cgroup_namespace=cgroups.hierarchy() == "v2" and host_config.get("CgroupnsMode") != "host",

@@ -67,6 +67,40 @@ class VolumeService:
             self.emit("create", volume.name)
         return volume
 
+    def mount(self, cid: str, points: list[dict[str, Any]]) -> None:
+        """Before a run of container ``cid``: its volumes with driver options mounted (the
+        first user mounts), each reported as dockerd's ``mount`` event."""
+        done: list[str] = []
+        try:
+            for p in points:
+                if p.get("Type") != "volume":
+                    continue
+                self.store.acquire(self.store.get(str(p["Name"])), cid)
+                done.append(str(p["Name"]))
+                self.emit("mount", str(p["Name"]), container=cid,
+                          destination=str(p["Destination"]), propagation="",
+                          **{"read/write": "true" if p.get("RW") else "false"})
+        except BaseException:
+            for name in done:
+                self.store.release(name, cid)
+            raise
+
+    def unmount(self, cid: str, points: list[dict[str, Any]]) -> None:
+        """After a run: the last user of a volume with driver options unmounts it."""
+        for p in points:
+            if p.get("Type") == "volume" and self.store.release(str(p["Name"]), cid):
+                self.emit("unmount", str(p["Name"]), container=cid)
+
+    def recover(self, running: dict[str, list[dict[str, Any]]]) -> None:
+        """After a berthd restart: the running containers (id: mount points) hold their
+        volumes again; driver mounts nobody holds are undone."""
+        held: dict[str, set[str]] = {}
+        for cid, points in running.items():
+            for p in points:
+                if p.get("Type") == "volume":
+                    held.setdefault(str(p["Name"]), set()).add(cid)
+        self.store.recover(held)
+
     def inspect(self, name: str) -> Volume:
         return self.store.get(name)
 

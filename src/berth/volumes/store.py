@@ -1,12 +1,13 @@
 """The volumes of one data root: rows in the metadata database, data under
 ``Paths.volume_data`` (``volumes/<name>/_data``), and the local driver's mounts.
 
-Layout (as dockerd's)::
+Layout (dockerd's, root's alone above ``_data`` as the rest of the data root)::
 
-    volumes/                 0701
-    volumes/<name>/          0701
+    volumes/                 0700
+    volumes/<name>/          0700
     volumes/<name>/_data     0755: what containers mount (a driver mount point
-                             for a volume with options, mounted while in use)
+                             for a volume with options, mounted while in use);
+                             its mode is the mount's root inside the container
 
 A volume with driver options is mounted when its first holder (a container's
 run) acquires it and unmounted when the last releases it; holders live in
@@ -63,8 +64,8 @@ class VolumeStore:
         self._paths = paths
         self._table = table
         self._lock = threading.Lock()
-        self._holders: dict[str, set[str]] = {}  # volume with options: who has it mounted
-        paths.volumes.mkdir(mode=0o701, parents=True, exist_ok=True)
+        self._holders: dict[str, set[str]] = {}  # volume: the runs using it now
+        paths.volumes.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def _volume(self, row: VolumeRow) -> Volume:
         return Volume(row, str(self._paths.volume_data(row.name)))
@@ -88,7 +89,7 @@ class VolumeStore:
         local.check_options(name, options)
         with self._lock:
             vdir = self._paths.volume(name)
-            vdir.mkdir(mode=0o701, exist_ok=True)
+            vdir.mkdir(mode=0o700, exist_ok=True)
             data = self._paths.volume_data(name)
             data.mkdir(mode=0o755, exist_ok=True)
             os.chmod(data, 0o755)  # whatever the umask
@@ -120,26 +121,31 @@ class VolumeStore:
     # -- the local driver's mounts ------------------------------------------
 
     def acquire(self, volume: Volume, holder: str) -> None:
-        """Mount a volume with options for ``holder`` (the first one mounts it)."""
-        if not volume.row.options:
-            return
+        """``holder`` (a container's run) uses the volume; the first one of a volume with
+        options mounts it."""
         with self._lock:
             holders = self._holders.setdefault(volume.name, set())
-            if not holders:
+            if not holders and volume.row.options:
                 self._unmount_all(volume.name)  # a leftover of a crash: start afresh
-                local.mount(volume.row.options, volume.mountpoint)
+                try:
+                    local.mount(volume.row.options, volume.mountpoint)
+                except BaseException:
+                    del self._holders[volume.name]
+                    raise
             holders.add(holder)
 
-    def release(self, name: str, holder: str) -> None:
-        """``holder`` is done with the volume; the last one unmounts it."""
+    def release(self, name: str, holder: str) -> bool:
+        """``holder`` is done with the volume (False: it did not hold it); the last one
+        unmounts a volume with options."""
         with self._lock:
             holders = self._holders.get(name)
             if holders is None or holder not in holders:
-                return
+                return False
             holders.discard(holder)
             if not holders:
                 del self._holders[name]
                 self._unmount_all(name)
+            return True
 
     def recover(self, held: dict[str, set[str]]) -> None:
         """After a restart: ``held`` (volume: holders still running) keep their mounts;

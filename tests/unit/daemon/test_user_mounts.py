@@ -27,7 +27,8 @@ def test_binds_with_modes(tmp_path):
                "\"bind\": invalid mount path: 'rel' mount path must be absolute"),
     ("/x", "invalid volume specification: '/x'"),
     ("/x:/a:ro:extra", "invalid volume specification: '/x:/a:ro:extra'"),
-    ("name:/a", "named volumes are not supported yet"),
+    ("a b:/a", '"a b" includes invalid characters for a local volume name'),
+    ("v:/a", "create v: volume name is too short"),
     ("/x:/", "destination can't be '/'"),
 ])
 def test_bad_binds(spec, message):
@@ -66,7 +67,12 @@ def test_mounts_bind_and_tmpfs(tmp_path):
     ({"Type": "bind", "Source": "/", "Target": "/d", "TmpfsOptions": {"SizeBytes": 1}},
      'invalid mount config for type "bind": field TmpfsOptions must not be specified'),
     ({"Type": "nfs", "Target": "/x"}, 'invalid mount config for type "nfs": mount type unknown'),
-    ({"Type": "volume", "Target": "/v"}, "named volumes are not supported yet"),
+    ({"Type": "volume", "Source": "/abs", "Target": "/v"},
+     'create /abs: "/abs" includes invalid characters for a local volume name'),
+    ({"Type": "volume", "Target": "/v", "BindOptions": {"Propagation": "shared"}},
+     'invalid mount config for type "volume": field BindOptions must not be specified'),
+    ({"Type": "volume", "Target": "/v", "VolumeOptions": {"Labels": {"a": 1}}},
+     'invalid mount config for type "volume": Labels must be a map of strings'),
     ("not an object", "invalid mount config"),
 ])
 def test_bad_mounts(entry, message):
@@ -93,3 +99,18 @@ def test_inspect_lists_by_destination_even_when_a_source_is_gone(tmp_path):
     with pytest.raises(InvalidArgument, match="bind source path does not exist"):
         user_mounts(hc)
 
+
+
+def test_volumes_asked_for():
+    named = parse_bind("data:/srv/data")
+    assert (named.type, named.source, named.target, named.mode, named.read_only) == (
+        "volume", "data", "/srv/data", "z", False)  # dockerd's Mode without one given
+    ro = parse_bind("data:/d:ro,nocopy")
+    assert ro.read_only and ro.no_copy and ro.mode == "ro,nocopy"
+    anon = parse_mount({"Type": "volume", "Target": "/v", "ReadOnly": True, "VolumeOptions": {
+        "NoCopy": True, "Labels": {"a": "b"},
+        "DriverConfig": {"Name": "local", "Options": {"type": "tmpfs", "device": "tmpfs"}}}})
+    assert (anon.source, anon.mode, anon.read_only, anon.no_copy, anon.driver) == (
+        "", "z", True, True, "local")
+    assert anon.driver_options == {"type": "tmpfs", "device": "tmpfs"}
+    assert anon.labels == {"a": "b"}

@@ -27,7 +27,7 @@ def test_create_get_list_remove(tmp_path: Path) -> None:
     v, new = s.create("data", labels={"a": "b"})
     assert new and v.mountpoint == str(paths.data_root / "volumes/data/_data")
     assert (mode(paths.volumes), mode(paths.volume("data")),
-            mode(paths.volume_data("data"))) == (0o701, 0o701, 0o755)
+            mode(paths.volume_data("data"))) == (0o700, 0o700, 0o755)
     api = v.to_api()
     assert api["Name"] == "data" and api["Labels"] == {"a": "b"} and api["Options"] is None
     assert api["Driver"] == "local" and api["Scope"] == "local"

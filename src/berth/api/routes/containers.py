@@ -42,7 +42,7 @@ def register(router: Router, engine: Engine) -> None:
 
     async def create(request: web.Request) -> web.Response:
         body = await params.json_body(request)
-        c, warnings = await asyncio.to_thread(svc.create, request.query.get("name"), body)
+        c, warnings = await engine.create_container(request.query.get("name"), body)
         return web.json_response({"Id": c.id, "Warnings": warnings}, status=201)
 
     async def list_containers(request: web.Request) -> web.Response:
@@ -179,7 +179,8 @@ def register(router: Router, engine: Engine) -> None:
         return web.Response(status=204 if stopped else 304)
 
     async def delete(request: web.Request) -> web.Response:
-        await svc.remove(request.match_info["id"], force=params.boolean(request, "force"))
+        await svc.remove(request.match_info["id"], force=params.boolean(request, "force"),
+                         volumes=params.boolean(request, "v"))
         return web.Response(status=204)
 
     async def restart(request: web.Request) -> web.Response:

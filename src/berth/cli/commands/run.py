@@ -19,7 +19,7 @@ import os
 import sys
 
 from berth.cli.format import familiar_tagged
-from berth.cli.hostconfig import exposed_ports, host_config
+from berth.cli.hostconfig import anonymous_volumes, exposed_ports, host_config
 from berth.cli.output import copy_frames
 from berth.cli.usage import FLAG_ERROR, UsageError
 from berth.client.errors import APIError
@@ -122,6 +122,7 @@ def container_config(args: argparse.Namespace,
         "Labels": labels(args.label),
         **({"ExposedPorts": ports}
            if (ports := exposed_ports(args.expose, hc.get("PortBindings") or {})) else {}),
+        **({"Volumes": volumes} if (volumes := anonymous_volumes(args.volume)) else {}),
         **({"StopSignal": args.stop_signal} if args.stop_signal else {}),
         **({"StopTimeout": args.stop_timeout} if args.stop_timeout is not None else {}),
         "HostConfig": hc,
