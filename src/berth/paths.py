@@ -5,6 +5,8 @@ Layout under the data root (persistent)::
     berth.db                          SQLite metadata (WAL)
     content/blobs/sha256/<hex>        blobs by digest
     content/ingest/<ref>              blobs being written
+    compressed/<gzip|zstd>/<diff-hex> the blob a plain layer was pushed as
+                                      (berth.images.compress)
     snapshots/<chain-hex>/fs          unpacked read-only layers
     containers/<id>/                  upper, work, merged, config.json, hostname,
                                       hosts, resolv.conf, <id>-json.log
@@ -42,6 +44,10 @@ class Paths:
     @property
     def content(self) -> Path:
         return self.data_root / "content"
+
+    @property
+    def compressed(self) -> Path:
+        return self.data_root / "compressed"
 
     @property
     def snapshots(self) -> Path:

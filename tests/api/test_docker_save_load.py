@@ -4,12 +4,8 @@ write ones berth loads; the docker CLI (28 and 20.10) and the docker SDK drive b
 import hashlib
 import json
 import os
-import shutil
-import signal
 import stat
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -132,45 +128,6 @@ def test_sdk_save_and_load(daemon, own_daemon):
     finally:
         source.close()
         target.close()
-
-
-@pytest.fixture
-def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Debian's dockerd 20.10 on temp roots, no bridge: the env for its CLI."""
-    binary = Path("/usr/sbin/dockerd")
-    assert binary.exists(), "dockerd (docker.io) is missing: run the set-up"
-    root = tmp_path_factory.mktemp("dockerd")
-    sock = root / "docker.sock"
-    log = (root / "dockerd.log").open("wb")
-    # TMPDIR: its containerd dumps its stacks there when stopped, not in /tmp.
-    proc = subprocess.Popen(
-        [str(binary), "--host", f"unix://{sock}", "--data-root", str(root / "data"),
-         "--exec-root", str(root / "run"), "--pidfile", str(root / "docker.pid"),
-         "--bridge", "none", "--iptables=false"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "TMPDIR": str(root)})
-    env = {"DOCKER_HOST": f"unix://{sock}", "PATH": "/usr/bin:/bin", "HOME": str(root)}
-    try:
-        for _ in range(300):
-            if subprocess.run(["/usr/bin/docker", "version"], env=env,
-                              capture_output=True).returncode == 0:
-                break
-            assert proc.poll() is None, (root / "dockerd.log").read_text()
-            time.sleep(0.1)
-        yield env
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text()
-                  .splitlines() if str(root) in line]
-        for mount in reversed(mounts):
-            subprocess.run(["umount", "-l", mount], check=False)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.slow

@@ -33,6 +33,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--insecure-registry", action="append", default=[],
                    metavar="HOST[:PORT]|CIDR",
                    help="a registry spoken to over HTTPS unverified, else HTTP (repeatable)")
+    p.add_argument("--push-compression", default="gzip", metavar="gzip|zstd",
+                   help="how a plain (committed, imported, loaded) layer is pushed "
+                        "(default gzip, as docker; zstd needs a docker 23+ or containerd puller)")
     return p.parse_args(argv)
 
 
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     try:
         config = DaemonConfig.from_args(args.host, args.data_root, args.exec_root, args.debug,
-                                        args.insecure_registry)
+                                        args.insecure_registry, args.push_compression)
     except InvalidArgument as e:  # dockerd's words for a bad flag value
         print(f"berthd: failed to start daemon: {e.message}", file=sys.stderr)
         sys.exit(1)

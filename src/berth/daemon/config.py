@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from berth.images import compress
 from berth.paths import DEFAULT_DATA_ROOT, DEFAULT_EXEC_ROOT, DEFAULT_SOCKET, Paths
 from berth.registry.client.insecure import InsecureRegistries
 
@@ -16,17 +17,22 @@ class DaemonConfig:
     debug: bool = False
     # --insecure-registry: HTTPS unverified, then HTTP (127.0.0.0/8 always listed)
     insecure_registries: InsecureRegistries = field(default_factory=InsecureRegistries)
+    # --push-compression: how plain (committed, imported) layers are pushed
+    push_compression: str = "gzip"
 
     @classmethod
     def from_args(cls, host: str | None, data_root: str | None, exec_root: str | None,
                   debug: bool = False,
-                  insecure_registries: Sequence[str] = ()) -> "DaemonConfig":
+                  insecure_registries: Sequence[str] = (),
+                  push_compression: str = "gzip") -> "DaemonConfig":
         """Flags first, then BERTH_DATA_ROOT / BERTH_EXEC_ROOT, then the defaults.
-        InvalidArgument (dockerd's message) for a bad --insecure-registry."""
+        InvalidArgument (dockerd's message) for a bad --insecure-registry, and for a
+        --push-compression other than gzip or zstd."""
         data = Path(data_root or os.environ.get("BERTH_DATA_ROOT") or DEFAULT_DATA_ROOT)
         run = Path(exec_root or os.environ.get("BERTH_EXEC_ROOT") or DEFAULT_EXEC_ROOT)
         socket = run / "berthd.sock"
         if host:
             socket = Path(host.removeprefix("unix://"))
         return cls(paths=Paths(data_root=data, exec_root=run), socket=socket, debug=debug,
-                   insecure_registries=InsecureRegistries.parse(insecure_registries))
+                   insecure_registries=InsecureRegistries.parse(insecure_registries),
+                   push_compression=compress.check(push_compression))

@@ -34,7 +34,8 @@ class Engine:
         paths = config.paths
         data_root.prepare(paths)
         self.db = Database(paths.db)
-        self.images = ImageService(paths, self.db, config.insecure_registries)
+        self.images = ImageService(paths, self.db, config.insecure_registries,
+                                   config.push_compression)
         self.supervisor = SupervisorLink(paths)
         self.volumes = VolumeService(VolumeStore(paths, VolumeTable(self.db)),
                                      self._volume_users)

@@ -1,7 +1,8 @@
 """Mark and sweep: what no image references is freed.
 
 The roots are the image rows. Each marks its manifest, the manifest's config
-and layers (blobs), and the chain ids of its layers (snapshots). Everything
+and layers (blobs), the chain ids of its layers (snapshots), and the blobs its
+plain layers were pushed as (``berth.images.compress``, by diff_id). Everything
 else in the content store and the snapshotter is garbage: left by a removed
 image, or by a load or commit that died before its image row was written.
 Containers need no roots of their own: an image a container uses is never
@@ -52,6 +53,16 @@ def mark(rows: Iterable[ImageRow], content: LocalContentStore) -> Marked:
         blobs.add(manifest.config.digest)
         blobs.update(layer.digest for layer in manifest.layers)
     return Marked(frozenset(blobs), frozenset(snapshots))
+
+
+def diff_ids(rows: Iterable[ImageRow]) -> set[str]:
+    """Every layer's diff_id of these images (their compressed blobs are kept too:
+    ``berth.images.compress``)."""
+    out: set[str] = set()
+    for row in rows:
+        config = loads(row.config, "image config")
+        out.update(str(d) for d in (config.get("rootfs") or {}).get("diff_ids") or [])
+    return out
 
 
 def sweep(marked: Marked, content: LocalContentStore,

@@ -4,20 +4,24 @@ Each layer is HEADed first (present: "Layer already exists"), mounted from
 another repository of the same registry that the image is also tagged in
 ("Mounted from ..."), else uploaded (``berth.registry.client.upload``:
 monolithic when small, chunked when large); then the config, and the
-manifest last, under the tag. The stored manifest's bytes are sent as they
-are, so a pulled image keeps its digest. On success the ``name@digest``
-reference is recorded, as dockerd does. Messages are dockerd's.
+manifest last, under the tag. A plain (uncompressed) layer is sent compressed
+as docker sends it (``berth.images.compress``: gzip, or zstd by berthd's
+``--push-compression``), and the manifest is made anew for those layers;
+otherwise the stored manifest's bytes are sent as they are, so a pulled image
+keeps its digest. On success the ``name@digest`` reference is recorded, as
+dockerd does. Messages are dockerd's.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from berth.errors import InvalidArgument, NotFound
+from berth.images import compress
 from berth.images import progress as msgs
 from berth.images.progress import Progress
-from berth.oci import reference
+from berth.oci import mediatypes, reference
 from berth.oci.digest import short_id
-from berth.oci.image import Descriptor, Manifest
+from berth.oci.image import Descriptor, Manifest, canonical
 from berth.registry.client.auth import Authorizer
 from berth.registry.client.dockerconfig import Credentials
 from berth.registry.client.endpoint import Endpoint
@@ -33,6 +37,7 @@ class PushRequest:
     reference: str  # "localhost:5000/busybox:latest"; ":latest" when no tag
     credentials: Credentials = field(default_factory=Credentials)
     all_tags: bool = False  # every local tag of the repository (the reference names none)
+    compression: str = ""  # of plain layers: "gzip" or "zstd"; "": the daemon's choice
 
 
 class Pusher:
@@ -41,6 +46,7 @@ class Pusher:
         self.service = service
         self.send = send
         self.creds = request.credentials
+        self.compression = compress.check(request.compression or service.push_compression)
         self._endpoint: Endpoint | None = None
         self.ref = reference.parse(request.reference, default_tag=not request.all_tags)
         if self.ref.digest is not None:
@@ -93,8 +99,14 @@ class Pusher:
         pairs = list(zip(manifest.layers, self.image.diff_ids, strict=True))
         for _, diff_id in reversed(pairs):
             self.send(msgs.layer("Preparing", short_id(diff_id)))
+        pushed = []
         for layer, diff_id in reversed(pairs):
-            self._layer(layer, short_id(diff_id))
+            pushed.append(self._compressed(layer, diff_id))
+            self._layer(pushed[-1], short_id(diff_id))
+        pushed.reverse()
+        if pushed != list(manifest.layers):
+            manifest = pushed_manifest(manifest, pushed)
+            manifest_raw = canonical(manifest.to_json())
         self._blob(manifest.config, "")
         tag = self.ref.tag or reference.DEFAULT_TAG
         digest = self.repo.put_manifest(tag, manifest_raw, manifest.media_type)
@@ -105,6 +117,12 @@ class Pusher:
         self.service.on_event("image", "push", self.ref.familiar(),
                               {"name": self.ref.familiar_name})  # dockerd's LogImageEvent
         return digest
+
+    def _compressed(self, layer: Descriptor, diff_id: str) -> Descriptor:
+        if not compress.needs_compression(layer):
+            return layer
+        with self.service.writing():
+            return self.service.compressed.compressed(layer, diff_id, self.compression)
 
     def _layer(self, layer: Descriptor, id_: str) -> None:
         how = self._blob(layer, id_)
@@ -122,6 +140,18 @@ class Pusher:
         how = upload_blob(self.repo, desc.digest, desc.size,
                           lambda: content.open(desc.digest), source, report)
         return "mounted:" + source if how == "mounted" else how  # docker names the path
+
+
+def pushed_manifest(manifest: Manifest, layers: list[Descriptor]) -> Manifest:
+    """The manifest to push for these layers: a zstd one needs OCI types throughout
+    (docker's schema2 has none for it), else the stored manifest's kind is kept."""
+    if manifest.media_type == mediatypes.DOCKER_MANIFEST and any(
+            layer.media_type == mediatypes.OCI_LAYER_ZSTD for layer in layers):
+        oci = compress.oci_manifest_types
+        return replace(manifest, media_type=oci(manifest.media_type),
+                       config=replace(manifest.config, media_type=oci(manifest.config.media_type)),
+                       layers=tuple(replace(x, media_type=oci(x.media_type)) for x in layers))
+    return replace(manifest, layers=tuple(layers))
 
 
 def _repository(ref: str) -> str:

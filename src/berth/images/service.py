@@ -20,7 +20,7 @@ from berth.content.store import LocalContentStore
 from berth.diff.apply import Applied, apply_layer
 from berth.diff.compression import Reader, TeeReader
 from berth.errors import FailedPrecondition, InvalidArgument, NotFound
-from berth.images import distribution, gc, history
+from berth.images import compress, distribution, gc, history
 from berth.images import filters as image_filters
 from berth.images.changes import apply_changes
 from berth.images.commit import CommitRequest
@@ -81,8 +81,12 @@ class Stored:
 
 class ImageService:
     def __init__(self, paths: Paths, db: Database,
-                 insecure_registries: InsecureRegistries | None = None) -> None:
+                 insecure_registries: InsecureRegistries | None = None,
+                 push_compression: str = compress.DEFAULT) -> None:
         self.content = LocalContentStore(paths.content)
+        # plain layers as pushed (berthd's --push-compression: gzip or zstd)
+        self.compressed = compress.CompressedLayers(paths.compressed, self.content)
+        self.push_compression = compress.check(push_compression)
         self.snapshots = OverlaySnapshotter(paths.snapshots)
         self.snapshots.clean_temps()
         self.content.clean_ingests()
@@ -311,7 +315,12 @@ class ImageService:
             return self._sweep()
 
     def _sweep(self) -> gc.Swept:
-        return gc.sweep(gc.mark(self._table.all(), self.content), self.content, self.snapshots)
+        rows = self._table.all()
+        marked = gc.mark(rows, self.content)
+        diff_ids = gc.diff_ids(rows)
+        marked = gc.Marked(marked.blobs | self.compressed.marked(diff_ids), marked.snapshots)
+        self.compressed.prune(diff_ids)
+        return gc.sweep(marked, self.content, self.snapshots)
 
     # -- lookup -------------------------------------------------------------
 
