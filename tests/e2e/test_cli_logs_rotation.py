@@ -64,7 +64,8 @@ def test_log_driver_none_and_bad_options(berth_cli):
             (["--log-driver", "syslog"], "logger: no log driver named 'syslog' is registered"),
             (["--log-opt", "max-size=big"], "invalid size: 'big'"),
             (["--log-opt", "max-file=0"], "max-file cannot be less than 1"),
-            (["--log-opt", "max-file=3"], "max-file requires max-size to be set"),
+            (["--log-opt", "max-file=x"], 'strconv.Atoi: parsing "x": invalid syntax'),
+            (["--log-opt", "max-file=-2"], "max-file cannot be less than 1"),
             (["--log-opt", "colour=red"], "unknown log opt 'colour' for json-file log driver")]:
         code, _, err = berth_cli("run", "--rm", *flags, "busybox", "true")
         assert code == 125 and message in err, (flags, err)

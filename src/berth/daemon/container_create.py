@@ -94,7 +94,9 @@ def _default_host_config(hc: dict[str, Any]) -> dict[str, Any]:
     out = dict(hc)
     out["NetworkMode"] = hc.get("NetworkMode") or "default"
     if not (out.get("LogConfig") or {}).get("Type"):
-        out["LogConfig"] = {"Type": "json-file", "Config": {}}
+        out["LogConfig"] = {"Type": "json-file",
+                            "Config": (out.get("LogConfig") or {}).get("Config") or {}}
+    out["Runtime"] = validate.runtime(out.get("Runtime"))
     out.setdefault("RestartPolicy", {"Name": "no", "MaximumRetryCount": 0})
     out.setdefault("AutoRemove", False)
     out.setdefault("Binds", None)

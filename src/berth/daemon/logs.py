@@ -53,12 +53,13 @@ class LogConfig:
                 raise InvalidArgument(f"invalid size: '{opts['max-size']}'")
             max_size = int(float(m.group(1)) * _UNITS[(m.group(2) or "").lower()])
         max_files = 1
-        if "max-file" in opts:
-            if not opts["max-file"].isdigit() or int(opts["max-file"]) < 1:
-                raise InvalidArgument("max-file cannot be less than 1")
+        if "max-file" in opts:  # without max-size nothing rotates: dockerd keeps it all the same
+            if not re.fullmatch(r"[+-]?\d+", opts["max-file"]):
+                raise InvalidArgument(f'strconv.Atoi: parsing "{opts["max-file"]}": '
+                                      "invalid syntax")
             max_files = int(opts["max-file"])
-            if max_files > 1 and not max_size:
-                raise InvalidArgument("max-file requires max-size to be set")
+            if max_files < 1:
+                raise InvalidArgument("max-file cannot be less than 1")
         return cls(driver, max_size, max_files)
 
 

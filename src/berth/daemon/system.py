@@ -6,6 +6,7 @@ from typing import Any
 
 import berth
 from berth.daemon.config import DaemonConfig
+from berth.daemon.validate import RUNTIMES
 from berth.registry.client.insecure import InsecureRegistries
 from berth.util.timefmt import now_rfc3339
 
@@ -93,8 +94,8 @@ def info(config: DaemonConfig, containers: dict[str, int], images: int) -> dict[
         "Labels": [],
         "ExperimentalBuild": False,
         "ServerVersion": berth.__version__,
-        "Runtimes": {"berth": {"path": "berth-runtime"}},
-        "DefaultRuntime": "berth",
+        "Runtimes": {name: {"path": "berth-runtime"} for name in RUNTIMES},
+        "DefaultRuntime": RUNTIMES[0],
         "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "NodeAddr": "",
                   "ControlAvailable": False, "Error": "", "RemoteManagers": None},
         "LiveRestoreEnabled": True,

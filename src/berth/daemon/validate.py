@@ -171,6 +171,21 @@ def update_body(body: dict[str, Any]) -> None:
     _check_limits(body)
 
 
+RUNTIMES = ("runc", "io.containerd.runc.v2")
+"""The names berth's own runtime answers to, the default first: docker's names for its
+default runtime, the ones clients ask for (docker-py's ``runtime='runc'``)."""
+
+
+def runtime(name: object) -> str:
+    """``HostConfig.Runtime``: the default when unset; one berth does not have is refused
+    in dockerd's words."""
+    if not name:
+        return RUNTIMES[0]
+    if name not in RUNTIMES:
+        raise InvalidArgument(f"Unknown runtime specified {name}")
+    return str(name)
+
+
 def go_field_names(body: dict[str, Any], fields: dict[str, str]) -> None:
     """Name the known fields as ``fields`` does, whatever their case: Go's JSON decoder
     matches names case-insensitively, and clients rely on it (docker-py sends the

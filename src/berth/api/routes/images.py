@@ -13,7 +13,7 @@ from berth.api.router import Router
 from berth.api.routes import registry
 from berth.api.streams import stream_response
 from berth.daemon.engine import Engine
-from berth.errors import InvalidArgument
+from berth.errors import BerthError, InvalidArgument
 from berth.util.timefmt import parse_rfc3339
 
 
@@ -96,16 +96,22 @@ def register(router: Router, engine: Engine) -> None:
         params.boolean(request, "quiet")  # the answer has no progress bars either way
         body = BodyReader(request.content)
         pump = asyncio.create_task(body.pump())
+        lines: list[dict[str, Any]] = []
         try:
             messages = await asyncio.to_thread(engine.images.load, body)
+            lines = [{"stream": m + "\n"} for m in messages]
+        except BerthError as e:
+            # dockerd answers 200 and puts a load's failure in the stream (the SDK's
+            # ImageLoadError, the CLI's bare message); the store is unchanged.
+            lines = [{"errorDetail": {"message": e.message}, "error": e.message}]
         finally:
             pump.cancel()
         # Chunked, as dockerd streams it: the docker SDK reads a load's answer only so.
         resp = stream_response(200, {"Content-Type": "application/json"})
         resp.enable_chunked_encoding()
         await resp.prepare(request)
-        for m in messages:
-            await resp.write((json.dumps({"stream": m + "\n"}) + "\n").encode())
+        for line in lines:
+            await resp.write((json.dumps(line) + "\n").encode())
         await resp.write_eof()
         return resp
 
