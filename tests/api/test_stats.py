@@ -16,9 +16,11 @@ def test_stats_of_a_busy_and_an_idle_container(berth_cli, daemon):
         header, *rows = out.splitlines()
         assert header.split("   ")[0] == "CONTAINER ID" and "MEM USAGE / LIMIT" in header
         cells = {r.split()[1]: r.split() for r in rows}
-        assert float(cells["busy"][2].rstrip("%")) > 30
+        busy, calm = (float(cells[n][2].rstrip("%")) for n in ("busy", "calm"))
+        # no fixed share for the spinner: on a loaded host (a CI run beside other work)
+        # it gets what the scheduler leaves; only its lead over the sleeper is certain
+        assert busy > 1 and calm < 1 and busy > calm, (busy, calm)
         assert cells["busy"][5] == "64MiB" and cells["busy"][-1] == "1"
-        assert float(cells["calm"][2].rstrip("%")) < 30
         env = {"DOCKER_HOST": f"unix://{daemon.socket}", "PATH": "/usr/bin:/bin",
                "HOME": str(daemon.root)}
         r = subprocess.run(["/usr/local/bin/docker", "stats", "--no-stream", "--format",
