@@ -7,6 +7,7 @@ PACKAGES=(busybox-static iproute2 iptables libseccomp2 sqlite3 ca-certificates
           docker.io  # docker.io: the 20.10 client and dockerd, our test peer and yardstick
           skopeo umoci  # test peers: they read berth's save archives and write ones it loads
           docker-registry apache2-utils  # distribution 2.8 and htpasswd: pull/push peers
+          docker-compose  # compose 1.29: its build: goes through the legacy builder API
           openssl)  # a self-signed certificate for the registry server's TLS test
 
 missing=()

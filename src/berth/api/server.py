@@ -9,7 +9,7 @@ from aiohttp import web
 from berth.api.errors import status_of
 from berth.api.headers import COMMON_HEADERS
 from berth.api.router import Router
-from berth.api.routes import archive, containers, images, registry, system, volumes
+from berth.api.routes import archive, build, containers, images, registry, system, volumes
 from berth.api.routes import exec as exec_
 from berth.daemon.engine import Engine
 from berth.daemon.system import API_VERSION, MIN_API_VERSION
@@ -84,5 +84,6 @@ def make_app(engine: Engine) -> web.Application:
     containers.register(router, engine)
     exec_.register(router, engine)
     archive.register(router, engine)
+    build.register(router, engine)
     router.fallback(_not_found)
     return app

@@ -6,6 +6,7 @@ followed by the payload. A tty's output is raw bytes.
 """
 
 import asyncio
+import json
 import struct
 from typing import Any
 
@@ -26,6 +27,19 @@ def stream_response(status: int = 200, headers: dict[str, str] | None = None
     """A response its handler prepares and writes itself, with dockerd's headers (the
     handlers' wrapper adds them only to the answers it gets back unprepared)."""
     return web.StreamResponse(status=status, headers={**COMMON_HEADERS, **(headers or {})})
+
+
+def json_line(msg: dict[str, Any]) -> bytes:
+    """One message of a JSON-lines answer (pull, push, build), as dockerd ends them."""
+    return (json.dumps(msg) + "\r\n").encode()
+
+
+async def json_stream(request: web.Request) -> web.StreamResponse:
+    """A prepared, chunked JSON-lines answer."""
+    resp = stream_response(200, {"Content-Type": "application/json"})
+    resp.enable_chunked_encoding()
+    await resp.prepare(request)
+    return resp
 
 
 def hijack_response(request: web.Request, multiplexed: bool) -> web.StreamResponse:

@@ -3,6 +3,8 @@ number of arguments, and docker's management groups (``berth image ls``)."""
 
 COMMANDS: dict[str, str] = {
     "attach": "Attach local standard input, output, and error streams to a running container",
+    "build": "Build an image from a Dockerfile",
+    "builder prune": "Remove build cache",
     "commit": "Create a new image from a container's changes",
     "diff": "Inspect changes to files or directories on a container's filesystem",
     "export": "Export a container's filesystem as a tar archive",
@@ -55,6 +57,8 @@ COMMANDS: dict[str, str] = {
 
 USAGE: dict[str, str] = {
     "attach": "berth attach [OPTIONS] CONTAINER",
+    "build": "berth build [OPTIONS] PATH | URL | -",
+    "builder prune": "berth builder prune [OPTIONS]",
     "commit": "berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
     "diff": "berth diff CONTAINER",
     "export": "berth export [OPTIONS] CONTAINER",
@@ -106,7 +110,7 @@ USAGE: dict[str, str] = {
     "volume rm": "berth volume rm [OPTIONS] VOLUME [VOLUME...]",
 }
 
-MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
+MIN_ARGS = {"build": 1, "commit": 1, "diff": 1, "export": 1,
             "completion": 1, "cp": 2, "update": 1, "attach": 1, "create": 1, "exec": 2,
             "history": 1, "rmi": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
@@ -117,7 +121,8 @@ MIN_ARGS = {"commit": 1, "diff": 1, "export": 1,
 
 GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "image": ("Manage images", {
-        "history": "history", "import": "import", "inspect": "inspect", "load": "load",
+        "build": "build", "history": "history", "import": "import", "inspect": "inspect",
+        "load": "load",
         "ls": "images", "save": "save", "pull": "pull", "push": "push",
         "prune": "image prune", "rm": "rmi", "tag": "tag"}),
     "system": ("Manage berth", {"df": "system df", "info": "info", "events": "events"}),
@@ -129,6 +134,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "volume": ("Manage volumes", {
         "create": "volume create", "inspect": "volume inspect", "ls": "volume ls",
         "prune": "volume prune", "rm": "volume rm"}),
+    "builder": ("Manage builds", {"build": "build", "prune": "builder prune"}),
     "registry": ("Serve an OCI registry", {"serve": "registry serve", "gc": "registry gc"}),
 }
 """docker's management commands: ``berth image ls`` is ``berth images``."""

@@ -73,6 +73,50 @@ def _import(imp: Parser) -> None:
     imp.add_argument("reference", nargs="?", metavar="REPOSITORY[:TAG]")
 
 
+def _build(b: Parser) -> None:
+    b.add_argument("-t", "--tag", action="append", default=[], metavar="NAME[:TAG]",
+                   help='name and optionally a tag in the "name:tag" format')
+    b.add_argument("-f", "--file", default="", help="name of the Dockerfile (default: "
+                   '"PATH/Dockerfile")')
+    b.add_argument("--build-arg", action="append", default=[], metavar="ARG",
+                   help="set build-time variables")
+    b.add_argument("--target", default="", help="set the target build stage to build")
+    b.add_argument("--no-cache", action="store_true", help="do not use cache when building")
+    b.add_argument("--pull", action="store_true", help="always attempt to pull a newer version "
+                   "of the image")
+    b.add_argument("--cache-from", action="append", default=[], metavar="IMAGE",
+                   help="images to consider as cache sources")
+    b.add_argument("--label", action="append", default=[], help="set metadata for an image")
+    b.add_argument("-q", "--quiet", action="store_true", help="suppress the build output and "
+                   "print image ID on success")
+    b.add_argument("--iidfile", default="", help="write the image ID to the file")
+    b.add_argument("--rm", default="true", nargs="?", const="true",
+                   help="remove intermediate containers after a successful build")
+    b.add_argument("--force-rm", action="store_true", help="always remove intermediate "
+                   "containers")
+    b.add_argument("--network", default="", help="set the networking mode for the RUN "
+                   "instructions during build")
+    b.add_argument("--add-host", action="append", default=[], metavar="HOST:IP",
+                   help="add a custom host-to-IP mapping (host:ip)")
+    b.add_argument("--secret", action="append", default=[], help="secret to expose to the "
+                   "build (id=mysecret,src=/local/secret)")
+    b.add_argument("--platform", default="", help="set platform if server is multi-platform "
+                   "capable")
+    b.add_argument("--progress", default="auto", choices=("auto", "plain", "tty", "quiet"),
+                   help="set type of progress output (auto, plain, tty, quiet)")
+    b.add_argument("-m", "--memory", default="", help="memory limit of the RUN steps")
+    b.add_argument("--cpu-shares", type=int, default=0, help="CPU shares (relative weight)")
+    b.add_argument("--cpu-period", type=int, default=0, help="limit the CPU CFS period")
+    b.add_argument("--cpu-quota", type=int, default=0, help="limit the CPU CFS quota")
+    b.add_argument("--cpuset-cpus", default="", help="CPUs in which to allow execution")
+    b.add_argument("context", metavar="PATH | URL | -")
+
+
+def _builder_prune(p: Parser) -> None:
+    p.add_argument("-a", "--all", action="store_true", help="remove all unused build cache")
+    p.add_argument("-f", "--force", action="store_true", help="do not prompt for confirmation")
+
+
 def _save(save: Parser) -> None:
     save.add_argument("-o", "--output", default="", help="write to a file, instead of STDOUT")
     save.add_argument("images", nargs="+", metavar="IMAGE")
@@ -371,6 +415,7 @@ def _with_format(p: Parser) -> None:
 
 
 BUILDERS: dict[str, Callable[[Parser], None]] = {
+    "build": _build, "builder prune": _builder_prune,
     "commit": _commit, "diff": _diff, "export": _export,
     "attach": _attach, "completion": _completion, "cp": _cp, "create": _create,
     "events": _events, "exec": _exec,

@@ -20,6 +20,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, BinaryIO
 
+    from berth.client.build import BuildAPI
+
 API_VERSION = "1.44"
 FALLBACK_API_VERSION = "1.24"
 """What docker assumes when the daemon sends no ``Api-Version`` header."""
@@ -58,6 +60,13 @@ class Client:
         self.images = ImagesAPI(self)
         self.system = SystemAPI(self)
         self.volumes = VolumesAPI(self)
+
+    @property
+    def build(self) -> BuildAPI:
+        """``/build`` (imported on first use: it brings tarfile along)."""
+        from berth.client.build import BuildAPI
+
+        return BuildAPI(self)
 
     # -- connections ---------------------------------------------------------------
 

@@ -4,11 +4,12 @@ Sizes are what is on disk: an image's ``Size`` is the sum of its unpacked
 layers, ``SharedSize`` the part of it that other images use too, and
 ``LayersSize`` every unpacked layer once. A container's ``SizeRw`` is its
 writable layer; ``SizeRootFs`` adds its image. Volumes are the volume service's
-(the Engine adds them); the build cache is an empty list until berth has one.
+(the Engine adds them); the build cache is the builder's (``berth.daemon.build``).
 """
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ TYPES = ("container", "image", "volume", "build-cache")
 
 
 def disk_usage(images: ImageService, containers: list[Container], containers_dir: Path,
-               types: set[str] | None = None) -> dict[str, Any]:
+               types: set[str] | None = None,
+               build_cache: Callable[[], list[dict[str, Any]]] = list) -> dict[str, Any]:
     types = set(types or TYPES)
     listed = images.list()
     chains = {img.id: chain_ids(img.diff_ids) for img in listed}
@@ -49,7 +51,7 @@ def disk_usage(images: ImageService, containers: list[Container], containers_dir
             summary["SizeRootFs"] = rw + image_size.get(c.image_id, 0)
             out["Containers"].append(summary)
     if "build-cache" in types:
-        out["BuildCache"] = []
+        out["BuildCache"] = build_cache()
     return out
 
 

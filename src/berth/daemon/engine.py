@@ -10,6 +10,7 @@ from typing import Any
 
 from berth.daemon import data_root, system, volume_seed
 from berth.daemon.archive import ArchiveService
+from berth.daemon.build import BuildService
 from berth.daemon.config import DaemonConfig
 from berth.daemon.container import Container
 from berth.daemon.containers import ContainerService
@@ -43,6 +44,7 @@ class Engine:
                                            self.supervisor, self.volumes)
         self.execs = ExecService(paths, self.containers, self.supervisor)
         self.archives = ArchiveService(self.containers, self.supervisor)
+        self.builds = BuildService(paths, self.db, self.images, self.supervisor)
         self.image_remover = ImageRemover(self.images, lambda: self.containers.list(all_=True))
         self.events = EventBus()
         self.images.on_event = self.events.emit
@@ -109,7 +111,7 @@ class Engine:
     def disk_usage(self, types: set[str] | None = None) -> dict[str, Any]:
         types = set(types or TYPES)
         out = disk_usage(self.images, self.containers.list(all_=True),
-                         self.config.paths.containers, types)
+                         self.config.paths.containers, types, self.builds.usage)
         if "volume" in types:
             out["Volumes"] = self.volumes.usage()
         return out

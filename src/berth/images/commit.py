@@ -109,6 +109,37 @@ def commit_config(container_config: JSON, body: JSON | None, changes: list[str])
     return _merge(apply_changes(base, changes), container_config)
 
 
+@dataclass(frozen=True, slots=True)
+class NewLayer:
+    descriptor: Descriptor
+    diff_id: str
+    size: int  # unpacked bytes
+
+
+def layer_from_upper(images: "ImageService", upper: Path,
+                     parent_diff_ids: list[str]) -> NewLayer | None:
+    """An upper dir as a layer over ``parent_diff_ids``: its blob (uncompressed, as dockerd
+    keeps committed layers) and its snapshot, made from one read; None when the upper
+    dir holds nothing. Call it inside ``images.writing()``."""
+    tmp = images.snapshots.prepare_temp()
+    try:
+        # write_layer hashes the bytes it writes: the store need not hash them again
+        with images.content.writer(hashing=False) as blob:
+            written = write_layer(upper, blob, tmp / "fs")
+            if written.entries:
+                digest = blob.commit(written.diff_id, written.tar_size)
+        if not written.entries:
+            images.snapshots.discard_temp(tmp)
+            return None
+        chain = chain_ids([*parent_diff_ids, written.diff_id])[-1]
+        images.snapshots.commit_temp(tmp, chain)
+    except BaseException:
+        images.snapshots.discard_temp(tmp)
+        raise
+    return NewLayer(Descriptor(mediatypes.OCI_LAYER, digest, written.tar_size),
+                    written.diff_id, written.size)
+
+
 def commit(images: "ImageService", req: CommitRequest) -> str:
     """Make the image (see the module docstring); its id."""
     parent = images.resolve(req.image_id)
@@ -119,27 +150,15 @@ def commit(images: "ImageService", req: CommitRequest) -> str:
     new_config = commit_config(req.container_config, req.config, list(req.changes))
     created = now_rfc3339()
     with images.writing():
-        tmp = images.snapshots.prepare_temp()
-        try:
-            # write_layer hashes the bytes it writes: the store need not hash them again
-            with images.content.writer(hashing=False) as blob:
-                written = write_layer(req.upper, blob, tmp / "fs")
-                if written.entries:
-                    digest = blob.commit(written.diff_id, written.tar_size)
-            if written.entries:
-                chain = chain_ids([*parent.diff_ids, written.diff_id])[-1]
-                images.snapshots.commit_temp(tmp, chain)
-            else:
-                images.snapshots.discard_temp(tmp)
-        except BaseException:
-            images.snapshots.discard_temp(tmp)
-            raise
-        empty = not written.entries
+        made = layer_from_upper(images, req.upper, parent.diff_ids)
+        empty = made is None
         layers = list(parent_layers)
         diff_ids = tuple(parent.diff_ids)
-        if not empty:
-            layers.append(Descriptor(mediatypes.OCI_LAYER, digest, written.tar_size))
-            diff_ids += (written.diff_id,)
+        size = 0
+        if made is not None:
+            layers.append(made.descriptor)
+            diff_ids += (made.diff_id,)
+            size = made.size
         entry = History(created=created, author=req.author, comment=req.comment,
                         created_by=" ".join(req.container_config.get("Cmd") or []),
                         empty_layer=empty)
@@ -152,4 +171,4 @@ def commit(images: "ImageService", req: CommitRequest) -> str:
             created=created, author=req.author, history=(*parent_config.history, entry),
             extra=extra)
         tags = [req.tag] if req.tag else []
-        return images.store_image(config, layers, parent.size + written.size, tags).id
+        return images.store_image(config, layers, parent.size + size, tags).id

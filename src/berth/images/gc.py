@@ -1,6 +1,7 @@
 """Mark and sweep: what no image references is freed.
 
-The roots are the image rows. Each marks its manifest, the manifest's config
+The roots are the image rows, and the layers the build cache holds
+(``berth.metadata.build_cache``). Each marks its manifest, the manifest's config
 and layers (blobs), the chain ids of its layers (snapshots), and the blobs its
 plain layers were pushed as (``berth.images.compress``, by diff_id). Everything
 else in the content store and the snapshotter is garbage: left by a removed
@@ -35,9 +36,11 @@ class Marked:
     snapshots: frozenset[str]
 
 
-def mark(rows: Iterable[ImageRow], content: LocalContentStore) -> Marked:
-    blobs: set[str] = set()
-    snapshots: set[str] = set()
+def mark(rows: Iterable[ImageRow], content: LocalContentStore,
+         extra: tuple[set[str], set[str]] = (set(), set())) -> Marked:
+    """What the rows reach, plus ``extra``: (blobs, chain ids) held by others."""
+    blobs: set[str] = set(extra[0])
+    snapshots: set[str] = set(extra[1])
     for row in rows:
         config = loads(row.config, "image config")
         diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])

@@ -30,6 +30,7 @@ from berth.images.progress import Progress, no_progress
 from berth.images.pull import Puller, PullRequest
 from berth.images.push import Pusher, PushRequest
 from berth.images.save import Archive, SaveImage, plan_archive, write_archive
+from berth.metadata.build_cache import BuildCacheTable
 from berth.metadata.db import Database
 from berth.metadata.images import ImageRow, ImageTable
 from berth.oci import mediatypes, reference
@@ -91,6 +92,7 @@ class ImageService:
         self.snapshots.clean_temps()
         self.content.clean_ingests()
         self._table = ImageTable(db)
+        self._build_cache = BuildCacheTable(db)  # its layers are roots too
         self.certs_dir = CERTS_DIR  # registry CAs (berth.registry.client.endpoint)
         # the daemon's --insecure-registry list (berth.registry.client.insecure)
         self.insecure_registries = insecure_registries or InsecureRegistries()
@@ -316,7 +318,7 @@ class ImageService:
 
     def _sweep(self) -> gc.Swept:
         rows = self._table.all()
-        marked = gc.mark(rows, self.content)
+        marked = gc.mark(rows, self.content, self._build_cache.roots())
         diff_ids = gc.diff_ids(rows)
         marked = gc.Marked(marked.blobs | self.compressed.marked(diff_ids), marked.snapshots)
         self.compressed.prune(diff_ids)

@@ -1,6 +1,6 @@
 """The SQLite database: one connection, one schema, one version.
 
-Schema (version 2)::
+Schema (version 3)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)           -- 'schema_version'
     images(id TEXT PRIMARY KEY,                       -- 'sha256:<hex>' of the config
@@ -16,6 +16,15 @@ Schema (version 2)::
             labels TEXT NOT NULL, options TEXT NOT NULL,   -- JSON objects
             anonymous INTEGER NOT NULL,           -- made for a container, without a name
             created TEXT NOT NULL)                -- version 2
+    build_cache(key TEXT PRIMARY KEY,                -- a build step's key (berth.builder.cache)
+                layer TEXT,                           -- its layer's descriptor (JSON) or NULL
+                diff_id TEXT, chain_id TEXT,          -- of that layer, and of the stack it ends
+                history TEXT NOT NULL,                -- the step's history entry (JSON)
+                size INTEGER NOT NULL, created TEXT NOT NULL,
+                last_used TEXT NOT NULL)              -- version 3
+    build_mounts(id TEXT PRIMARY KEY,                -- a RUN --mount=type=cache directory
+                 size INTEGER NOT NULL, created TEXT NOT NULL,
+                 last_used TEXT NOT NULL)             -- version 3
 
 A database of an older version is brought up to date when it is opened, one
 step of ``_MIGRATIONS`` after another, in the same transaction that reads the
@@ -32,7 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1's tables; later versions add to them through _MIGRATIONS.
 _SCHEMA = """
@@ -71,6 +80,21 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         anonymous INTEGER NOT NULL,
         created TEXT NOT NULL
     )""",),
+    3: ("""CREATE TABLE build_cache(
+        key TEXT PRIMARY KEY,
+        layer TEXT,
+        diff_id TEXT,
+        chain_id TEXT,
+        history TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        last_used TEXT NOT NULL
+    )""", """CREATE TABLE build_mounts(
+        id TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        last_used TEXT NOT NULL
+    )"""),
 }
 
 

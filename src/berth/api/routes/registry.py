@@ -11,7 +11,6 @@ with docker's status; after it, an error is the last line,
 """
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from aiohttp import web
 
 from berth.api import params
 from berth.api.router import Router
-from berth.api.streams import stream_response
+from berth.api.streams import json_line, json_stream
 from berth.daemon.engine import Engine
 from berth.errors import BerthError, InvalidArgument
 from berth.images.progress import Message, Progress
@@ -33,10 +32,6 @@ Job = Callable[[Progress], object]
 
 def credentials(request: web.Request) -> Credentials:
     return Credentials.from_header(request.headers.get("X-Registry-Auth", ""))
-
-
-def _line(msg: Message) -> bytes:
-    return (json.dumps(msg) + "\r\n").encode()
 
 
 async def stream_job(request: web.Request, job: Job) -> web.StreamResponse:
@@ -57,30 +52,23 @@ async def stream_job(request: web.Request, job: Job) -> web.StreamResponse:
                 getter.cancel()
                 break
             if resp is None:
-                resp = await _start(request)
-            await resp.write(_line(getter.result()))
+                resp = await json_stream(request)
+            await resp.write(json_line(getter.result()))
         error = task.exception()
         if error is not None and resp is None:
             raise error
         if resp is None:
-            resp = await _start(request)
+            resp = await json_stream(request)
         while not queue.empty():
-            await resp.write(_line(queue.get_nowait()))
+            await resp.write(json_line(queue.get_nowait()))
         if error is not None:
             text = error.message if isinstance(error, BerthError) else str(error)
-            await resp.write(_line({"errorDetail": {"message": text}, "error": text}))
+            await resp.write(json_line({"errorDetail": {"message": text}, "error": text}))
         await resp.write_eof()
         return resp
     finally:
         if not task.done():  # the client went away: let the job finish on its own
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
-
-
-async def _start(request: web.Request) -> web.StreamResponse:
-    resp = stream_response(200, {"Content-Type": "application/json"})
-    resp.enable_chunked_encoding()
-    await resp.prepare(request)
-    return resp
 
 
 def pull_reference(from_image: str, tag: str) -> str:
