@@ -46,6 +46,9 @@ class Daemon:
         env["BERTH_HOST"] = f"unix://{self.socket}"
         env["BERTH_DATA_ROOT"] = str(self.data_root)
         env["BERTH_EXEC_ROOT"] = str(self.exec_root)
+        # No default bridge unless a test asks for its own (--bridge NAME --bip CIDR):
+        # parallel berthds would otherwise fight over berth0 and its subnet.
+        env["BERTH_BRIDGE"] = "none"
         return env
 
     def cli(self, *args: str, input: bytes | None = None,
@@ -89,6 +92,7 @@ def start_daemon(root: Path, args: tuple[str, ...] = ()) -> Daemon:
         [*BERTHD, "--host", f"unix://{socket}", "--data-root", str(data_root),
          "--exec-root", str(exec_root), *args],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "BERTH_BRIDGE": "none"},
     )
     d = Daemon(root, socket, data_root, exec_root, proc)
     _wait_for_socket(socket, proc)

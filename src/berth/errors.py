@@ -30,6 +30,11 @@ class Conflict(BerthError):
     """The object is in a state that forbids the operation (HTTP 409)."""
 
 
+class Forbidden(BerthError):
+    """The operation is never allowed on that object, e.g. removing a predefined
+    network (HTTP 403)."""
+
+
 class FailedPrecondition(BerthError):
     """The system is not in a state the operation needs (HTTP 500)."""
 

@@ -7,6 +7,7 @@ STATUS: dict[type[errors.BerthError], int] = {
     errors.AlreadyExists: 409,
     errors.Conflict: 409,
     errors.InvalidArgument: 400,
+    errors.Forbidden: 403,
     errors.FailedPrecondition: 500,
     errors.Unavailable: 503,
     errors.Unauthorized: 401,

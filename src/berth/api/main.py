@@ -36,6 +36,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--push-compression", default="gzip", metavar="gzip|zstd",
                    help="how a plain (committed, imported, loaded) layer is pushed "
                         "(default gzip, as docker; zstd needs a docker 23+ or containerd puller)")
+    p.add_argument("-b", "--bridge",
+                   help="the default bridge network's device (default berth0; none: no "
+                        "default network, containers get only a loopback)")
+    p.add_argument("--bip", help="the default bridge's address and prefix (e.g. 10.9.0.1/24)")
     return p.parse_args(argv)
 
 
@@ -84,7 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     try:
         config = DaemonConfig.from_args(args.host, args.data_root, args.exec_root, args.debug,
-                                        args.insecure_registry, args.push_compression)
+                                        args.insecure_registry, args.push_compression,
+                                        args.bridge, args.bip)
     except InvalidArgument as e:  # dockerd's words for a bad flag value
         print(f"berthd: failed to start daemon: {e.message}", file=sys.stderr)
         sys.exit(1)

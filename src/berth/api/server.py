@@ -9,7 +9,16 @@ from aiohttp import web
 from berth.api.errors import status_of
 from berth.api.headers import COMMON_HEADERS
 from berth.api.router import Router
-from berth.api.routes import archive, build, containers, images, registry, system, volumes
+from berth.api.routes import (
+    archive,
+    build,
+    containers,
+    images,
+    networks,
+    registry,
+    system,
+    volumes,
+)
 from berth.api.routes import exec as exec_
 from berth.daemon.engine import Engine
 from berth.daemon.system import API_VERSION, MIN_API_VERSION
@@ -79,6 +88,7 @@ def make_app(engine: Engine) -> web.Application:
     router = Router(app, docker_handler)
     system.register(router, engine)
     volumes.register(router, engine)
+    networks.register(router, engine)
     images.register(router, engine)
     registry.register(router, engine)
     containers.register(router, engine)

@@ -53,6 +53,11 @@ COMMANDS: dict[str, str] = {
     "volume ls": "List volumes",
     "volume prune": "Remove unused local volumes",
     "volume rm": "Remove one or more volumes",
+    "network create": "Create a network",
+    "network inspect": "Display detailed information on one or more networks",
+    "network ls": "List networks",
+    "network prune": "Remove all unused networks",
+    "network rm": "Remove one or more networks",
 }
 
 USAGE: dict[str, str] = {
@@ -108,6 +113,11 @@ USAGE: dict[str, str] = {
     "volume ls": "berth volume ls [OPTIONS]",
     "volume prune": "berth volume prune [OPTIONS]",
     "volume rm": "berth volume rm [OPTIONS] VOLUME [VOLUME...]",
+    "network create": "berth network create [OPTIONS] NETWORK",
+    "network inspect": "berth network inspect [OPTIONS] NETWORK [NETWORK...]",
+    "network ls": "berth network ls [OPTIONS]",
+    "network prune": "berth network prune [OPTIONS]",
+    "network rm": "berth network rm NETWORK [NETWORK...]",
 }
 
 MIN_ARGS = {"build": 1, "commit": 1, "diff": 1, "export": 1,
@@ -116,7 +126,8 @@ MIN_ARGS = {"build": 1, "commit": 1, "diff": 1, "export": 1,
             "logs": 1, "rm": 1, "run": 1, "import": 1, "inspect": 1, "kill": 1, "start": 1,
             "stop": 1, "wait": 1, "pause": 1, "unpause": 1, "restart": 1, "rename": 2,
             "port": 1, "tag": 2, "top": 1, "save": 1, "pull": 1, "push": 1,
-            "volume inspect": 1, "volume rm": 1}
+            "volume inspect": 1, "volume rm": 1,
+            "network create": 1, "network inspect": 1, "network rm": 1}
 
 
 GROUPS: dict[str, tuple[str, dict[str, str]]] = {
@@ -135,6 +146,9 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
         "create": "volume create", "inspect": "volume inspect", "ls": "volume ls",
         "prune": "volume prune", "rm": "volume rm"}),
     "builder": ("Manage builds", {"build": "build", "prune": "builder prune"}),
+    "network": ("Manage networks", {
+        "create": "network create", "inspect": "network inspect", "ls": "network ls",
+        "prune": "network prune", "rm": "network rm"}),
     "registry": ("Serve an OCI registry", {"serve": "registry serve", "gc": "registry gc"}),
 }
 """docker's management commands: ``berth image ls`` is ``berth images``."""

@@ -266,3 +266,48 @@ class VolumeContext(Context):
     def Size(self) -> str:
         usage = self.v.get("UsageData")
         return human_size(int(usage["Size"]), 4) if usage else "N/A"
+
+
+class NetworkContext(Context):
+    """A row of ``network ls --format`` (docker's ``networkContext``)."""
+
+    template_type = "*formatter.networkContext"
+    FIELDS = ("ID", "Name", "Driver", "Scope", "IPv6", "Internal", "Labels", "Label",
+              "CreatedAt")
+    JSON_FIELDS = tuple(f for f in FIELDS if f != "Label")
+    HEADER = Header({"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE",
+                     "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS",
+                     "CreatedAt": "CREATED AT"})
+
+    def __init__(self, n: dict[str, Any], no_trunc: bool = False) -> None:
+        self.n = n
+        self.no_trunc = no_trunc
+
+    def ID(self) -> str:
+        nid = str(self.n.get("Id", ""))
+        return nid if self.no_trunc else nid[:12]
+
+    def Name(self) -> str:
+        return str(self.n.get("Name", ""))
+
+    def Driver(self) -> str:
+        return str(self.n.get("Driver", ""))
+
+    def Scope(self) -> str:
+        return str(self.n.get("Scope", ""))
+
+    def IPv6(self) -> str:
+        return "true" if self.n.get("EnableIPv6") else "false"
+
+    def Internal(self) -> str:
+        return "true" if self.n.get("Internal") else "false"
+
+    def Labels(self) -> str:
+        labels = self.n.get("Labels") or {}
+        return ",".join(sorted(f"{k}={v}" for k, v in labels.items()))
+
+    def Label(self, name: str) -> str:
+        return str((self.n.get("Labels") or {}).get(name, ""))
+
+    def CreatedAt(self) -> str:
+        return str(self.n.get("Created", ""))

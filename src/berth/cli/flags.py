@@ -400,6 +400,64 @@ def _volume_prune(prune: Parser) -> None:
     prune.add_argument("-f", "--force", action="store_true", help="do not prompt for confirmation")
 
 
+def _network_create(create: Parser) -> None:
+    create.add_argument("--attachable", action="store_true",
+                        help="enable manual container attachment")
+    create.add_argument("--aux-address", action="append", default=[],
+                        help="auxiliary IPv4 or IPv6 addresses used by Network driver")
+    create.add_argument("--config-from", default="",
+                        help="the network from which to copy the configuration")
+    create.add_argument("--config-only", action="store_true",
+                        help="create a configuration only network")
+    create.add_argument("-d", "--driver", default="bridge",
+                        help='driver to manage the Network (default "bridge")')
+    create.add_argument("--gateway", action="append", default=[],
+                        help="IPv4 or IPv6 Gateway for the master subnet")
+    create.add_argument("--ingress", action="store_true",
+                        help="create swarm routing-mesh network")
+    create.add_argument("--internal", action="store_true",
+                        help="restrict external access to the network")
+    create.add_argument("--ip-range", action="append", default=[],
+                        help="allocate container ip from a sub-range")
+    create.add_argument("--ipam-driver", default="default", help="IP Address Management Driver")
+    create.add_argument("--ipam-opt", action="append", default=[],
+                        help="set IPAM driver specific options")
+    create.add_argument("--ipv6", action="store_true", help="enable IPv6 networking")
+    create.add_argument("--label", action="append", default=[],
+                        help="set metadata on a network")
+    create.add_argument("-o", "--opt", action="append", default=[],
+                        help="set driver specific options")
+    create.add_argument("--scope", default="", help="control the network's scope")
+    create.add_argument("--subnet", action="append", default=[],
+                        help="subnet in CIDR format that represents a network segment")
+    create.add_argument("network", metavar="NETWORK")
+
+
+def _network_ls(ls: Parser) -> None:
+    ls.add_argument("-f", "--filter", action="append", default=[],
+                    help="provide filter values (e.g. 'driver=bridge')")
+    _format_flag(ls)
+    ls.add_argument("--no-trunc", action="store_true", help="do not truncate the output")
+    ls.add_argument("-q", "--quiet", action="store_true", help="only display network IDs")
+
+
+def _network_inspect(inspect: Parser) -> None:
+    _format_flag(inspect, "-f")
+    inspect.add_argument("-v", "--verbose", action="store_true",
+                         help="verbose output for diagnostics")
+    inspect.add_argument("networks", nargs="+", metavar="NETWORK")
+
+
+def _network_rm(rm: Parser) -> None:
+    rm.add_argument("networks", nargs="+", metavar="NETWORK")
+
+
+def _network_prune(prune: Parser) -> None:
+    prune.add_argument("--filter", action="append", default=[],
+                       help="provide filter values (e.g. 'until=<timestamp>')")
+    prune.add_argument("-f", "--force", action="store_true", help="do not prompt for confirmation")
+
+
 def _nothing(p: Parser) -> None:
     pass
 
@@ -432,4 +490,7 @@ BUILDERS: dict[str, Callable[[Parser], None]] = {
     "pull": _pull, "push": _push, "login": _login, "logout": _logout,
     "volume create": _volume_create, "volume ls": _volume_ls, "volume inspect": _volume_inspect,
     "volume rm": _volume_rm, "volume prune": _volume_prune,
+    "network create": _network_create, "network ls": _network_ls,
+    "network inspect": _network_inspect, "network rm": _network_rm,
+    "network prune": _network_prune,
 }

@@ -26,7 +26,8 @@ _MODULES = {"import": "import_", "image prune": "image_prune",
             "container prune": "container_prune", "system df": "system_df",
             "registry serve": "registry", "registry gc": "registry",
             **{f"volume {sub}": "volume" for sub in ("create", "inspect", "ls", "prune", "rm")},
-            "builder prune": "builder_prune"}
+            "builder prune": "builder_prune",
+            **{f"network {sub}": "network" for sub in ("create", "inspect", "ls", "prune", "rm")}}
 DAEMON_ERROR = 125
 """``run``'s status for anything that goes wrong before the container runs."""
 

@@ -53,11 +53,13 @@ class Client:
         self._conn: Connection | None = None
         from berth.client.containers import ContainersAPI
         from berth.client.images import ImagesAPI
+        from berth.client.networks import NetworksAPI
         from berth.client.system import SystemAPI
         from berth.client.volumes import VolumesAPI
 
         self.containers = ContainersAPI(self)
         self.images = ImagesAPI(self)
+        self.networks = NetworksAPI(self)
         self.system = SystemAPI(self)
         self.volumes = VolumesAPI(self)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from berth.images import compress
+from berth.network.store import DEFAULT_BRIDGE_DEVICE, DefaultBridge
 from berth.paths import DEFAULT_DATA_ROOT, DEFAULT_EXEC_ROOT, DEFAULT_SOCKET, Paths
 from berth.registry.client.insecure import InsecureRegistries
 
@@ -19,15 +20,18 @@ class DaemonConfig:
     insecure_registries: InsecureRegistries = field(default_factory=InsecureRegistries)
     # --push-compression: how plain (committed, imported) layers are pushed
     push_compression: str = "gzip"
+    # --bridge / --bip: the default network's device (``none``: no default network)
+    default_bridge: DefaultBridge = field(default_factory=DefaultBridge)
 
     @classmethod
     def from_args(cls, host: str | None, data_root: str | None, exec_root: str | None,
                   debug: bool = False,
                   insecure_registries: Sequence[str] = (),
-                  push_compression: str = "gzip") -> "DaemonConfig":
-        """Flags first, then BERTH_DATA_ROOT / BERTH_EXEC_ROOT, then the defaults.
-        InvalidArgument (dockerd's message) for a bad --insecure-registry, and for a
-        --push-compression other than gzip or zstd."""
+                  push_compression: str = "gzip", bridge: str | None = None,
+                  bip: str | None = None) -> "DaemonConfig":
+        """Flags first, then BERTH_DATA_ROOT / BERTH_EXEC_ROOT / BERTH_BRIDGE, then the
+        defaults. InvalidArgument (dockerd's message) for a bad --insecure-registry or
+        --bip, and for a --push-compression other than gzip or zstd."""
         data = Path(data_root or os.environ.get("BERTH_DATA_ROOT") or DEFAULT_DATA_ROOT)
         run = Path(exec_root or os.environ.get("BERTH_EXEC_ROOT") or DEFAULT_EXEC_ROOT)
         socket = run / "berthd.sock"
@@ -35,4 +39,6 @@ class DaemonConfig:
             socket = Path(host.removeprefix("unix://"))
         return cls(paths=Paths(data_root=data, exec_root=run), socket=socket, debug=debug,
                    insecure_registries=InsecureRegistries.parse(insecure_registries),
-                   push_compression=compress.check(push_compression))
+                   push_compression=compress.check(push_compression),
+                   default_bridge=DefaultBridge.parse(
+                       bridge or os.environ.get("BERTH_BRIDGE") or DEFAULT_BRIDGE_DEVICE, bip))

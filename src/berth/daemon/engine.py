@@ -18,13 +18,16 @@ from berth.daemon.disk_usage import TYPES, disk_usage
 from berth.daemon.events import EventBus
 from berth.daemon.exec import ExecService
 from berth.daemon.image_delete import ImageRemover
+from berth.daemon.networks import NetworkService
 from berth.daemon.supervision import SupervisorLink
 from berth.daemon.volumes import VolumeService
 from berth.errors import InvalidArgument, NotFound
 from berth.images.service import ImageService
 from berth.metadata.containers import ContainerTable
 from berth.metadata.db import Database
+from berth.metadata.networks import NetworkTable
 from berth.metadata.volumes import VolumeTable
+from berth.network.store import NetworkStore
 from berth.util.disk import tree_size
 from berth.volumes.store import VolumeStore
 
@@ -40,6 +43,8 @@ class Engine:
         self.supervisor = SupervisorLink(paths)
         self.volumes = VolumeService(VolumeStore(paths, VolumeTable(self.db)),
                                      self._volume_users)
+        self.networks = NetworkService(
+            NetworkStore(NetworkTable(self.db), config.default_bridge), self._network_users)
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
                                            self.supervisor, self.volumes)
         self.execs = ExecService(paths, self.containers, self.supervisor)
@@ -50,6 +55,7 @@ class Engine:
         self.images.on_event = self.events.emit
         self.containers.on_event = self.events.emit
         self.volumes.on_event = self.events.emit
+        self.networks.on_event = self.events.emit
 
     def _volume_users(self) -> dict[str, list[str]]:
         users: dict[str, list[str]] = {}
@@ -59,9 +65,14 @@ class Engine:
                     users.setdefault(str(point["Name"]), []).append(c.id)
         return users
 
+    def _network_users(self) -> dict[str, dict[str, Any]]:
+        """{network id: {container id: endpoint}}: none until containers join networks."""
+        return {}
+
     async def start(self) -> None:
         self.events.bind(asyncio.get_running_loop())
         await self.supervisor.connect()
+        await asyncio.to_thread(self.networks.store.start)
         await self.containers.recover()
         running = {c.id: c.mount_points for c in self.containers.list() if c.state.running}
         await asyncio.to_thread(self.volumes.recover, running)
@@ -81,6 +92,7 @@ class Engine:
         await self.containers.close()
         if not any(c.state.running for c in self.containers.list(all_=True)):
             await self.supervisor.shutdown()
+            await asyncio.to_thread(self.networks.store.stop)
         await asyncio.to_thread(self.db.close)
 
     def version(self) -> dict[str, Any]:

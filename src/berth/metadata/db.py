@@ -1,6 +1,6 @@
 """The SQLite database: one connection, one schema, one version.
 
-Schema (version 3)::
+Schema (version 4)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)           -- 'schema_version'
     images(id TEXT PRIMARY KEY,                       -- 'sha256:<hex>' of the config
@@ -25,6 +25,9 @@ Schema (version 3)::
     build_mounts(id TEXT PRIMARY KEY,                -- a RUN --mount=type=cache directory
                  size INTEGER NOT NULL, created TEXT NOT NULL,
                  last_used TEXT NOT NULL)             -- version 3
+    networks(id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,
+             record TEXT NOT NULL,                  -- JSON: driver, IPAM, options, labels
+             created TEXT NOT NULL)                 -- version 4
 
 A database of an older version is brought up to date when it is opened, one
 step of ``_MIGRATIONS`` after another, in the same transaction that reads the
@@ -41,7 +44,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Version 1's tables; later versions add to them through _MIGRATIONS.
 _SCHEMA = """
@@ -95,6 +98,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         created TEXT NOT NULL,
         last_used TEXT NOT NULL
     )"""),
+    4: ("""CREATE TABLE networks(
+        id TEXT PRIMARY KEY,
+        name TEXT UNIQUE NOT NULL,
+        record TEXT NOT NULL,
+        created TEXT NOT NULL
+    )""",),
 }
 
 

@@ -9,37 +9,18 @@ volume.
 
 from collections.abc import Callable
 
-from berth.errors import InvalidArgument
-from berth.util.filters import label_matches
+from berth.util.filters import boolean, known, label_matches
 from berth.volumes.store import Volume
 
 LIST_KEYS = frozenset({"dangling", "driver", "label", "name"})
 PRUNE_KEYS = frozenset({"label", "label!", "all"})
-_BOOLS = {"true": True, "1": True, "false": False, "0": False}
-
 Filters = dict[str, list[str]]
-
-
-def _known(filters: Filters, keys: frozenset[str]) -> None:
-    unknown = set(filters) - keys
-    if unknown:
-        raise InvalidArgument(f"invalid filter '{sorted(unknown)[0]}'")
-
-
-def _boolean(filters: Filters, key: str) -> bool | None:
-    values = filters.get(key)
-    if not values:
-        return None
-    for value in values:
-        if value.lower() not in _BOOLS:
-            raise InvalidArgument(f"invalid filter '{key}={value}'")
-    return _BOOLS[values[-1].lower()]
 
 
 def list_matcher(filters: Filters, in_use: Callable[[str], bool]) -> Callable[[Volume], bool]:
     """Whether a volume is listed (checked now: a bad filter is a 400 before any work)."""
-    _known(filters, LIST_KEYS)
-    dangling = _boolean(filters, "dangling")
+    known(filters, LIST_KEYS)
+    dangling = boolean(filters, "dangling")
 
     def keep(v: Volume) -> bool:
         if dangling is not None and in_use(v.name) == dangling:
@@ -55,8 +36,8 @@ def list_matcher(filters: Filters, in_use: Callable[[str], bool]) -> Callable[[V
 
 def prune_matcher(filters: Filters, api_version: tuple[int, ...]) -> Callable[[Volume], bool]:
     """Whether an unused volume is pruned."""
-    _known(filters, PRUNE_KEYS)
-    every = _boolean(filters, "all")
+    known(filters, PRUNE_KEYS)
+    every = boolean(filters, "all")
     if api_version < (1, 42):
         every = True
 

@@ -1,4 +1,4 @@
-"""Volume rows, and a version 1 database brought to version 2."""
+"""Volume rows, and a version 1 database brought up to date."""
 
 import sqlite3
 from pathlib import Path
@@ -38,7 +38,7 @@ def test_a_version_1_database_is_migrated_with_its_rows(tmp_path: Path) -> None:
     conn.close()
     db = Database(path)
     assert db.query("SELECT value FROM meta WHERE key='schema_version'")[0][0] == str(
-        SCHEMA_VERSION) == "3"
+        SCHEMA_VERSION) == "4"
     assert db.query("SELECT name FROM containers")[0][0] == "web"
     VolumeTable(db).insert(VolumeRow("data", "local", "2026"))
     db.close()

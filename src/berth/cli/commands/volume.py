@@ -82,19 +82,25 @@ def inspect(args: argparse.Namespace, client: Client) -> int:
             found.append(client.volumes.inspect(name))
         except APIError as e:
             errors.append(f"Error response from daemon: {e.message}")
-    if args.format:
+    return print_inspected(found, args.format, errors)
+
+
+def print_inspected(found: list[Any], fmt: str | None, errors: list[str]) -> int:
+    """What ``volume inspect`` and ``network inspect`` print: the objects as JSON or
+    through ``--format``, then the errors; docker's status."""
+    if fmt:
         from berth.cli.commands._format import LISTS, MAPS, POINTERS, RECORDS
         from berth.cli.formatter import FormatError, parse
         from berth.cli.template import ExecError, structs
 
         try:
-            tmpl = parse("{{json .}}" if args.format == "json" else args.format)
+            tmpl = parse("{{json .}}" if fmt == "json" else fmt)
         except FormatError as e:
             print(e.message, file=sys.stderr)
             return 64
-        for volume in found:
+        for item in found:
             try:
-                print(tmpl.execute(structs(volume, MAPS, LISTS, POINTERS, RECORDS)))
+                print(tmpl.execute(structs(item, MAPS, LISTS, POINTERS, RECORDS)))
             except ExecError as e:
                 errors.append(f"template parsing error: {e}")
     else:
