@@ -12,6 +12,7 @@ containers killed and removed, and nothing is tagged.
 
 import asyncio
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,6 +67,7 @@ class BuildRun:
         self._stage_tasks: dict[int, asyncio.Task[StageState]] = {}
         self._images: dict[str, BaseImage] = {}
         self._image_lock = asyncio.Lock()
+        self._removals: list[asyncio.Future[None]] = []
 
     # -- planning -----------------------------------------------------------
 
@@ -126,15 +128,23 @@ class BuildRun:
             self._stage_tasks[i] = asyncio.ensure_future(self._stage(runner))
         try:
             await asyncio.gather(*self._stage_tasks.values())
+            last = runners[target.index]
+            if self.opts.labels:
+                await self._labels(last)
+            return await self._finish(last.st)
         except BaseException:
             for task in self._stage_tasks.values():
                 task.cancel()
             await asyncio.gather(*self._stage_tasks.values(), return_exceptions=True)
             raise
-        last = runners[target.index]
-        if self.opts.labels:
-            await self._labels(last)
-        return await self._finish(last.st)
+        finally:
+            await asyncio.shield(asyncio.gather(*self._removals, return_exceptions=True))
+
+    def remove_later(self, path: Path) -> None:
+        """Remove a finished step's dir off the build's path (a thousand files take
+        seconds on a busy disk); the build waits for it before it ends."""
+        self._removals.append(asyncio.ensure_future(
+            asyncio.to_thread(shutil.rmtree, path, True)))
 
     async def _stage(self, runner: StageRunner) -> StageState:
         try:

@@ -5,9 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-# where the client puts the build secrets in the context tar; berthd takes them out
-SECRETS_DIR = ".berth-build-secrets"
-
 
 def _empty() -> Mapping[str, str]:
     return MappingProxyType({})

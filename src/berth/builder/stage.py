@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import posixpath
 import secrets
-import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -210,7 +209,7 @@ class StageRunner:
         try:
             yield d
         finally:
-            await asyncio.to_thread(shutil.rmtree, root, True)
+            self.run.remove_later(root)
 
     async def mounts(self, d: StepDir) -> list[dict[str, object]]:
         return await asyncio.to_thread(self.run.store.rootfs_mounts, self.st.layers, d.upper,

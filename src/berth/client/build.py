@@ -15,13 +15,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import secrets
 import stat
 import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 
-from berth.builder.options import SECRETS_DIR
+from berth.builder import SECRETS_DIR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ def context_tar(context: str, dockerfile: bytes | None, dockerfile_name: str,
                 tar.add(full, rel, recursive=False, filter=_anonymous)
         param = dockerfile_name
         if dockerfile is not None:
-            param = f".dockerfile.{secrets.token_hex(10)}"
+            param = f".dockerfile.{os.urandom(10).hex()}"
             _add_bytes(tar, param, dockerfile, 0o600)
         for ident, path in (build_secrets or {}).items():
             with open(path, "rb") as f:

@@ -22,9 +22,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from berth.builder import SECRETS_DIR
 from berth.builder.build import Builder
 from berth.builder.context import Context, unpack
-from berth.builder.options import SECRETS_DIR, BuildOptions
+from berth.builder.options import BuildOptions
 from berth.builder.output import Emit
 from berth.daemon.build_executor import BuildExecutor, Supervisor
 from berth.daemon.build_store import BuildImageStore
