@@ -104,3 +104,13 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         for mount in reversed(mounts):
             subprocess.run(["umount", "-l", mount], check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def docker_sdk(daemon: Any) -> Any:
+    """The docker SDK's low-level ``APIClient`` on the session's berthd."""
+    import docker
+
+    client = docker.APIClient(base_url=f"unix://{daemon.socket}")
+    yield client
+    client.close()

@@ -7,7 +7,6 @@ import socket
 import struct
 import time
 
-import docker
 import pytest
 
 DEMUX_CMD = 'sh -c "echo hello out; sleep 0.5; echo hello err >&2"'
@@ -15,18 +14,11 @@ DETACHED = b"exec attach failed: error on attach stdin: read escape sequence\r\n
 
 
 @pytest.fixture
-def sdk(daemon):
-    client = docker.APIClient(base_url=f"unix://{daemon.socket}")
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def cat(sdk):
-    ct = sdk.create_container("busybox", "cat", detach=True, stdin_open=True)
-    sdk.start(ct)
+def cat(docker_sdk):
+    ct = docker_sdk.create_container("busybox", "cat", detach=True, stdin_open=True)
+    docker_sdk.start(ct)
     yield ct["Id"]
-    sdk.remove_container(ct, force=True)
+    docker_sdk.remove_container(ct, force=True)
 
 
 def _read_exactly(sock: socket.socket, n: int) -> bytes:
@@ -46,22 +38,22 @@ def _read_to_eof(sock: socket.socket) -> bytes:
     return data
 
 
-def test_a_tty_exec_started_without_tty_is_multiplexed(sdk, cat):
-    exec_id = sdk.exec_create(cat, DEMUX_CMD, tty=True)
-    assert sdk.exec_start(exec_id) == b"hello out\r\nhello err\r\n"
-    exec_id = sdk.exec_create(cat, DEMUX_CMD, tty=True)
-    assert sdk.exec_start(exec_id, demux=True) == (b"hello out\r\nhello err\r\n", None)
-    exec_id = sdk.exec_create(cat, DEMUX_CMD, tty=True)
-    chunks = list(sdk.exec_start(exec_id, stream=True, demux=True))
+def test_a_tty_exec_started_without_tty_is_multiplexed(docker_sdk, cat):
+    exec_id = docker_sdk.exec_create(cat, DEMUX_CMD, tty=True)
+    assert docker_sdk.exec_start(exec_id) == b"hello out\r\nhello err\r\n"
+    exec_id = docker_sdk.exec_create(cat, DEMUX_CMD, tty=True)
+    assert docker_sdk.exec_start(exec_id, demux=True) == (b"hello out\r\nhello err\r\n", None)
+    exec_id = docker_sdk.exec_create(cat, DEMUX_CMD, tty=True)
+    chunks = list(docker_sdk.exec_start(exec_id, stream=True, demux=True))
     assert b"".join(out for out, _ in chunks) == b"hello out\r\nhello err\r\n"
     assert all(err is None for _, err in chunks)
 
 
-def test_a_tty_execs_socket_reads_frame_headers(sdk, cat):
+def test_a_tty_execs_socket_reads_frame_headers(docker_sdk, cat):
     """docker-py's test_exec_start_socket: the first 8 bytes are a frame header."""
     line = "yay, interactive exec!"
-    exec_id = sdk.exec_create(cat, ["printf", line], tty=True)
-    sock = sdk.exec_start(exec_id, socket=True)
+    exec_id = docker_sdk.exec_create(cat, ["printf", line], tty=True)
+    sock = docker_sdk.exec_start(exec_id, socket=True)
     try:
         raw = sock._sock
         stream, size = struct.unpack(">BxxxL", _read_exactly(raw, 8))
@@ -71,17 +63,17 @@ def test_a_tty_execs_socket_reads_frame_headers(sdk, cat):
         sock.close()
 
 
-def test_a_tty_start_is_raw_and_drops_a_plain_execs_stderr(sdk, cat):
+def test_a_tty_start_is_raw_and_drops_a_plain_execs_stderr(docker_sdk, cat):
     """dockerd writes no stderr when the start says ``Tty`` and the exec has none."""
-    exec_id = sdk.exec_create(cat, ["sh", "-c", "echo out; echo err >&2"])
-    assert sdk.exec_start(exec_id, tty=True) == b"out\n"
-    exec_id = sdk.exec_create(cat, ["sh", "-c", "echo out"], tty=True)
-    assert sdk.exec_start(exec_id, tty=True) == b"out\r\n"
+    exec_id = docker_sdk.exec_create(cat, ["sh", "-c", "echo out; echo err >&2"])
+    assert docker_sdk.exec_start(exec_id, tty=True) == b"out\n"
+    exec_id = docker_sdk.exec_create(cat, ["sh", "-c", "echo out"], tty=True)
+    assert docker_sdk.exec_start(exec_id, tty=True) == b"out\r\n"
 
 
-def _detach_with(sdk, cat, keys: list[bytes]) -> str:
-    exec_id = sdk.exec_create(cat, "cat", stdin=True, tty=True, stdout=True)["Id"]
-    sock = sdk.exec_start(exec_id, tty=True, socket=True)
+def _detach_with(docker_sdk, cat, keys: list[bytes]) -> str:
+    exec_id = docker_sdk.exec_create(cat, "cat", stdin=True, tty=True, stdout=True)["Id"]
+    sock = docker_sdk.exec_start(exec_id, tty=True, socket=True)
     try:
         raw = sock._sock
         raw.sendall(b"abc\n")
@@ -95,32 +87,32 @@ def _detach_with(sdk, cat, keys: list[bytes]) -> str:
     return exec_id
 
 
-def _ended(sdk, exec_id: str) -> dict:
+def _ended(docker_sdk, exec_id: str) -> dict:
     deadline = time.monotonic() + 10
-    while (info := sdk.exec_inspect(exec_id))["Running"] and time.monotonic() < deadline:
+    while (info := docker_sdk.exec_inspect(exec_id))["Running"] and time.monotonic() < deadline:
         time.sleep(0.05)
     return info
 
 
-def test_detach_with_the_default_keys(sdk, cat):
-    exec_id = _detach_with(sdk, cat, [b"\x10", b"\x11"])
-    info = _ended(sdk, exec_id)
+def test_detach_with_the_default_keys(docker_sdk, cat):
+    exec_id = _detach_with(docker_sdk, cat, [b"\x10", b"\x11"])
+    info = _ended(docker_sdk, exec_id)
     assert (info["Running"], info["ExitCode"]) == (False, 126)
-    assert [p[-1] for p in sdk.top(cat)["Processes"]] == ["cat"]  # the exec's hung up
-    assert sdk.inspect_container(cat)["State"]["Running"] is True
+    assert [p[-1] for p in docker_sdk.top(cat)["Processes"]] == ["cat"]  # the exec's hung up
+    assert docker_sdk.inspect_container(cat)["State"]["Running"] is True
 
 
-def test_detach_with_the_config_files_keys(sdk, cat):
-    sdk._general_configs["detachKeys"] = "ctrl-p"
-    exec_id = _detach_with(sdk, cat, [b"\x10"])
-    assert sdk.exec_inspect(exec_id)["DetachKeys"] == "ctrl-p"
-    assert _ended(sdk, exec_id)["ExitCode"] == 126
+def test_detach_with_the_config_files_keys(docker_sdk, cat):
+    docker_sdk._general_configs["detachKeys"] = "ctrl-p"
+    exec_id = _detach_with(docker_sdk, cat, [b"\x10"])
+    assert docker_sdk.exec_inspect(exec_id)["DetachKeys"] == "ctrl-p"
+    assert _ended(docker_sdk, exec_id)["ExitCode"] == 126
 
 
-def test_a_plain_exec_passes_the_keys_through(sdk, cat):
+def test_a_plain_exec_passes_the_keys_through(docker_sdk, cat):
     """dockerd watches for the keys only on a terminal."""
-    exec_id = sdk.exec_create(cat, "cat", stdin=True, stdout=True)["Id"]
-    sock = sdk.exec_start(exec_id, socket=True)
+    exec_id = docker_sdk.exec_create(cat, "cat", stdin=True, stdout=True)["Id"]
+    sock = docker_sdk.exec_start(exec_id, socket=True)
     try:
         raw = sock._sock
         raw.sendall(b"\x10\x11")
@@ -129,7 +121,7 @@ def test_a_plain_exec_passes_the_keys_through(sdk, cat):
         assert _read_to_eof(raw) == b""
     finally:
         sock.close()
-    assert _ended(sdk, exec_id)["ExitCode"] == 0
+    assert _ended(docker_sdk, exec_id)["ExitCode"] == 0
 
 
 def test_wrong_detach_keys_are_refused_at_create(api, cat):

@@ -178,14 +178,22 @@ def _containers(p: Parser) -> None:
     p.add_argument("containers", nargs="+", metavar="CONTAINER")
 
 
+def _timeout(p: Parser) -> None:
+    """docker 28's ``-t, --timeout``; ``--time``, its old name, stays as a hidden alias."""
+    p.add_argument("-t", "--timeout", type=int, dest="time",
+                   help="seconds to wait before killing the container")
+    p.add_argument("--time", type=int, dest="time", help=argparse.SUPPRESS)
+
+
 def _stop(stop: Parser) -> None:
     stop.add_argument("-s", "--signal", help="signal to send to the container")
-    stop.add_argument("-t", "--time", type=int, help="seconds to wait before killing it")
+    _timeout(stop)
     _containers(stop)
 
 
 def _restart(restart: Parser) -> None:
-    restart.add_argument("-t", "--time", type=int, help="seconds to wait before killing it")
+    restart.add_argument("-s", "--signal", help="signal to send to the container")
+    _timeout(restart)
     _containers(restart)
 
 
@@ -240,6 +248,8 @@ def _update(update: Parser) -> None:
     update.add_argument("--pids-limit", type=int, help="tune container pids limit")
     update.add_argument("--blkio-weight", help="block IO (relative weight), between 10 and "
                                                "1000, or 0 to disable")
+    update.add_argument("--cpuset-cpus", help="CPUs in which to allow execution (0-3, 0,1)")
+    update.add_argument("--cpuset-mems", help="MEMs in which to allow execution (0-3, 0,1)")
     update.add_argument("--restart", help="restart policy to apply when a container exits")
     _containers(update)
 

@@ -11,6 +11,7 @@ import json
 import os
 import re
 
+from berth.cli import hostconfig_kernel
 from berth.cli.usage import FLAG_ERROR, UsageError
 
 TYPE_CHECKING = False
@@ -317,6 +318,7 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("--cidfile", help="write the container ID to the file")
     add("--log-driver", help="logging driver for the container (json-file, none)")
     add("--log-opt", action="append", default=[], help="log driver options")
+    hostconfig_kernel.add_flags(add)
 
 
 def host_config(args: argparse.Namespace) -> dict[str, Any]:
@@ -404,4 +406,5 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
                 raise _flag_error(opt, "--log-opt", "invalid log opt: expected key=value")
             opts[key] = value
         hc["LogConfig"] = {"Type": args.log_driver or "json-file", "Config": opts}
+    hostconfig_kernel.host_config(args, hc)
     return hc

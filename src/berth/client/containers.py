@@ -196,8 +196,8 @@ class ContainersAPI:
         query = {"t": timeout, "signal": signal}
         self.client.request("POST", f"/containers/{quote(ref)}/stop", query).read()
 
-    def restart(self, ref: str, timeout: int | None = None) -> None:
-        query = {} if timeout is None else {"t": timeout}
+    def restart(self, ref: str, timeout: int | None = None, signal: str | None = None) -> None:
+        query = {"t": timeout, "signal": signal}
         self.client.request("POST", f"/containers/{quote(ref)}/restart", query).read()
 
     def top(self, ref: str, ps_args: str | None = None) -> dict[str, Any]:

@@ -59,8 +59,9 @@ async def _thaw_if_paused(records: Records, c: Container) -> None:
 
 
 async def stop(records: Records, sup: Supervisor, exit_waiters: ExitWaiters, ref: str,
-               timeout: float | None = None) -> bool:
-    """False when it was not running (docker's 304); ``exit_waiters`` hears of the exit."""
+               timeout: float | None = None, sig: int | None = None) -> bool:
+    """False when it was not running (docker's 304); ``exit_waiters`` hears of the exit.
+    ``sig``: the first signal instead of the container's ``StopSignal``."""
     c = records.get(ref)
     if c.state.status == "restarting":  # the pending restart sees this and gives up
         c.state.status = "exited"
@@ -71,7 +72,8 @@ async def stop(records: Records, sup: Supervisor, exit_waiters: ExitWaiters, ref
         return False
     c.manually_stopped = True
     records.save(c)
-    stop_signal = signal_number(c.config.get("StopSignal") or "SIGTERM")
+    stop_signal = sig if sig is not None else signal_number(
+        c.config.get("StopSignal") or "SIGTERM")
     if timeout is None:
         timeout = float(c.config.get("StopTimeout") or 10)
     fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()

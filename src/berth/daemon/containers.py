@@ -152,13 +152,15 @@ class ContainerService:
     async def kill(self, ref: str, sig: int = signal.SIGKILL) -> None:
         await container_stop.kill(self._records, self._sup, self._runs.exit_waiters, ref, sig)
 
-    async def stop(self, ref: str, timeout: float | None = None) -> bool:
+    async def stop(self, ref: str, timeout: float | None = None,
+                   sig: int | None = None) -> bool:
         return await container_stop.stop(self._records, self._sup, self._runs.exit_waiters,
-                                         ref, timeout)
+                                         ref, timeout, sig)
 
-    async def restart(self, ref: str, timeout: float | None = None) -> None:
+    async def restart(self, ref: str, timeout: float | None = None,
+                      sig: int | None = None) -> None:
         c = self.get(ref)
-        await self.stop(c.id, timeout)
+        await self.stop(c.id, timeout, sig)
         await self.start(c.id)
         self.emit("restart", c)
 

@@ -11,7 +11,7 @@ import os
 import resource
 from typing import Any
 
-from berth.daemon import blkio, mounts
+from berth.daemon import blkio, devices, mounts, sysctls
 from berth.errors import InvalidArgument
 from berth.oci import seccomp
 from berth.oci.defaults import CAPABILITY_NUMBERS, DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE
@@ -367,6 +367,13 @@ def build_spec(container_id: str, config: dict[str, Any], host_config: dict[str,
     if seccomp_spec is not None:
         linux["seccomp"] = seccomp_spec
     linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] not in shared]
+    sysctl = sysctls.checked(host_config.get("Sysctls") or {},
+                             {ns["type"] for ns in linux["namespaces"]})
+    if sysctl:
+        linux["sysctl"] = sysctl
+    custom = devices.custom_devices(host_config)
+    linux["devices"] += custom.nodes
+    linux["resources"]["devices"] += custom.rules
     spec["mounts"] = dev_shm(spec["mounts"], str(host_config.get("IpcMode") or ""), shm_source)
     if "network" in shared:
         # sysfs belongs to a network namespace: bind the host's, cgroups included.

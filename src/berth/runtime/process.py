@@ -79,10 +79,19 @@ def become_user(user: dict[str, Any], caps: dict[str, Any]) -> None:
             lx.prctl(lx.PR_CAP_AMBIENT, lx.PR_CAP_AMBIENT_RAISE, CAPABILITY_NUMBERS[name])
 
 
+def sysctl_path(name: str) -> str:
+    """A sysctl's file under /proc/sys: the name's dots are slashes and its slashes dots
+    (``net.ipv4.conf.eth0/1.forwarding``), as sysctl(8) reads them."""
+    return name.translate(str.maketrans("./", "/."))
+
+
 def write_sysctls(sysctls: dict[str, str]) -> None:
     """Step 24: after pivot_root (this is the container's /proc), before /proc/sys is ro."""
     for key, value in sysctls.items():
-        path = "/proc/sys/" + key.replace(".", "/")
+        parts = sysctl_path(key).split("/")
+        if any(p in ("", ".", "..") for p in parts):
+            raise OSError(22, f"invalid sysctl name {key!r}")
+        path = "/proc/sys/" + "/".join(parts)
         with open(path, "w") as f:
             f.write(str(value))
 

@@ -187,9 +187,14 @@ def _bind(source: str, dest: str, flags: int) -> None:
 
 
 def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
+    """OCI ``linux.devices`` at their paths in the root (a ``--device`` may name one
+    outside /dev, or in a directory of it: the image's symlinks resolve inside)."""
     dev = os.path.join(root, "dev")
     for d in devices:
-        path = os.path.join(dev, os.path.basename(d["path"]))
+        path = secure_join(root, d["path"])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.lexists(path) and not os.path.isdir(path):
+            os.unlink(path)  # the image's file there gives way to the node, as under runc
         kind = stat.S_IFCHR if d.get("type", "c") == "c" else stat.S_IFBLK
         old = os.umask(0)
         try:

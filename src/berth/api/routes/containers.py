@@ -36,6 +36,12 @@ def _time(request: web.Request, name: str) -> float:
     return timestamp(raw)
 
 
+def _stop_signal(request: web.Request) -> int | None:
+    """API 1.42's ``signal`` of stop and restart: sent instead of the ``StopSignal``."""
+    name = request.query.get("signal")
+    return signal_number(name) if name else None
+
+
 def register(router: Router, engine: Engine) -> None:
     svc = engine.containers
     paths = engine.config.paths
@@ -175,7 +181,8 @@ def register(router: Router, engine: Engine) -> None:
 
     async def stop(request: web.Request) -> web.Response:
         t = params.integer(request, "t")
-        stopped = await svc.stop(request.match_info["id"], None if t is None else float(t))
+        stopped = await svc.stop(request.match_info["id"], None if t is None else float(t),
+                                 _stop_signal(request))
         return web.Response(status=204 if stopped else 304)
 
     async def delete(request: web.Request) -> web.Response:
@@ -185,7 +192,8 @@ def register(router: Router, engine: Engine) -> None:
 
     async def restart(request: web.Request) -> web.Response:
         t = params.integer(request, "t")
-        await svc.restart(request.match_info["id"], None if t is None else float(t))
+        await svc.restart(request.match_info["id"], None if t is None else float(t),
+                          _stop_signal(request))
         return web.Response(status=204)
 
     async def pause(request: web.Request) -> web.Response:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace, client: Client) -> int:
     def restart(name: str) -> str:
-        client.containers.restart(name, timeout=args.time)
+        client.containers.restart(name, timeout=args.time, signal=args.signal)
         return name
 
     return for_each(args.containers, restart)

@@ -339,7 +339,11 @@ class _raw_terminal:
 
 def run(args: argparse.Namespace, client: Client) -> int:
     try:
-        cid = create(client, args)
+        try:
+            cid = create(client, args)
+        except APIError as e:  # docker's run maps a create's failure as a start's
+            raise RunFailed(f"Error response from daemon: {e.message}",
+                            start_failure_status(e.message)) from e
         if args.detach:
             start(client, cid, args.rm)
             print(cid)

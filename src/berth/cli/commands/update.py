@@ -28,6 +28,10 @@ def update_config(args: argparse.Namespace) -> dict[str, Any]:
                       ("cpu_quota", "CpuQuota"), ("pids_limit", "PidsLimit")):
         if getattr(args, flag) is not None:
             out[key] = getattr(args, flag)
+    if args.cpuset_cpus is not None:
+        out["CpusetCpus"] = args.cpuset_cpus
+    if args.cpuset_mems is not None:
+        out["CpusetMems"] = args.cpuset_mems
     if args.blkio_weight is not None:
         out["BlkioWeight"] = blkio_weight(args.blkio_weight)
     if args.restart:
