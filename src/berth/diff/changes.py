@@ -21,7 +21,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from berth.diff.overlay import LayerStack, is_opaque, is_whiteout, lstat_or_none, sorted_names
+from berth.diff import dirfd
+from berth.diff.overlay import LayerStack, is_whiteout
 
 MODIFIED, ADDED, DELETED = 0, 1, 2
 _LETTERS = "CAD"
@@ -55,15 +56,24 @@ class _Walk:
         self.out: list[Change] = []
         self.changed_dirs: set[str] = set()
 
-    def walk(self, directory: str, rel: str, all_new: bool) -> None:
-        for name in sorted_names(directory):
-            path = os.path.join(directory, name)
-            st = lstat_or_none(path)
+    def walk(self, directory: int, rel: str, all_new: bool) -> None:
+        for name in dirfd.names(directory):
+            st = dirfd.lstat_at(directory, name)
             if st is not None:
-                self.entry(path, f"{rel}/{name}" if rel else name, st, all_new)
+                self.entry(directory, name, f"{rel}/{name}" if rel else name, st, all_new)
 
-    def entry(self, path: str, rel: str, st: os.stat_result, all_new: bool) -> None:
-        is_dir = stat.S_ISDIR(st.st_mode)
+    def entry(self, parent: int, name: str, rel: str, st: os.stat_result,
+              all_new: bool) -> None:
+        # a directory is walked through its own fd: swapped for a symlink meanwhile, it
+        # is not a directory any more, and nothing of the host is listed
+        inside = dirfd.open_dir_at(parent, name) if stat.S_ISDIR(st.st_mode) else None
+        try:
+            self._entry(inside, rel, st, all_new)
+        finally:
+            if inside is not None:
+                os.close(inside)
+
+    def _entry(self, inside: int | None, rel: str, st: os.stat_result, all_new: bool) -> None:
         new_inside = all_new
         if is_whiteout(st):
             kind = DELETED
@@ -71,26 +81,32 @@ class _Walk:
             old = None if all_new else self.lower.lookup(rel)
             if old is None:
                 kind, new_inside = ADDED, True
-            elif is_dir and is_opaque(path):
+            elif inside is not None and dirfd.is_opaque(inside):
                 kind, new_inside = DELETED, True
-            elif is_dir and _unchanged_dir(st, old):
-                self.walk(path, rel, False)
+            elif inside is not None and _unchanged_dir(st, old):
+                self.walk(inside, rel, False)
                 return
             else:
                 kind = MODIFIED
-        if is_dir:
+        if inside is not None:
             self.changed_dirs.add(rel)
         parent = rel.rpartition("/")[0]
         if kind != MODIFIED and parent and parent not in self.changed_dirs:
             self.out.append(Change("/" + parent, MODIFIED))
             self.changed_dirs.add(parent)
         self.out.append(Change("/" + rel, kind))
-        if is_dir:
-            self.walk(path, rel, new_inside)
+        if inside is not None:
+            self.walk(inside, rel, new_inside)
 
 
 def changes(upper: Path, lowers: list[Path]) -> list[Change]:
-    """The changes of ``upper`` over ``lowers`` (the image's layer dirs, topmost first)."""
+    """The changes of ``upper`` over ``lowers`` (the image's layer dirs, topmost first).
+    The upper dir is walked by fd (``berth.diff.dirfd``); the lowers, berthd's own
+    read-only snapshots, by path."""
     w = _Walk(lowers)
-    w.walk(str(upper), "", not lowers)
+    root = dirfd.open_root(upper)
+    try:
+        w.walk(root, "", not lowers)
+    finally:
+        os.close(root)
     return w.out

@@ -6,7 +6,9 @@ empty ``.wh.<name>`` file, an opaque directory its entry followed by
 ``<dir>/.wh..wh..opq`` (moby's overlay whiteout converter); everything else
 is written as it is: directories, files (a second name of an inode as a hard
 link), symlinks, device nodes, fifos, with ids, modes, mtimes (whole seconds)
-and xattrs but overlayfs's own. Sockets are left out, as docker does.
+and xattrs but overlayfs's own. Sockets are left out, as docker does. The
+upper dir is walked by fd (``berth.diff.dirfd``): a container not paused cannot
+swap one of its directories for a symlink to the host under the walk.
 
 With ``copy_to`` the entries are also made there exactly as ``apply_layer``
 would unpack the tar (same modes, owners, mtimes, xattrs, whiteouts as 0:0
@@ -28,11 +30,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from berth.diff import dirfd
 from berth.diff.apply import OPAQUE, WHITEOUT_PREFIX
-from berth.diff.overlay import OPAQUE_XATTR, is_opaque, is_whiteout, sorted_names, xattrs
+from berth.diff.overlay import OPAQUE_XATTR, is_whiteout
 from berth.diff.tarstream import Sink, TarWriter, Written, mtime_of, tar_type
 
-_OPEN_SRC = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 _THREADS = 8
 _SMALL = 1 << 20  # a file up to this size is handed to a thread whole
 _IN_FLIGHT = 64  # chunks of file data (at most 1 MiB each) handed to the threads, not written
@@ -233,15 +235,13 @@ class _LayerWalk:
         if self._workers is not None:
             self._workers.submit_data(key, fn, *args)
 
-    def walk(self, directory: str, rel: str) -> None:
-        for name in sorted_names(directory):
-            try:
-                self.entry(os.path.join(directory, name), f"{rel}/{name}" if rel else name)
-            except FileNotFoundError:
-                continue  # gone meanwhile (a container not paused)
+    def walk(self, directory: int, rel: str) -> None:
+        for name in dirfd.names(directory):
+            with dirfd.entry(directory, name) as found:
+                if found is not None:  # else gone meanwhile (a container not paused)
+                    self.entry(*found, f"{rel}/{name}" if rel else name)
 
-    def entry(self, path: str, rel: str) -> None:
-        st = os.lstat(path)
+    def entry(self, fd: int, st: os.stat_result, rel: str) -> None:
         tar, mirror = self.tar, self.mirror
         if is_whiteout(st):
             parent, _, name = rel.rpartition("/")
@@ -253,20 +253,24 @@ class _LayerWalk:
         kind = tar_type(st)
         if kind is None:
             return  # a socket
-        attrs = xattrs(path)
+        attrs = dirfd.xattrs(fd)
         if kind == tarfile.DIRTYPE:
-            opaque = is_opaque(path)
-            tar.header(rel, st, kind, xattrs=attrs)
-            if opaque:
-                tar.header(f"{rel}/{OPAQUE}", st, tarfile.REGTYPE,
-                           mode=stat.S_IMODE(st.st_mode) & 0o777)
-            if mirror:
-                mirror.directory(rel, st, attrs, opaque)  # before what is inside
-            self.walk(path, rel)
+            inside = dirfd.open_dir(fd)
+            try:
+                opaque = dirfd.is_opaque(inside)
+                tar.header(rel, st, kind, xattrs=attrs)
+                if opaque:
+                    tar.header(f"{rel}/{OPAQUE}", st, tarfile.REGTYPE,
+                               mode=stat.S_IMODE(st.st_mode) & 0o777)
+                if mirror:
+                    mirror.directory(rel, st, attrs, opaque)  # before what is inside
+                self.walk(inside, rel)
+            finally:
+                os.close(inside)
         elif kind == tarfile.REGTYPE:
-            self.regular(path, rel, st, attrs)
+            self.regular(fd, rel, st, attrs)
         elif kind == tarfile.SYMTYPE:
-            target = os.readlink(path)
+            target = dirfd.readlink(fd)
             tar.symlink(rel, st, target, attrs)
             if mirror:
                 self.copy(rel, mirror.symlink, rel, target, st, attrs)
@@ -275,15 +279,15 @@ class _LayerWalk:
             if mirror:
                 self.copy(rel, mirror.node, rel, st, attrs)
 
-    def regular(self, path: str, rel: str, st: os.stat_result, attrs: dict[str, bytes]) -> None:
-        src = os.open(path, _OPEN_SRC)
+    def regular(self, fd: int, rel: str, st: os.stat_result, attrs: dict[str, bytes]) -> None:
+        first = self.tar.hardlink_target(rel, st)
+        if first is not None:
+            self.tar.header(rel, st, tarfile.LNKTYPE, linkname=first, xattrs=attrs)
+            if self.mirror:
+                self.copy(first, self.mirror.hardlink, rel, first)  # after first's steps
+            return
+        src = dirfd.open_file(fd)
         try:
-            first = self.tar.hardlink_target(rel, st)
-            if first is not None:
-                self.tar.header(rel, st, tarfile.LNKTYPE, linkname=first, xattrs=attrs)
-                if self.mirror:
-                    self.copy(first, self.mirror.hardlink, rel, first)  # after first's steps
-                return
             mirror = self.mirror
             if mirror is None:
                 self.tar.file(rel, st, src, attrs)
@@ -306,13 +310,21 @@ def write_layer(upper: Path, out: Sink, copy_to: Path | None = None) -> Written:
     the same layer there as an overlay lower dir (scratch dirs are made, and removed,
     beside it: its parent must be writable)."""
     tar = TarWriter(out)
-    if copy_to is None:
-        _LayerWalk(tar, None, None).walk(str(upper), "")
-        return tar.close()
+    root = dirfd.open_root(upper)
+    try:
+        if copy_to is None:
+            _LayerWalk(tar, None, None).walk(root, "")
+            return tar.close()
+        return _write_copying(tar, root, copy_to)
+    finally:
+        os.close(root)
+
+
+def _write_copying(tar: TarWriter, root: int, copy_to: Path) -> Written:
     mirror, workers = _Mirror(str(copy_to), str(copy_to.parent)), _Workers()
     try:
         try:
-            _LayerWalk(tar, mirror, workers).walk(str(upper), "")
+            _LayerWalk(tar, mirror, workers).walk(root, "")
             written = tar.close()
         except BaseException:
             with contextlib.suppress(BaseException):

@@ -6,71 +6,93 @@ name, and a directory is the union of that directory in every dir down to the
 first opaque one. Neither whiteouts nor opaque markers appear in the tar:
 they are applied. Entries are written as ``berth.diff.layer`` writes them
 (byte order, docker's tar format, hard links within a layer kept).
+
+The dirs are walked by fd (``berth.diff.dirfd``): a running container cannot
+swap one of its directories for a symlink to the host under the walk.
 """
 
 import os
+import stat
 import tarfile
 from pathlib import Path
 
-from berth.diff.overlay import child_sources, is_whiteout, lstat_or_none, xattrs
+from berth.diff import dirfd
+from berth.diff.overlay import is_whiteout
 from berth.diff.tarstream import Sink, TarWriter, Written, tar_type
 
-_OPEN_SRC = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 
-
-def _entries(sources: list[str]) -> list[tuple[str, str, os.stat_result]]:
-    """(name, path, stat) of the merged directory made of ``sources``, in byte order."""
+def _entries(sources: list[int]) -> list[tuple[str, int]]:
+    """(name, index of the topmost source that has it) of the merged directory made of
+    the directory fds ``sources``, in byte order."""
     seen: set[str] = set()
-    found: list[tuple[str, str, os.stat_result]] = []
-    for source in sources:
-        try:
-            names = os.listdir(source)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for name in names:
+    found: list[tuple[str, int]] = []
+    for i, source in enumerate(sources):
+        for name in dirfd.names(source):
             if name in seen:
                 continue
             seen.add(name)
-            path = os.path.join(source, name)
-            st = lstat_or_none(path)
+            st = dirfd.lstat_at(source, name)
             if st is not None and not is_whiteout(st):
-                found.append((name, path, st))
+                found.append((name, i))
     found.sort(key=lambda e: os.fsencode(e[0]))
     return found
+
+
+def _lower_dirs(sources: list[int], name: str) -> list[int]:
+    """The directory fds of ``name`` in ``sources`` (the dirs below the topmost), down to
+    the first opaque one, whiteout or non-directory."""
+    out: list[int] = []
+    for source in sources:
+        st = dirfd.lstat_at(source, name)
+        if st is None:
+            continue
+        fd = dirfd.open_dir_at(source, name) if stat.S_ISDIR(st.st_mode) else None
+        if fd is None:
+            break
+        out.append(fd)
+        if dirfd.is_opaque(fd):
+            break
+    return out
 
 
 class _MergedWalk:
     def __init__(self, tar: TarWriter) -> None:
         self.tar = tar
 
-    def walk(self, sources: list[str], rel: str) -> None:
-        for name, path, st in _entries(sources):
-            try:
-                self.entry(sources, name, path, f"{rel}/{name}" if rel else name, st)
-            except FileNotFoundError:
-                continue  # gone meanwhile (a running container)
+    def walk(self, sources: list[int], rel: str) -> None:
+        for name, i in _entries(sources):
+            with dirfd.entry(sources[i], name) as found:
+                if found is not None:  # else gone meanwhile (a running container)
+                    self.entry(sources[i + 1:], found, f"{rel}/{name}" if rel else name)
 
-    def entry(self, sources: list[str], name: str, path: str, rel: str,
-              st: os.stat_result) -> None:
+    def entry(self, below: list[int], found: tuple[int, os.stat_result], rel: str) -> None:
+        fd, st = found
         kind = tar_type(st)
-        if kind is None:
+        if kind is None or is_whiteout(st):
             return
-        attrs = xattrs(path)
+        attrs = dirfd.xattrs(fd)
         if kind == tarfile.DIRTYPE:
             self.tar.header(rel, st, kind, xattrs=attrs)
-            self.walk(child_sources(sources, name), rel)
-        elif kind == tarfile.REGTYPE:
-            src = os.open(path, _OPEN_SRC)
+            top = dirfd.open_dir(fd)
+            dirs = [top] if dirfd.is_opaque(top) else \
+                [top, *_lower_dirs(below, rel.rpartition("/")[2])]
             try:
-                first = self.tar.hardlink_target(rel, st)
-                if first is not None:
-                    self.tar.header(rel, st, tarfile.LNKTYPE, linkname=first, xattrs=attrs)
-                else:
-                    self.tar.file(rel, st, src, attrs)
+                self.walk(dirs, rel)
+            finally:
+                for d in dirs:
+                    os.close(d)
+        elif kind == tarfile.REGTYPE:
+            first = self.tar.hardlink_target(rel, st)
+            if first is not None:
+                self.tar.header(rel, st, tarfile.LNKTYPE, linkname=first, xattrs=attrs)
+                return
+            src = dirfd.open_file(fd)
+            try:
+                self.tar.file(rel, st, src, attrs)
             finally:
                 os.close(src)
         elif kind == tarfile.SYMTYPE:
-            self.tar.symlink(rel, st, os.readlink(path), attrs)
+            self.tar.symlink(rel, st, dirfd.readlink(fd), attrs)
         else:
             self.tar.header(rel, st, kind, xattrs=attrs)
 
@@ -78,5 +100,10 @@ class _MergedWalk:
 def write_merged(layers: list[Path], out: Sink) -> Written:
     """Write the merged view of ``layers`` (topmost first) to ``out`` as a tar."""
     tar = TarWriter(out)
-    _MergedWalk(tar).walk([str(p) for p in layers], "")
+    roots = [dirfd.open_root(p) for p in layers]
+    try:
+        _MergedWalk(tar).walk(roots, "")
+    finally:
+        for fd in roots:
+            os.close(fd)
     return tar.close()

@@ -5,7 +5,9 @@ A directory that hides everything below it (deleted, then made again) carries
 ``trusted.overlay.opaque=y``. Every other ``trusted.overlay.*`` attribute
 (origin, impure, uuid, redirect...) is overlayfs's own bookkeeping and never
 part of a layer. berthd reads these dirs in place: no overlay is mounted on
-the host for a diff, an export or a commit.
+the host for a diff, an export or a commit. The helpers here go by path: they
+are for berthd's own read-only layer dirs; a container's upper dir is walked by
+fd (``berth.diff.dirfd``).
 """
 
 import os
@@ -24,23 +26,6 @@ def is_opaque(path: str) -> bool:
         return os.getxattr(path, OPAQUE_XATTR, follow_symlinks=False) == b"y"
     except OSError:
         return False
-
-
-def xattrs(path: str) -> dict[str, bytes]:
-    """The entry's extended attributes but overlayfs's own; {} where there are none."""
-    try:
-        names = os.listxattr(path, follow_symlinks=False)
-    except OSError:
-        return {}
-    out = {}
-    for name in sorted(names):
-        if name.startswith(OVERLAY_XATTR_PREFIX):
-            continue
-        try:
-            out[name] = os.getxattr(path, name, follow_symlinks=False)
-        except OSError:
-            continue  # removed meanwhile, or not readable here
-    return out
 
 
 def sorted_names(directory: str) -> list[str]:
