@@ -14,7 +14,15 @@ Safety (CVE-2014-6407, CVE-2014-9356, CVE-2018-15664 and their kin):
 - hard links must name an existing entry inside the target through real
   directories; the link is made to the entry itself, never through a symlink;
 - ``trusted.overlay.*`` xattrs from the tar are dropped (they would forge
-  whiteouts, opaque dirs or redirects).
+  whiteouts, opaque dirs or redirects);
+- a layer cannot make more disk use than the bytes it carries: a sparse
+  member (GNU or PAX) is written as its map says, data at its offsets and holes
+  left holes, and a whole chunk of zeros in any file is left a hole too (as
+  ``cp --sparse=always``), so neither a 2 MB tar with a sparse 1 GB file nor a
+  small gzip of zeros fills the disk (dockerd writes both out in full). A
+  sparse member whose size is past ``sparse_limit`` is refused before anything
+  of it is written: every later reader of it (export, commit, cp) reads it in
+  full.
 
 Whiteouts: with ``whiteouts="overlay"`` (the default: each layer unpacked on
 its own is an overlayfs lower dir) ``.wh.name`` becomes a 0:0 character
@@ -30,7 +38,7 @@ import tarfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal, cast
 
 from berth.diff.compression import HashingReader, Reader, decompressed
 from berth.errors import InvalidArgument
@@ -39,6 +47,8 @@ WHITEOUT_PREFIX = ".wh."
 WHITEOUT_META_PREFIX = ".wh..wh."
 OPAQUE = ".wh..wh..opq"
 _CHUNK = 1 << 20
+_ZEROS = bytes(_CHUNK)
+SPARSE_LIMIT = 16 << 30  # the largest sparse file a layer may make (its apparent size)
 _TAR_BUFSIZE = 1 << 16
 _TAR_ERRORS = (tarfile.TarError, EOFError, zlib.error)
 
@@ -67,11 +77,12 @@ def clean_name(name: str) -> str:
 
 
 def apply_layer(stream: Reader, target: Path,
-                whiteouts: Literal["overlay", "delete"] = "overlay") -> Applied:
+                whiteouts: Literal["overlay", "delete"] = "overlay",
+                sparse_limit: int = SPARSE_LIMIT) -> Applied:
     """Unpack the layer into ``target`` (an existing directory)."""
     raw, compression = decompressed(stream)
     reader = HashingReader(raw, keep=_TAR_BUFSIZE * 4)
-    applier = _Applier(str(target), whiteouts)
+    applier = _Applier(str(target), whiteouts, sparse_limit)
     try:
         tar = tarfile.open(fileobj=reader, mode="r|", bufsize=_TAR_BUFSIZE)  # type: ignore[call-overload]  # noqa: SIM115
     except _TAR_ERRORS as e:
@@ -87,6 +98,29 @@ def apply_layer(stream: Reader, target: Path,
         tar.close()
     applier.finish()
     return Applied(reader.digest, reader.size, applier.size, compression)
+
+
+def _write_holes(src: IO[bytes], fd: int, m: tarfile.TarInfo) -> None:
+    """The member's data into the fresh file ``fd``, holes left holes: a sparse member's
+    data regions at their offsets (its holes are never read), and of the rest every
+    whole chunk of zeros skipped; then the file is cut to its size."""
+    sparse = cast("list[tuple[int, int]] | None", m.sparse)  # typeshed has it as int
+    regions = [(offset, length) for offset, length in sparse or [(0, m.size)]
+               if length > 0 and offset < m.size]
+    # the unbuffered member under the buffer: it seeks without asking the stream (which
+    # cannot seek back: regions are read in the map's order, stored in that order)
+    raw = getattr(src, "raw", src)
+    for offset, length in regions:
+        raw.seek(offset)
+        position, end = offset, min(offset + length, m.size)
+        while position < end:
+            chunk = raw.read(min(end - position, _CHUNK))
+            if not chunk:
+                raise EOFError(f"unexpected end of data in {m.name!r}")
+            if chunk != _ZEROS[:len(chunk)]:
+                os.pwrite(fd, chunk, position)
+            position += len(chunk)
+    os.ftruncate(fd, m.size)
 
 
 def _check_end(rest: bytes) -> None:
@@ -105,9 +139,10 @@ def _check_end(rest: bytes) -> None:
 
 
 class _Applier:
-    def __init__(self, root: str, whiteouts: str) -> None:
+    def __init__(self, root: str, whiteouts: str, sparse_limit: int) -> None:
         self.root = root
         self.overlay = whiteouts == "overlay"
+        self.sparse_limit = sparse_limit
         self.size = 0
         self._dirs: set[str] = {""}  # relative dirs known to be real directories
         self._dir_times: list[tuple[str, float]] = []
@@ -161,6 +196,10 @@ class _Applier:
                 self._metadata(self.root, m)
                 self._dir_times.append((self.root, m.mtime))
             return
+        if m.sparse is not None and m.size > self.sparse_limit:
+            raise InvalidArgument(
+                f"invalid layer: sparse file {m.name!r} of {m.size} bytes is over the limit "
+                f"of {self.sparse_limit} bytes (what it would take to read it)")
         base = rel.rpartition("/")[2]
         if base.startswith(WHITEOUT_PREFIX):
             self._whiteout(rel, base, m)
@@ -204,8 +243,7 @@ class _Applier:
                      0o600)
         try:
             if src is not None:
-                while chunk := src.read(_CHUNK):
-                    os.write(fd, chunk)
+                _write_holes(src, fd, m)
             os.fchown(fd, m.uid, m.gid)
             os.fchmod(fd, m.mode & 0o7777)  # after chown, which clears setuid bits
             self._xattrs(fd, m)
