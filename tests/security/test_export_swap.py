@@ -1,12 +1,13 @@
-"""``export``, ``commit --pause=false`` and ``diff`` never follow a directory a running
-container swaps for a symlink to the host.
+"""``export``, ``commit --pause=false``, ``diff`` and the size count (``ps -s``) never
+follow a directory a running container swaps for a symlink to the host.
 
 berthd reads a container's upper dir in place. Walked by path string, each
 ``upper/d/f`` was looked up afresh, and a container that swaps its ``/d`` with a
 symlink ``/l -> <a host dir>`` (renameat2's RENAME_EXCHANGE in a tight loop,
 from a static helper built with ``cc``) had berthd read the host dir's files
-into the export and into the committed layer, and list its names in the diff.
-The walk goes by directory fd now (``berth.diff.dirfd``).
+into the export and into the committed layer, list its names in the diff and
+count its files in the container's size. The walks go by directory fd now
+(``berth.diff.dirfd``, ``berth.util.disk``).
 
 The host dir holds files of the container's dir's names, each carrying a marker
 the container never has, and as many names the container does not have.
@@ -14,8 +15,9 @@ Rounds, measured on the old code (bfd8bdd) in 3 runs: the marker came out of
 the first commit every time, and out of export 2 in one run (the other two
 runs' exports failed with a 500 where the walk met a symlink it had seen as a
 directory); diff listed host names at rounds 42 and 25 of 200 (a round is ~20 ms
-through the API). So 10 exports, 4 commits and 200 diffs: about five times the
-rounds the old code needed, in ~30 s with the swapper holding a core.
+through the API), and the size counted the host dir's 1 GiB file at rounds 15, 9
+and 43 of 200. So 10 exports, 4 commits, 200 diffs and 200 sizes: about five
+times the rounds the old code needed, in ~40 s with the swapper holding a core.
 """
 
 import secrets
@@ -44,7 +46,8 @@ int main(int argc, char **argv) {
 }
 """
 FILES = 200
-EXPORTS, COMMITS, DIFFS = 10, 4, 200
+EXPORTS, COMMITS, DIFFS, SIZES = 10, 4, 200, 200
+HOST_BIG = 1 << 30
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +70,8 @@ def host_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     for i in range(FILES):
         (d / f"f{i:03}").write_bytes(marker + b"\n")
         (d / f"host-only-{i:03}").write_bytes(marker + b"\n")
+    with (d / "host-only-big").open("wb") as f:  # 1 GiB to a size count, no disk
+        f.truncate(HOST_BIG)
     return d, marker
 
 
@@ -136,3 +141,9 @@ def test_diff_never_lists_a_host_name(sdk, racer):
         assert not [p for p in paths if "host-only" in p], f"a host name in diff {n + 1}"
         decoys += "/d/f000" in paths or "/l/f000" in paths
     assert decoys, "the container's own files were listed"
+
+
+def test_size_never_counts_a_host_file(sdk, racer):
+    for n in range(SIZES):
+        (listed,) = [c for c in sdk.containers(all=True, size=True) if c["Id"] == racer]
+        assert listed["SizeRw"] < HOST_BIG, f"a host file counted in size {n + 1}"

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from berth.diff import dirfd
 from berth.diff.overlay import LayerStack, is_whiteout
+from berth.util.disk import open_dir_at
 
 MODIFIED, ADDED, DELETED = 0, 1, 2
 _LETTERS = "CAD"
@@ -66,7 +67,7 @@ class _Walk:
               all_new: bool) -> None:
         # a directory is walked through its own fd: swapped for a symlink meanwhile, it
         # is not a directory any more, and nothing of the host is listed
-        inside = dirfd.open_dir_at(parent, name) if stat.S_ISDIR(st.st_mode) else None
+        inside = open_dir_at(parent, name) if stat.S_ISDIR(st.st_mode) else None
         try:
             self._entry(inside, rel, st, all_new)
         finally:

@@ -49,18 +49,6 @@ def open_dir(fd: int) -> int:
     return os.open(".", _DIR, dir_fd=fd)
 
 
-def open_dir_at(parent: int, name: str) -> int | None:
-    """``name`` under ``parent`` as a directory fd; None when it is no directory (now)."""
-    try:
-        return os.open(name, _DIR, dir_fd=parent)
-    except _GONE:
-        return None
-    except OSError as e:
-        if e.errno == 40:  # ELOOP: a symlink now
-            return None
-        raise
-
-
 def open_file(fd: int) -> int:
     """A regular file's ``O_PATH`` fd reopened to read (the same inode, never a path)."""
     return os.open(f"/proc/self/fd/{fd}", _READ)

@@ -237,11 +237,19 @@ class _LayerWalk:
 
     def walk(self, directory: int, rel: str) -> None:
         for name in dirfd.names(directory):
+            path = f"{rel}/{name}" if rel else name
             with dirfd.entry(directory, name) as found:
-                if found is not None:  # else gone meanwhile (a container not paused)
-                    self.entry(*found, f"{rel}/{name}" if rel else name)
+                if found is None:
+                    continue  # gone meanwhile (a container not paused)
+                inside = self.entry(*found, path)
+            if inside is not None:  # walked once its entry's fd is closed: one fd a level
+                try:
+                    self.walk(inside, path)
+                finally:
+                    os.close(inside)
 
-    def entry(self, fd: int, st: os.stat_result, rel: str) -> None:
+    def entry(self, fd: int, st: os.stat_result, rel: str) -> int | None:
+        """Write the entry; for a directory, its fd to walk."""
         tar, mirror = self.tar, self.mirror
         if is_whiteout(st):
             parent, _, name = rel.rpartition("/")
@@ -249,10 +257,10 @@ class _LayerWalk:
             tar.header(wh, st, tarfile.REGTYPE, mode=0o600)
             if mirror:
                 self.copy(rel, mirror.whiteout, rel, st)
-            return
+            return None
         kind = tar_type(st)
         if kind is None:
-            return  # a socket
+            return None  # a socket
         attrs = dirfd.xattrs(fd)
         if kind == tarfile.DIRTYPE:
             inside = dirfd.open_dir(fd)
@@ -264,10 +272,11 @@ class _LayerWalk:
                                mode=stat.S_IMODE(st.st_mode) & 0o777)
                 if mirror:
                     mirror.directory(rel, st, attrs, opaque)  # before what is inside
-                self.walk(inside, rel)
-            finally:
+            except BaseException:
                 os.close(inside)
-        elif kind == tarfile.REGTYPE:
+                raise
+            return inside
+        if kind == tarfile.REGTYPE:
             self.regular(fd, rel, st, attrs)
         elif kind == tarfile.SYMTYPE:
             target = dirfd.readlink(fd)
@@ -278,6 +287,7 @@ class _LayerWalk:
             tar.header(rel, st, kind, xattrs=attrs)
             if mirror:
                 self.copy(rel, mirror.node, rel, st, attrs)
+        return None
 
     def regular(self, fd: int, rel: str, st: os.stat_result, attrs: dict[str, bytes]) -> None:
         first = self.tar.hardlink_target(rel, st)

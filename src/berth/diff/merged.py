@@ -19,6 +19,7 @@ from pathlib import Path
 from berth.diff import dirfd
 from berth.diff.overlay import is_whiteout
 from berth.diff.tarstream import Sink, TarWriter, Written, tar_type
+from berth.util.disk import open_dir_at
 
 
 def _entries(sources: list[int]) -> list[tuple[str, int]]:
@@ -46,7 +47,7 @@ def _lower_dirs(sources: list[int], name: str) -> list[int]:
         st = dirfd.lstat_at(source, name)
         if st is None:
             continue
-        fd = dirfd.open_dir_at(source, name) if stat.S_ISDIR(st.st_mode) else None
+        fd = open_dir_at(source, name) if stat.S_ISDIR(st.st_mode) else None
         if fd is None:
             break
         out.append(fd)
@@ -61,31 +62,38 @@ class _MergedWalk:
 
     def walk(self, sources: list[int], rel: str) -> None:
         for name, i in _entries(sources):
+            path = f"{rel}/{name}" if rel else name
             with dirfd.entry(sources[i], name) as found:
-                if found is not None:  # else gone meanwhile (a running container)
-                    self.entry(sources[i + 1:], found, f"{rel}/{name}" if rel else name)
-
-    def entry(self, below: list[int], found: tuple[int, os.stat_result], rel: str) -> None:
-        fd, st = found
-        kind = tar_type(st)
-        if kind is None or is_whiteout(st):
-            return
-        attrs = dirfd.xattrs(fd)
-        if kind == tarfile.DIRTYPE:
-            self.tar.header(rel, st, kind, xattrs=attrs)
-            top = dirfd.open_dir(fd)
-            dirs = [top] if dirfd.is_opaque(top) else \
-                [top, *_lower_dirs(below, rel.rpartition("/")[2])]
+                if found is None:
+                    continue  # gone meanwhile (a running container)
+                top = self.entry(found, path)
+            if top is None:
+                continue
+            # a directory, walked once its entry's fd is closed: one fd a level (and layer)
+            dirs = [top]
             try:
-                self.walk(dirs, rel)
+                if not dirfd.is_opaque(top):
+                    dirs += _lower_dirs(sources[i + 1:], name)
+                self.walk(dirs, path)
             finally:
                 for d in dirs:
                     os.close(d)
-        elif kind == tarfile.REGTYPE:
+
+    def entry(self, found: tuple[int, os.stat_result], rel: str) -> int | None:
+        """Write the entry; for a directory, its fd to walk."""
+        fd, st = found
+        kind = tar_type(st)
+        if kind is None or is_whiteout(st):
+            return None
+        attrs = dirfd.xattrs(fd)
+        if kind == tarfile.DIRTYPE:
+            self.tar.header(rel, st, kind, xattrs=attrs)
+            return dirfd.open_dir(fd)
+        if kind == tarfile.REGTYPE:
             first = self.tar.hardlink_target(rel, st)
             if first is not None:
                 self.tar.header(rel, st, tarfile.LNKTYPE, linkname=first, xattrs=attrs)
-                return
+                return None
             src = dirfd.open_file(fd)
             try:
                 self.tar.file(rel, st, src, attrs)
@@ -95,6 +103,7 @@ class _MergedWalk:
             self.tar.symlink(rel, st, dirfd.readlink(fd), attrs)
         else:
             self.tar.header(rel, st, kind, xattrs=attrs)
+        return None
 
 
 def write_merged(layers: list[Path], out: Sink) -> Written:
