@@ -3,7 +3,9 @@ berthd, the image's content seeded, anonymous volumes and their removal,
 --volumes-from, the local driver's mounts, and nothing left mounted."""
 
 import json
+import os
 import signal
+import time
 from pathlib import Path
 
 
@@ -158,3 +160,54 @@ def test_bad_volume_requests(daemon):
         assert r.returncode == 125 and message in r.stderr, (args, r.stderr)
     assert daemon.cli("ps", "-aq").stdout == before
     assert daemon.cli("volume", "ls", "-q").stdout == vols  # nothing made of them
+
+
+def test_cp_and_system_df_see_volumes(daemon, tmp_path):
+    assert daemon.cli("create", "--name", "cpv", "-v", "cp-data:/d", "busybox",
+                      "true").returncode == 0
+    (tmp_path / "in").write_text("put\n")
+    r = daemon.cli("cp", str(tmp_path / "in"), "cpv:/d/in")  # a stopped container
+    assert r.returncode == 0, r.stderr
+    assert (daemon.data_root / "volumes/cp-data/_data/in").read_text() == "put\n"
+    r = daemon.cli("cp", "cpv:/d/in", str(tmp_path / "out"))
+    assert r.returncode == 0 and (tmp_path / "out").read_text() == "put\n"
+    summary = daemon.cli("system", "df").stdout.splitlines()
+    (line,) = [x for x in summary if x.startswith("Local Volumes")]
+    assert int(line.split()[3]) >= 1  # ACTIVE: cp-data at least
+    verbose = daemon.cli("system", "df", "-v").stdout
+    (row,) = [x.split() for x in verbose.splitlines() if x.startswith("cp-data ")]
+    assert row == ["cp-data", "1", "4B"]
+    (crow,) = [x for x in verbose.splitlines() if x.endswith(" cpv")]
+    assert '"true"' in crow and crow.split('"true"')[1].split()[0] == "1"  # LOCAL VOLUMES
+    daemon.cli("rm", "cpv")
+    assert daemon.cli("volume", "rm", "cp-data").returncode == 0
+
+
+def test_driver_mounts_across_berthd_restarts(own_daemon):
+    d = own_daemon
+    assert d.cli("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "rv").returncode == 0
+    data = d.data_root / "volumes/rv/_data"
+    for name in ("rv1", "rv2"):
+        r = d.cli("run", "-d", "--name", name, "-v", "rv:/t", "busybox", "sleep", "60")
+        assert r.returncode == 0, r.stderr
+    pid = json.loads(d.cli("inspect", "rv2").stdout)[0]["State"]["Pid"]
+    d.process.send_signal(signal.SIGTERM)  # live restore: the containers keep their volume
+    d.process.wait(30)
+    assert _mounted(data)
+    assert d.cli("ps", "-q").stdout.split() != []  # berthd started again by the CLI
+    assert d.cli("stop", "-t", "0", "rv1").returncode == 0
+    assert _mounted(data)  # rv2 still uses it
+    for p in Path("/proc").iterdir():  # the berthd the CLI started: killed hard this time
+        try:
+            cmdline = (p / "cmdline").read_bytes().split(b"\0") if p.name.isdigit() else []
+        except OSError:
+            continue  # gone meanwhile
+        if b"berth.api.main" in cmdline and f"unix://{d.socket}".encode() in cmdline:
+            os.kill(int(p.name), signal.SIGKILL)
+    time.sleep(0.5)
+    os.kill(pid, signal.SIGKILL)  # rv2 dies while no berthd runs
+    time.sleep(1)
+    assert "rv2" in d.cli("ps", "-a").stdout  # the next berthd records its exit ...
+    assert not _mounted(data)  # ... and undoes the mount nobody holds any more
+    d.cli("rm", "-f", "rv1", "rv2")
+    assert d.cli("volume", "rm", "rv").returncode == 0

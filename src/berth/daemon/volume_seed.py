@@ -10,7 +10,8 @@ file, and unpacked by the layer applier (``berth.diff.apply``: nothing written
 outside its target, no link followed) into a staging directory beside the
 volume's ``_data``; the unpacked directory then replaces the empty ``_data`` in
 one rename, so ownership and mode of the image's directory come with it. A
-volume that is no longer empty by then is left alone. Volumes with driver
+volume that is no longer empty by then, or that a running container uses (its
+bind holds the old directory), is left alone. Volumes with driver
 options (tmpfs, a device) are not mounted at create: they start empty.
 """
 
@@ -61,16 +62,17 @@ def _empty(path: Path) -> bool:
         return next(entries, None) is None
 
 
-def _install(spool: Path, data: Path, base: str) -> None:
-    """Unpack the spooled tar beside ``data`` and put its top directory in its place."""
+def _install(spool: Path, volume: Volume, store: VolumeStore, base: str) -> None:
+    """Unpack the spooled tar beside the volume's ``_data`` and put its top directory in
+    its place, unless a run uses the volume by then (its bind would keep the old one)."""
+    data = Path(volume.mountpoint)
     staging = Path(tempfile.mkdtemp(prefix=".seed-", dir=data.parent))
     try:
         with spool.open("rb") as f:
             apply_layer(f, staging, whiteouts="delete")
         top = staging / base
-        if not top.is_dir() or top.is_symlink() or not _empty(data):
-            return
-        os.rename(top, data)  # onto the empty directory: atomic
+        if top.is_dir() and not top.is_symlink():
+            store.fill(volume.name, str(top))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -96,13 +98,14 @@ async def seed(c: Container, supervisor: Supervisor, images: Images, store: Volu
     rootfs = images.rootfs_mounts(images.resolve(c.image_id), cdir / "upper", cdir / "work")
     try:
         for volume, destination in wanted:
-            await _seed_one(c.id, volume, destination, supervisor, rootfs, bundle, paths)
+            await _seed_one(c.id, volume, destination, supervisor, rootfs, bundle, store, paths)
     finally:
         shutil.rmtree(bundle, ignore_errors=True)
 
 
 async def _seed_one(cid: str, volume: Volume, destination: str, supervisor: Supervisor,
-                    rootfs: list[dict[str, Any]], bundle: Path, paths: Paths) -> None:
+                    rootfs: list[dict[str, Any]], bundle: Path, store: VolumeStore,
+                    paths: Paths) -> None:
     fd, name = tempfile.mkstemp(dir=paths.tmp, prefix="seed-")
     os.close(fd)
     spool = Path(name)
@@ -116,7 +119,7 @@ async def _seed_one(cid: str, volume: Volume, destination: str, supervisor: Supe
             writer.close()
         if found:
             base = os.path.basename(os.path.normpath(destination))
-            await asyncio.to_thread(_install, spool, Path(volume.mountpoint), base)
+            await asyncio.to_thread(_install, spool, volume, store, base)
     except (BerthError, OSError, ValueError) as e:
         log.warning("could not seed volume %s from %s of %s: %s", volume.name, destination,
                     cid, e)

@@ -118,6 +118,20 @@ class VolumeStore:
             self._unmount_all(name)
         shutil.rmtree(self._paths.volume(name), ignore_errors=True)
 
+    def fill(self, name: str, content: str) -> bool:
+        """Put the directory ``content`` (beside the volume's ``_data``, on its filesystem)
+        in place of the volume's still empty ``_data``, in one rename; False when the
+        volume is in use by a run or no longer empty (``content`` is then left)."""
+        data = self._paths.volume_data(name)
+        with self._lock:  # a run's acquire waits: nobody binds the old _data meanwhile
+            if self._holders.get(name):
+                return False
+            with os.scandir(data) as entries:
+                if next(entries, None) is not None:
+                    return False
+            os.rename(content, data)  # onto an empty directory: atomic
+            return True
+
     # -- the local driver's mounts ------------------------------------------
 
     def acquire(self, volume: Volume, holder: str) -> None:

@@ -63,3 +63,23 @@ def test_a_volume_without_options_needs_no_mount(tmp_path: Path) -> None:
     s.acquire(v, "c1")  # nothing to mount: no privilege needed
     s.release("plain", "c1")
     s.release("plain", "nobody")
+
+
+def test_fill_replaces_only_an_empty_unused_data_dir(tmp_path: Path) -> None:
+    s, paths = store(tmp_path)
+    v, _ = s.create("seedme")
+
+    def content(text: str) -> str:
+        d = paths.volume("seedme") / f".seed-{text}"
+        d.mkdir(mode=0o750)
+        (d / "f").write_text(text)
+        return str(d)
+
+    s.acquire(v, "running")  # a run binds the current _data: no swap under it
+    assert not s.fill("seedme", content("a")) and s.size("seedme") == 0
+    s.release("seedme", "running")
+    assert s.fill("seedme", content("b"))
+    assert (paths.volume_data("seedme") / "f").read_text() == "b"
+    assert mode(paths.volume_data("seedme")) == 0o750  # the image's directory, as it was
+    assert not s.fill("seedme", content("c"))  # no longer empty
+    assert (paths.volume_data("seedme") / "f").read_text() == "b"

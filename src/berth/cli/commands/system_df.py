@@ -28,6 +28,14 @@ def _with_percent(reclaimable: int, total: int) -> str:
     return _size(reclaimable)
 
 
+def _links(volume: dict[str, Any]) -> int:
+    return int((volume.get("UsageData") or {}).get("RefCount") or 0)
+
+
+def _volume_size(volume: dict[str, Any]) -> int:
+    return max(int((volume.get("UsageData") or {}).get("Size") or 0), 0)  # -1: not known
+
+
 def summary_rows(df: dict[str, Any]) -> list[tuple[str, ...]]:
     images = df.get("Images") or []
     total = int(df.get("LayersSize") or 0)
@@ -36,13 +44,17 @@ def summary_rows(df: dict[str, Any]) -> list[tuple[str, ...]]:
     containers = df.get("Containers") or []
     rw = sum(int(c.get("SizeRw") or 0) for c in containers)
     idle = sum(int(c.get("SizeRw") or 0) for c in containers if c.get("State") != "running")
+    volumes = df.get("Volumes") or []
+    volume_size = sum(_volume_size(v) for v in volumes)
+    idle_volumes = sum(_volume_size(v) for v in volumes if not _links(v))
     return [
         ("Images", str(len(images)), str(sum(1 for i in images if i.get("Containers"))),
          _size(total), _with_percent(total - used, total)),
         ("Containers", str(len(containers)),
          str(sum(1 for c in containers if c.get("State") == "running")), _size(rw),
          _with_percent(idle, rw)),
-        ("Local Volumes", str(len(df.get("Volumes") or [])), "0", _size(0), _size(0)),
+        ("Local Volumes", str(len(volumes)), str(sum(1 for v in volumes if _links(v))),
+         _size(volume_size), _with_percent(idle_volumes, volume_size)),
         ("Build Cache", str(len(df.get("BuildCache") or [])), "0", _size(0), _size(0)),
     ]
 
@@ -61,7 +73,9 @@ def verbose(df: dict[str, Any]) -> str:
     for c in df.get("Containers") or []:
         names = ",".join(n.lstrip("/") for n in c.get("Names") or [])
         container_rows.append((short_id(c.get("Id", "")), c.get("Image", ""),
-                               '"' + str(c.get("Command", ""))[:19] + '"', "0",
+                               '"' + str(c.get("Command", ""))[:19] + '"',
+                               str(sum(1 for m in c.get("Mounts") or []
+                                       if m.get("Type") == "volume")),
                                _size(int(c.get("SizeRw") or 0)),
                                ago(int(c.get("Created") or 0), now), c.get("Status", ""),
                                names))
@@ -72,7 +86,9 @@ def verbose(df: dict[str, Any]) -> str:
             + table(("CONTAINER ID", "IMAGE", "COMMAND", "LOCAL VOLUMES", "SIZE", "CREATED",
                      "STATUS", "NAMES"), container_rows)
             + "\nLocal Volumes space usage:\n\n"
-            + table(("VOLUME NAME", "LINKS", "SIZE"), [])
+            + table(("VOLUME NAME", "LINKS", "SIZE"),
+                    [(v.get("Name", ""), str(_links(v)), _size(_volume_size(v)))
+                     for v in df.get("Volumes") or []])
             + "\nBuild cache usage: 0B\n\n"
             + table(("CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE",
                      "SHARED"), []))
