@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -206,6 +207,13 @@ def daemon_factory(tmp_path_factory: pytest.TempPathFactory,
             return stack.enter_context(daemon_with_busybox(root, busybox_tar, args))
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def engines() -> SimpleNamespace:
+    """``start(root, flags)`` and ``stop(daemon)`` for tests that run berthds of their own
+    (a test module cannot import this conftest by name: tests/unit has others)."""
+    return SimpleNamespace(start=start_daemon, stop=stop_daemon)
 
 
 @pytest.fixture

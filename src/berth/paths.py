@@ -14,12 +14,18 @@ Layout under the data root (persistent)::
                                       container, mounted on the host while it runs
     volumes/<name>/_data              a volume's data (the local driver's with
                                       options: its mount point, mounted while used)
+    berthd.lock                       held by the one berthd of this data root
 
 Layout under the exec root (runtime state, lost at reboot)::
 
     berthd.sock                       default API socket lives in /run/berth
+    berthd.lock                       held by the one berthd of this exec root
     supervisor.sock                   the supervisor's control socket
     supervisor.pid
+    supervisor.lock                   held by the one supervisor of this exec root
+
+Beside the API socket, wherever ``--host`` puts it: ``<socket>.lock``, held by the
+berthd that serves it (and probed by the CLI's autostart).
 """
 
 from dataclasses import dataclass
@@ -30,6 +36,12 @@ DEFAULT_EXEC_ROOT = Path("/run/berth")
 DEFAULT_SOCKET = DEFAULT_EXEC_ROOT / "berthd.sock"
 # Registry CAs, docker's certs.d layout: <CERTS_DIR>/<host[:port]>/*.crt
 CERTS_DIR = Path("/etc/berth/certs.d")
+LOCK_NAME = "berthd.lock"
+
+
+def socket_lock(socket: Path) -> Path:
+    """The lock file of the berthd that serves ``socket``."""
+    return socket.with_name(socket.name + ".lock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +96,20 @@ class Paths:
         return self.container(container_id) / "mounts" / "shm"
 
     @property
+    def data_root_lock(self) -> Path:
+        return self.data_root / LOCK_NAME
+
+    @property
+    def exec_root_lock(self) -> Path:
+        return self.exec_root / LOCK_NAME
+
+    @property
     def supervisor_socket(self) -> Path:
         return self.exec_root / "supervisor.sock"
+
+    @property
+    def supervisor_lock(self) -> Path:
+        return self.exec_root / "supervisor.lock"
 
     @property
     def supervisor_pid(self) -> Path:

@@ -2,26 +2,22 @@
 
 The process entry sits here, above the Engine, because it composes the Engine
 (``berth.daemon``) with the HTTP server (``berth.api``); the Engine itself
-knows nothing of HTTP.
+knows nothing of HTTP. It takes the engine's locks (``berth.daemon.instance``)
+before it imports the server (``berth.api.serve``), which takes a second or more
+on a busy host: from its first moment a starting berthd is seen, and a second
+one exits at once.
 """
 
 import argparse
-import asyncio
 import logging
 import os
-import signal
 import sys
+from typing import NoReturn
 
-import uvloop
-from aiohttp import web
-
-from berth.api.server import make_app
+from berth.daemon import instance
 from berth.daemon.config import DaemonConfig
-from berth.daemon.engine import Engine
 from berth.errors import FailedPrecondition, InvalidArgument
 from berth.runtime.linux import sys as lx
-
-log = logging.getLogger("berthd")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,33 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-async def serve(config: DaemonConfig) -> None:
-    engine = Engine(config)
-    await engine.start()
-    app = make_app(engine)
-    # On shutdown, streams (logs -f, events, attach) get 3 s, then they are cut.
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=3.0)
-    await runner.setup()
-    sock_path = config.socket
-    sock_path.parent.mkdir(parents=True, exist_ok=True)
-    if sock_path.exists() or sock_path.is_symlink():
-        sock_path.unlink()
-    site = web.UnixSite(runner, str(sock_path))
-    await site.start()
-    os.chmod(sock_path, 0o660)
-    log.info("berthd listening on unix://%s", sock_path)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    log.info("berthd shutting down")
-    await runner.cleanup()
-    await engine.close()
-    try:
-        sock_path.unlink()
-    except FileNotFoundError:
-        pass
+def _fail(message: str) -> NoReturn:
+    print(f"berthd: failed to start daemon: {message}", file=sys.stderr)
+    sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -80,8 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         lx.check_machine()
     except FailedPrecondition as e:
-        print(f"berthd: failed to start daemon: {e.message}", file=sys.stderr)
-        sys.exit(1)
+        _fail(e.message)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -90,11 +61,23 @@ def main(argv: list[str] | None = None) -> None:
         config = DaemonConfig.from_args(args.host, args.data_root, args.exec_root, args.debug,
                                         args.insecure_registry, args.push_compression,
                                         args.bridge, args.bip)
-    except InvalidArgument as e:  # dockerd's words for a bad flag value
-        print(f"berthd: failed to start daemon: {e.message}", file=sys.stderr)
-        sys.exit(1)
-    # libuv's loop: the same API answers a quarter more requests a second (docs/performance.md).
-    uvloop.run(serve(config))
+        locks = instance.claim(config)  # held until the process ends
+        instance.clear_socket(config.socket)  # before the engine starts, and again at listen
+    except (InvalidArgument, FailedPrecondition) as e:  # dockerd's words for a bad flag value
+        _fail(e.message)
+    import uvloop
+
+    from berth.api.serve import serve
+
+    try:
+        # libuv's loop: the same API answers a quarter more requests a second
+        # (docs/performance.md).
+        uvloop.run(serve(config))
+    except FailedPrecondition as e:
+        _fail(e.message)
+    finally:
+        for lock in locks:
+            lock.close()
 
 
 if __name__ == "__main__":

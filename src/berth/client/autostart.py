@@ -3,8 +3,9 @@
 Only reached after a connect failed with ENOENT or ECONNREFUSED, so none of
 this (nor ``subprocess``) is imported on the fast path. The daemon runs in its
 own session with its output in ``berthd.log`` next to the socket, and
-inherits the environment (``BERTH_DATA_ROOT``, ``BERTH_EXEC_ROOT``). A lock
-file beside the socket keeps two clients from starting two daemons.
+inherits the environment (``BERTH_DATA_ROOT``, ``BERTH_EXEC_ROOT``). Never
+beside another: clients take turns, and a berthd that is starting is waited for
+(``start_daemon``).
 """
 
 import os
@@ -41,36 +42,54 @@ def daemon_command(socket_path: str) -> list[str]:
 
 def start_daemon(socket_path: str, host: str, timeout: float = WAIT_SECONDS,
                  command: Sequence[str] | None = None) -> int | None:
-    """Start berthd on ``socket_path`` unless one answers, and wait for its ``/_ping``.
-    Returns the new daemon's pid (None when one was already there)."""
+    """Start berthd on ``socket_path`` unless one answers or is starting there, and wait
+    for its ``/_ping``. Returns the new daemon's pid (None when one was already there).
+
+    A berthd holds ``<socket>.lock`` from its first moment (``berth.daemon.instance``),
+    long before it listens: while someone holds it, this waits for that daemon instead
+    of starting another beside it. Clients of one socket take turns here (a lock file
+    beside it), so many at once against a cold socket start one daemon."""
     import fcntl
-    import subprocess
 
     run_dir = Path(socket_path).parent
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        lock = open(run_dir / "berthd.start.lock", "a")  # noqa: SIM115 - held until return
+        turn = open(run_dir / "berthd.start.lock", "a")  # noqa: SIM115 - held until return
     except OSError as e:
         raise DaemonUnreachable(host, f"cannot start berthd: {e.strerror}: {e.filename}") from e
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        return _start_or_wait(socket_path, host, timeout, command)
+
+
+def _start_or_wait(socket_path: str, host: str, timeout: float,
+                   command: Sequence[str] | None) -> int | None:
+    import subprocess
+
+    from berth.paths import socket_lock
+    from berth.util.lockfile import holder
+
+    lock_path = socket_lock(Path(socket_path))
+    log_path = Path(socket_path).parent / "berthd.log"
+    proc: subprocess.Popen[bytes] | None = None
+    other: int | None = None
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while time.monotonic() < deadline:
         if ping(socket_path):
-            return None
-        log_path = run_dir / "berthd.log"
-        with open(log_path, "ab") as log:
-            proc = subprocess.Popen(
-                list(command or daemon_command(socket_path)),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, close_fds=True, env=dict(os.environ),
-            )
-        deadline = time.monotonic() + timeout
-        delay = 0.01
-        while time.monotonic() < deadline:
-            if os.path.exists(socket_path) and ping(socket_path):
-                return proc.pid
-            if proc.poll() is not None:
-                raise DaemonUnreachable(
-                    host, f"berthd exited with status {proc.returncode}, see {log_path}")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
-        raise DaemonUnreachable(host, f"berthd did not answer within {timeout:g}s, see {log_path}")
+            return proc.pid if proc is not None and proc.poll() is None else None
+        other = holder(lock_path)  # a berthd that is starting (ours, or one beside us)
+        if other is None and proc is None:
+            with open(log_path, "ab") as log:
+                proc = subprocess.Popen(
+                    list(command or daemon_command(socket_path)),
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True, close_fds=True, env=dict(os.environ),
+                )
+        elif other is None and proc is not None and proc.poll() is not None:
+            raise DaemonUnreachable(
+                host, f"berthd exited with status {proc.returncode}, see {log_path}")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+    who = f"berthd (pid {other})" if other else "berthd"
+    raise DaemonUnreachable(host, f"{who} did not answer within {timeout:g}s, see {log_path}")

@@ -2,7 +2,10 @@
 
 A container the supervisor still runs is followed again; one that exited while
 berthd was down has that exit recorded, and one the supervisor does not know
-was lost: it is recorded as exited with 255. A container left restarting, or an
+was lost: it is recorded as exited with 255. One the supervisor runs that no record
+has running is killed: berthd died between the supervisor's start and the record of
+it, the client was told the start failed, and nothing would ever stop it (nor would
+the supervisor ever exit). A container left restarting, or an
 exited one whose policy brings it back at a daemon's start (docker's
 ``ShouldRestart``), is scheduled to restart.
 
@@ -14,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 from typing import Any, Protocol
 
 from berth.daemon import ipc
@@ -32,6 +36,7 @@ log = logging.getLogger("berth.containers")
 
 class Supervisor(Protocol):
     async def state(self) -> dict[str, Any]: ...
+    async def kill(self, cid: str, sig: int) -> None: ...
     async def attach(self, cid: str) -> Session: ...
     async def connect(self) -> bool: ...
 
@@ -39,6 +44,7 @@ class Supervisor(Protocol):
 async def recover(paths: Paths, sup: Supervisor, records: Records, runs: Runs) -> None:
     """Match the records with what the supervisor still has (live restore)."""
     known = (await sup.state()).get("containers", {})
+    await _kill_strays(sup, records, known)
     # Host-side /dev/shm mounts of containers not running by the records: a berthd
     # killed between a mount and the record of an exit. The running ones' exits
     # found below release theirs.
@@ -65,6 +71,15 @@ async def recover(paths: Paths, sup: Supervisor, records: Records, runs: Runs) -
         else:
             hub = runs.hubs.setdefault(c.id, OutputHub())
             runs.spawn(runs.follow(c, hub, await sup.attach(c.id)))
+
+
+async def _kill_strays(sup: Supervisor, records: Records, known: dict[str, Any]) -> None:
+    running = {c.id for c in records.by_id.values() if c.state.status in ("running", "paused")}
+    for cid, info in known.items():
+        if info.get("status") == "running" and cid not in running:
+            log.warning("killing %s: the supervisor runs it but no record says so "
+                        "(berthd died as it started)", cid)
+            await sup.kill(cid, signal.SIGKILL)
 
 
 def _kill_orphan(paths: Paths, c: Container) -> None:

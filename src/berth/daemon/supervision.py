@@ -9,7 +9,6 @@ settled by ``container_recovery.supervisor_lost``.
 """
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from typing import Any, TypeVar
 from berth.errors import Unavailable
 from berth.paths import Paths
 from berth.supervisor.aioclient import Session, SupervisorClient
+from berth.util import lockfile
+from berth.util.sockets import answers
 
 T = TypeVar("T")
 _DEAD = (ConnectionRefusedError, FileNotFoundError)  # its socket: stale, or gone
@@ -39,8 +40,7 @@ class SupervisorLink:
                 return False
             except OSError:
                 pass
-            await asyncio.to_thread(self._spawn)
-            return True
+            return await asyncio.to_thread(self._spawn)
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         """``call``, once more after starting a supervisor if none answered."""
@@ -51,25 +51,25 @@ class SupervisorLink:
                 raise
             return await call()
 
-    def _spawn(self) -> None:
-        # A dead supervisor's socket would pass for the new one's before it listens.
-        with contextlib.suppress(FileNotFoundError):
-            self._paths.supervisor_socket.unlink()
-        log = (self._paths.exec_root / "supervisor.log").open("ab")
-        with log:
-            subprocess.Popen(
-                [sys.executable, "-m", "berth.supervisor", "--exec-root",
-                 str(self._paths.exec_root)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                close_fds=True, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-            )
-        deadline = time.monotonic() + 10
-        sock = self._paths.supervisor_socket
-        while time.monotonic() < deadline:
-            if sock.exists():
-                return
-            time.sleep(0.01)
+    def _spawn(self) -> bool:
+        """Start a supervisor unless one holds its lock (one that a killed berthd started
+        may still be on its way to listening: a second would take its socket and the
+        first would live on, unseen), then wait until one answers. True if started."""
+        started = lockfile.holder(self._paths.supervisor_lock) is None
         log_path = self._paths.exec_root / "supervisor.log"
+        if started:
+            with log_path.open("ab") as log:
+                subprocess.Popen(
+                    [sys.executable, "-m", "berth.supervisor", "--exec-root",
+                     str(self._paths.exec_root)],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                    close_fds=True, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if answers(self._paths.supervisor_socket):  # a dead one's socket does not
+                return started
+            time.sleep(0.01)
         raise Unavailable(f"the supervisor did not start: see {log_path}")
 
     async def start(self, request: dict[str, Any]) -> tuple[dict[str, Any], Session]:
@@ -102,3 +102,4 @@ class SupervisorLink:
             await self._client.shutdown()
         except OSError:
             pass
+

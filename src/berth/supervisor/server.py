@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
+from berth.paths import Paths
 from berth.runtime.cgroups import Cgroup, for_spec
 from berth.runtime.linux import sys as lx
 from berth.runtime.spawn import spawn
@@ -43,6 +44,8 @@ from berth.supervisor.protocol import (
     encode_json,
     error_reply,
 )
+from berth.util import lockfile
+from berth.util.sockets import answers
 from berth.util.timefmt import now_rfc3339
 
 OUTPUT_HIGH = 1 << 20  # bytes queued for one client before the output is paused
@@ -507,21 +510,17 @@ class Supervisor:
                 "oom_killed": c.oom_killed}
 
 
-def already_running(sock_path: Path) -> bool:
-    """Whether a supervisor answers on the socket (then berthd reuses that one)."""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.connect(str(sock_path))
-    except OSError:
-        return False
-    finally:
-        probe.close()
-    return True
-
-
 def serve(exec_root: Path) -> int:
     exec_root.mkdir(mode=0o710, parents=True, exist_ok=True)  # as berthd makes it
-    if already_running(exec_root / "supervisor.sock"):
+    # Held for life, before listening: two started at once (by a berthd, and the next
+    # one after it was killed) would each take the socket, and one would live on unseen.
+    try:
+        lock = lockfile.acquire(Paths(exec_root=exec_root).supervisor_lock)
+    except lockfile.LockHeld as e:
+        print(f"berth-supervisor: one already runs on {exec_root} (pid {e.pid})",
+              file=sys.stderr)
+        return 1
+    if answers(exec_root / "supervisor.sock"):  # one of a berth before the lock
         print(f"berth-supervisor: one already runs on {exec_root}/supervisor.sock",
               file=sys.stderr)
         return 1
@@ -532,4 +531,5 @@ def serve(exec_root: Path) -> int:
     sup = Supervisor(exec_root)
     sup.listen()
     sup.run()
+    lock.close()
     return 0
