@@ -1,14 +1,19 @@
 """Streams of layer bytes: compression sniffed from the magic, decompressed, hashed.
 
 ``decompressed(raw)`` gives a reader of the uncompressed tar whatever the
-layer's compression (none, gzip or zstd through ``zstandard``, imported only
-for a zstd layer). ``HashingReader`` computes the diff_id of what passes through it.
-A truncated or corrupt stream raises ``InvalidArgument``.
+layer's compression (none; gzip through ISA-L's inflate, about twice zlib's
+speed; zstd through ``zstandard``), decompressed ahead in a thread of its own
+(both release the GIL) so that a second core inflates while the first unpacks.
+``HashingReader`` computes the diff_id of what passes through it. A truncated
+or corrupt stream raises ``InvalidArgument``.
 """
 
-import zlib
+import queue
+import threading
 from collections import deque
 from typing import IO, Protocol, cast
+
+from isal import isal_zlib as zlib
 
 from berth.errors import InvalidArgument
 from berth.oci.digest import Hasher
@@ -89,6 +94,65 @@ class GunzipReader:
         return out
 
 
+class AheadReader:
+    """Reads ``raw`` ahead in a thread, a few chunks at most, and hands the chunks on.
+
+    An error in the thread comes out of the next ``read``; ``close`` (or the
+    reader being dropped half-read) stops the thread at its next chunk.
+    """
+
+    _DEPTH = 4
+
+    def __init__(self, raw: Reader) -> None:
+        self._raw = raw
+        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(self._DEPTH)
+        self._buf = memoryview(b"")
+        self._eof = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="inflate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = self._raw.read(_CHUNK * 4)
+                self._put(chunk)
+                if not chunk:
+                    return
+        except BaseException as e:  # handed to the reader, raised there
+            self._put(e)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, n: int = -1, /) -> bytes:
+        if n < 0:
+            parts = []
+            while chunk := self.read(_CHUNK * 4):
+                parts.append(chunk)
+            return b"".join(parts)
+        if not self._buf and not self._eof:
+            item = self._chunks.get()
+            if isinstance(item, BaseException):
+                self._eof = True
+                raise item
+            self._eof = not item
+            self._buf = memoryview(item)
+        out, self._buf = self._buf[:n], self._buf[n:]
+        return bytes(out)
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def __del__(self) -> None:
+        self._stop.set()
+
+
 class HashingReader:
     """Passes reads through and hashes them (the diff_id of an uncompressed tar).
 
@@ -167,11 +231,11 @@ def decompressed(raw: Reader) -> tuple[Reader, str]:
     peek = PeekReader(raw)
     kind = sniff(peek)
     if kind == "gzip":
-        return GunzipReader(peek), kind
+        return AheadReader(GunzipReader(peek)), kind
     if kind == "zstd":
         import zstandard  # a dependency, but a 1 ms import most layers do not need
 
         # stream_reader only calls read() on it, which PeekReader has
         stream: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(cast(IO[bytes], peek))
-        return stream, kind
+        return AheadReader(stream), kind
     return peek, kind
