@@ -1,14 +1,16 @@
 """The daemon's configuration: made once in ``berthd``'s entry, frozen, passed down."""
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from berth.images import compress
 from berth.network.store import DEFAULT_BRIDGE_DEVICE, DefaultBridge
 from berth.paths import DEFAULT_DATA_ROOT, DEFAULT_EXEC_ROOT, DEFAULT_SOCKET, Paths
+from berth.registry.client import proxy
 from berth.registry.client.insecure import InsecureRegistries
+from berth.registry.client.proxy import Proxies
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ class DaemonConfig:
     push_compression: str = "gzip"
     # --bridge / --bip: the default network's device (``none``: no default network)
     default_bridge: DefaultBridge = field(default_factory=DefaultBridge)
+    # HTTP_PROXY, HTTPS_PROXY, NO_PROXY of berthd's environment: for registries
+    proxies: Proxies = field(default_factory=Proxies)
 
     @classmethod
     def from_args(cls, host: str | None, data_root: str | None, exec_root: str | None,
@@ -31,7 +35,8 @@ class DaemonConfig:
                   bip: str | None = None) -> "DaemonConfig":
         """Flags first, then BERTH_DATA_ROOT / BERTH_EXEC_ROOT / BERTH_BRIDGE, then the
         defaults. InvalidArgument (dockerd's message) for a bad --insecure-registry or
-        --bip, and for a --push-compression other than gzip or zstd."""
+        --bip, and for a --push-compression other than gzip or zstd or a proxy that is
+        not http://."""
         data = Path(data_root or os.environ.get("BERTH_DATA_ROOT") or DEFAULT_DATA_ROOT)
         run = Path(exec_root or os.environ.get("BERTH_EXEC_ROOT") or DEFAULT_EXEC_ROOT)
         socket = run / "berthd.sock"
@@ -41,4 +46,15 @@ class DaemonConfig:
                    insecure_registries=InsecureRegistries.parse(insecure_registries),
                    push_compression=compress.check(push_compression),
                    default_bridge=DefaultBridge.parse(
-                       bridge or os.environ.get("BERTH_BRIDGE") or DEFAULT_BRIDGE_DEVICE, bip))
+                       bridge or os.environ.get("BERTH_BRIDGE") or DEFAULT_BRIDGE_DEVICE, bip),
+                   proxies=_proxies(os.environ))
+
+
+def _proxies(env: Mapping[str, str]) -> Proxies:
+    """The environment's proxies; one berth cannot speak to stops berthd at start
+    (InvalidArgument), not every pull later."""
+    proxies = Proxies.from_env(env)
+    for raw in (proxies.http, proxies.https):
+        if raw:
+            proxy.parse(raw)
+    return proxies

@@ -39,7 +39,7 @@ class Engine:
         data_root.prepare(paths)
         self.db = Database(paths.db)
         self.images = ImageService(paths, self.db, config.insecure_registries,
-                                   config.push_compression)
+                                   config.push_compression, config.proxies)
         self.supervisor = SupervisorLink(paths)
         self.volumes = VolumeService(VolumeStore(paths, VolumeTable(self.db)),
                                      self._volume_users)

@@ -7,6 +7,7 @@ from typing import Any
 import berth
 from berth.daemon.config import DaemonConfig
 from berth.daemon.validate import RUNTIMES
+from berth.registry.client import proxy
 from berth.registry.client.insecure import InsecureRegistries
 from berth.util.timefmt import now_rfc3339
 
@@ -90,6 +91,10 @@ def info(config: DaemonConfig, containers: dict[str, int], images: int) -> dict[
         "MemTotal": mem,
         "IndexServerAddress": "https://index.docker.io/v1/",
         "RegistryConfig": registry_config(config.insecure_registries),
+        # dockerd's: the environment's proxies, credentials masked
+        "HttpProxy": proxy.masked(config.proxies.http),
+        "HttpsProxy": proxy.masked(config.proxies.https),
+        "NoProxy": config.proxies.no_proxy,
         "Name": uname.nodename,
         "Labels": [],
         "ExperimentalBuild": False,

@@ -18,6 +18,8 @@ from isal import isal_zlib as zlib
 from berth.errors import InvalidArgument
 from berth.oci.digest import Hasher
 
+_INFLATE_ERROR = cast(type[Exception], zlib.error)  # its stub calls it an instance
+
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _CHUNK = 1 << 18
@@ -78,17 +80,14 @@ class GunzipReader:
                     raise InvalidArgument("unexpected EOF: the gzip stream is truncated")
             try:
                 self._buf = self._z.decompress(data, _CHUNK * 4)
-            except zlib.error as e:
+            except _INFLATE_ERROR as e:
                 raise InvalidArgument(f"invalid gzip stream: {e}") from None
             if self._z.eof:
                 self._pending = self._z.unused_data
 
     def read(self, n: int = -1, /) -> bytes:
         if n < 0:
-            parts = []
-            while chunk := self.read(_CHUNK * 4):
-                parts.append(chunk)
-            return b"".join(parts)
+            return _read_to_end(self)
         self._fill()
         out, self._buf = self._buf[:n], self._buf[n:]
         return out
@@ -132,10 +131,7 @@ class AheadReader:
 
     def read(self, n: int = -1, /) -> bytes:
         if n < 0:
-            parts = []
-            while chunk := self.read(_CHUNK * 4):
-                parts.append(chunk)
-            return b"".join(parts)
+            return _read_to_end(self)
         if not self._buf and not self._eof:
             item = self._chunks.get()
             if isinstance(item, BaseException):
@@ -151,6 +147,13 @@ class AheadReader:
 
     def __del__(self) -> None:
         self._stop.set()
+
+
+def _read_to_end(reader: Reader) -> bytes:
+    parts = []
+    while chunk := reader.read(_CHUNK * 4):
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class HashingReader:

@@ -40,6 +40,7 @@ from berth.registry.client import endpoint as endpoints
 from berth.registry.client.dockerconfig import Credentials
 from berth.registry.client.insecure import InsecureRegistries
 from berth.registry.client.ping import ping
+from berth.registry.client.proxy import Proxies
 from berth.snapshots.overlay import OverlaySnapshotter, chain_ids
 from berth.util.rwlock import SharedExclusiveLock
 from berth.util.timefmt import now_rfc3339
@@ -83,11 +84,13 @@ class Stored:
 class ImageService:
     def __init__(self, paths: Paths, db: Database,
                  insecure_registries: InsecureRegistries | None = None,
-                 push_compression: str = compress.DEFAULT) -> None:
+                 push_compression: str = compress.DEFAULT,
+                 proxies: Proxies | None = None) -> None:
         self.content = LocalContentStore(paths.content)
         # plain layers as pushed (berthd's --push-compression: gzip or zstd)
         self.compressed = compress.CompressedLayers(paths.compressed, self.content)
         self.push_compression = compress.check(push_compression)
+        self.proxies = proxies or Proxies()  # berthd's HTTP_PROXY, HTTPS_PROXY, NO_PROXY
         self.snapshots = OverlaySnapshotter(paths.snapshots)
         self.snapshots.clean_temps()
         self.content.clean_ingests()
@@ -193,7 +196,8 @@ class ImageService:
     def endpoint(self, domain: str) -> endpoints.Endpoint:
         """Where a pull, push, login or inspect of ``domain`` goes: the daemon's rules
         (certs.d, --insecure-registry), the scheme settled by a ping, as dockerd's."""
-        return ping(endpoints.resolve(domain, self.certs_dir, self.insecure_registries))
+        return ping(endpoints.resolve(domain, self.certs_dir, self.insecure_registries,
+                                      self.proxies))
 
     def pull(self, request: PullRequest, progress: Progress = no_progress) -> str:
         """``docker pull`` (``berth.images.pull``): the image id."""

@@ -14,12 +14,16 @@ The rules, first match wins:
 ``docker.io`` is served at ``registry-1.docker.io``, always verified.
 """
 
-import ipaddress
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from berth.registry.client.insecure import InsecureRegistries
+from berth.registry.client.proxy import Proxies, is_loopback
+
+if TYPE_CHECKING:
+    from berth.registry.client.transport import Pool
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_HOST = "registry-1.docker.io"
@@ -33,6 +37,9 @@ class Endpoint:
     secure: bool  # HTTPS (else plain HTTP)
     ca_files: tuple[Path, ...] = ()
     verify: bool = True  # False: an insecure registry, its certificate is not checked
+    proxies: Proxies = field(default_factory=Proxies)  # berthd's HTTP(S)_PROXY, NO_PROXY
+    # the operation's kept-alive connections (berth.registry.client.transport)
+    pool: "Pool" = field(default_factory=lambda: _new_pool(), compare=False, repr=False)
 
     @property
     def base_url(self) -> str:
@@ -50,6 +57,12 @@ class Endpoint:
         return ctx
 
 
+def _new_pool() -> "Pool":
+    from berth.registry.client.transport import Pool  # transport imports this module
+
+    return Pool()
+
+
 def hostname(host: str) -> str:
     """The host without its port (``[::1]:5000`` is ``::1``)."""
     if host.startswith("["):
@@ -59,31 +72,28 @@ def hostname(host: str) -> str:
 
 def is_insecure(host: str) -> bool:
     """Docker's loopback rule for plain HTTP."""
-    name = hostname(host)
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(hostname(host))
 
 
 def resolve(domain: str, certs_dir: Path | None = None,
-            insecure: InsecureRegistries | None = None) -> Endpoint:
+            insecure: InsecureRegistries | None = None,
+            proxies: Proxies | None = None) -> Endpoint:
     """The endpoint of ``domain`` by the rules above (``insecure``: the daemon's
-    ``--insecure-registry`` list; None checks no address, only the loopback rule)."""
+    ``--insecure-registry`` list; None checks no address, only the loopback rule;
+    ``proxies``: the daemon's, none by default)."""
     host = DOCKER_HUB_HOST if domain == DOCKER_HUB else domain
     rules = insecure if domain != DOCKER_HUB else None
+    via = proxies or Proxies()
     if rules is not None and domain in rules.hosts:
-        return Endpoint(domain, host, secure=True, verify=False)
+        return Endpoint(domain, host, secure=True, verify=False, proxies=via)
     if is_insecure(host):
-        return Endpoint(domain, host, secure=False)
+        return Endpoint(domain, host, secure=False, proxies=via)
     if rules is not None and rules.lists(domain):
-        return Endpoint(domain, host, secure=True, verify=False)
+        return Endpoint(domain, host, secure=True, verify=False, proxies=via)
     cas: tuple[Path, ...] = ()
     if certs_dir is not None and (certs_dir / domain).is_dir():
         cas = tuple(sorted((certs_dir / domain).glob("*.crt")))
-    return Endpoint(domain, host, secure=True, ca_files=cas)
+    return Endpoint(domain, host, secure=True, ca_files=cas, proxies=via)
 
 
 def config_key(domain: str) -> str:
