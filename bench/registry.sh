@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Push and pull of an image with one 200 MB layer (random bytes, so no compression
-# helps) over loopback against Debian's docker-registry (CNCF distribution 2.8),
-# berth and then Docker 20.10's dockerd (temp dirs, no bridge) in the same run,
-# against the same registry: MB/s each way (MB = 10^6 bytes of the layer as the
-# registry stores it). A pull starts with no layer present and includes the unpack.
-# SIZE_MB changes the layer's size; DOCKER=0 skips dockerd.
+# Push and pull over loopback against Debian's docker-registry (CNCF distribution
+# 2.8), berth and then Docker 20.10's dockerd (temp dirs, no bridge) in the same run,
+# against the same registry, of two one-layer images imported from a tar:
+#   big:    200 MB of random bytes (no compression helps): MB/s of the layer as the
+#           registry stores it (MB = 10^6 bytes);
+#   rootfs: a real root filesystem tree, the host's /usr files in path order up to
+#           ROOTFS_MB (200) MB: pushed compressed (gzip: berth's ISA-L in threads,
+#           dockerd's Go compress/gzip), so MB/s of the plain tar (the work done),
+#           with the bytes the registry stores.
+# A push starts with nothing compressed yet; a pull starts with no layer present
+# and includes the unpack. SIZE_MB changes the random layer's size; DOCKER=0 skips
+# dockerd. The load average before and after is printed: other work on the machine
+# slows both sides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${SIZE_MB:-200}
+ROOTFS_MB=${ROOTFS_MB:-200}
 DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}  # Debian docker.io: the 20.10 client beside its dockerd
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 export BERTH_HOST="unix://$tmp/run/berthd.sock" BERTH_DATA_ROOT="$tmp/data" BERTH_EXEC_ROOT="$tmp/run"
@@ -44,6 +52,13 @@ mkdir -p "$tmp/layer"
 head -c "$((SIZE_MB * 1000 * 1000))" /dev/urandom >"$tmp/layer/big"
 tar -C "$tmp/layer" -cf "$tmp/big.tar" big
 rm -rf "$tmp/layer"
+# the rootfs: regular files and links of /usr, in path order, up to ROOTFS_MB
+(cd / && find usr -xdev \( -type f -o -type l \) -printf '%s %p\n' | sort -k2 \
+    | awk -v max="$((ROOTFS_MB * 1000 * 1000))" '{ s += $1; if (s > max) exit; print $2 }') \
+    >"$tmp/rootfs.list"
+tar -C / -cf "$tmp/rootfs.tar" --no-recursion -T "$tmp/rootfs.list"
+plain=$(stat -c %s "$tmp/rootfs.tar")
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); rootfs tar: $plain bytes, $(wc -l <"$tmp/rootfs.list") files"
 
 now() { date +%s%N; }
 rate() {  # rate BYTES START END: MB/s
@@ -56,6 +71,16 @@ layer_size() {  # layer_size REPO: the bytes of the first layer the registry sto
         'import json,sys; print(json.load(sys.stdin)["layers"][0]["size"])'
 }
 
+rootfs() {  # rootfs CLI NAME: push and pull of the rootfs image, the plain tar's MB/s
+    "$1" import "$tmp/rootfs.tar" "$host/$2/rootfs" >/dev/null
+    s=$(now); "$1" push "$host/$2/rootfs" >/dev/null; e=$(now)
+    size=$(layer_size "$2/rootfs")
+    echo "$2 push rootfs: $(rate "$plain" "$s" "$e") MB/s of the tar ($size bytes stored, in $(( (e - s) / 1000000 )) ms)"
+    "$1" rmi "$host/$2/rootfs" >/dev/null
+    s=$(now); "$1" pull -q "$host/$2/rootfs" >/dev/null; e=$(now)
+    echo "$2 pull rootfs: $(rate "$plain" "$s" "$e") MB/s of the tar (in $(( (e - s) / 1000000 )) ms)"
+}
+
 .venv/bin/berth version >/dev/null  # starts berthd on the temp socket and roots
 .venv/bin/berth import "$tmp/big.tar" "$host/berth/big" >/dev/null
 s=$(now); .venv/bin/berth push "$host/berth/big" >/dev/null; e=$(now)
@@ -64,6 +89,7 @@ echo "berth push: $(rate "$size" "$s" "$e") MB/s ($size bytes in $(( (e - s) / 1
 .venv/bin/berth rmi "$host/berth/big" >/dev/null
 s=$(now); .venv/bin/berth pull -q "$host/berth/big" >/dev/null; e=$(now)
 echo "berth pull: $(rate "$size" "$s" "$e") MB/s ($size bytes in $(( (e - s) / 1000000 )) ms)"
+rootfs .venv/bin/berth berth
 
 if [ "${DOCKER:-1}" = 1 ] && command -v dockerd >/dev/null; then
     dockerd --host "unix://$tmp/docker.sock" --data-root "$tmp/docker-data" --exec-root "$tmp/docker-run" \
@@ -78,4 +104,6 @@ if [ "${DOCKER:-1}" = 1 ] && command -v dockerd >/dev/null; then
     "$DOCKER_CLI" rmi "$host/docker/big" >/dev/null
     s=$(now); "$DOCKER_CLI" pull -q "$host/docker/big" >/dev/null; e=$(now)
     echo "docker pull: $(rate "$size" "$s" "$e") MB/s ($size bytes in $(( (e - s) / 1000000 )) ms)"
+    rootfs "$DOCKER_CLI" docker
 fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

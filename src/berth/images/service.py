@@ -201,11 +201,19 @@ class ImageService:
 
     def pull(self, request: PullRequest, progress: Progress = no_progress) -> str:
         """``docker pull`` (``berth.images.pull``): the image id."""
-        return Puller(self, request, host_arch(), progress).pull()
+        puller = Puller(self, request, host_arch(), progress)
+        try:
+            return puller.pull()
+        finally:
+            puller.repo.endpoint.pool.close()  # the connections kept for this pull
 
     def push(self, request: PushRequest, progress: Progress = no_progress) -> str:
         """``docker push`` (``berth.images.push``): the manifest digest pushed."""
-        return Pusher(self, request, progress).push()
+        pusher = Pusher(self, request, progress)
+        try:
+            return pusher.push()
+        finally:
+            pusher.repo.endpoint.pool.close()  # the connections kept for this push
 
     def login(self, creds: Credentials) -> None:
         """``POST /auth``: Unauthorized unless the registry takes the credentials."""
