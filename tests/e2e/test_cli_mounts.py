@@ -64,7 +64,7 @@ def test_mount_refusals(berth_cli, tmp_path):
 def test_published_ports_before_bridge_networks(berth_cli):
     code, _, err = berth_cli("run", "--rm", "-p", "8080:80", "busybox", "true")
     assert code == 125
-    assert "cannot publish 80/tcp: port publishing needs bridge networks" in err
+    assert "cannot publish 80/tcp: berth does not publish ports yet" in err
     code, out, err = berth_cli("run", "--rm", "--network", "host", "-p", "8080:80",
                                "busybox", "echo", "on the host's network")
     assert (code, out) == (0, "on the host's network\n"), err

@@ -38,7 +38,8 @@ def host_left_alone() -> Iterator[Callable[[], set[str]]]:
     links come and go on this host too, so only names the test chose are asserted)."""
     before_links, before_rules = links(), iptables_rules()
     yield lambda: links() - before_links
-    assert iptables_rules() <= before_rules | {r for r in iptables_rules() if "BERTH" not in r}
+    left = {r for r in iptables_rules() - before_rules if "BERTH" in r or " bt" in r}
+    assert not left, f"iptables rules left behind: {left}"
 
 
 def unique_bridge() -> tuple[str, str]:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from berth.daemon.mounts import mount_points
+from berth.network.endpoint import endpoint_api
 from berth.util.timefmt import ZERO_TIME, parse_rfc3339
 from berth.util.units import human_duration
 
@@ -61,6 +62,8 @@ class Container:
     # Volumes resolved at create (named, anonymous, the image's, --volumes-from), in
     # inspect's ``Mounts`` shape plus berth's own keys (``berth.daemon.volume_mounts``).
     mount_points: list[dict[str, Any]] = field(default_factory=list)
+    # While it runs on a bridge network: {network name: berth.network.endpoint's record}.
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -111,7 +114,7 @@ class Container:
             "State": self.state.status,
             "Status": self.status_text(now),
             "HostConfig": {"NetworkMode": self.host_config.get("NetworkMode") or "default"},
-            "NetworkSettings": {"Networks": {}},
+            "NetworkSettings": {"Networks": self.networks()},
             "Mounts": mount_points(self.host_config, self.mount_points),
         }
 
@@ -147,14 +150,25 @@ class Container:
             },
             "Mounts": mount_points(self.host_config, self.mount_points),
             "Config": self.config,
-            "NetworkSettings": {
-                "Bridge": "",
-                "SandboxID": "",
-                "Ports": {},
-                "SandboxKey": "",
-                "Networks": {},
-                "IPAddress": "",
-                "Gateway": "",
-                "MacAddress": "",
-            },
+            "NetworkSettings": self.network_settings(),
         }
+
+    def networks(self) -> dict[str, Any]:
+        """``NetworkSettings.Networks``: the endpoints while it runs."""
+        return {name: endpoint_api(rec) for name, rec in self.endpoints.items()}
+
+    def network_settings(self) -> dict[str, Any]:
+        """inspect's ``NetworkSettings``; the top-level address fields are the default
+        bridge's endpoint, as dockerd fills them (empty on any other network)."""
+        out: dict[str, Any] = {
+            "Bridge": "", "SandboxID": "", "HairpinMode": False, "LinkLocalIPv6Address": "",
+            "LinkLocalIPv6PrefixLen": 0, "Ports": {}, "SandboxKey": "",
+            "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None, "EndpointID": "",
+            "Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+            "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "", "MacAddress": "",
+            "Networks": self.networks()}
+        default = out["Networks"].get("bridge")
+        if default:
+            for key in ("EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "MacAddress"):
+                out[key] = default[key]
+        return out

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from berth.daemon import ipc
@@ -50,11 +51,20 @@ class Volumes(Protocol):
     def unmount(self, cid: str, points: list[dict[str, Any]]) -> None: ...
 
 
+class Networks(Protocol):
+    """``ContainerNetworks``: a run's endpoint made before it and undone after it."""
+
+    def attach(self, c: Container) -> str | None: ...
+    def release(self, c: Container) -> None: ...
+
+
 class Runs:
     def __init__(self, paths: Paths, images: ImageService, supervisor: Supervisor,
-                 records: Records, remove: Remove, volumes: Volumes) -> None:
+                 records: Records, remove: Remove, volumes: Volumes,
+                 networks: Networks) -> None:
         self._paths = paths
         self._volumes = volumes
+        self._networks = networks
         self._images = images
         self._sup = supervisor
         self._records = records
@@ -77,6 +87,7 @@ class Runs:
         except (CommandNotFound, CommandNotInvokable) as e:
             self.release_shm(c)
             self.release_volumes(c)
+            self.release_networks(c)
             c.state.exit_code = 127 if isinstance(e, CommandNotFound) else 126
             c.state.error = e.message
             self._records.save(c)
@@ -88,6 +99,7 @@ class Runs:
         except BaseException:
             self.release_shm(c)
             self.release_volumes(c)
+            self.release_networks(c)
             self.hubs.pop(c.id, None)
             hub.close()
             if c.host_config.get("AutoRemove") and c.id in self._records.by_id:
@@ -132,6 +144,9 @@ class Runs:
         for m in spec["mounts"]:
             if m.get("type") == "bind" and not os.path.exists(m["source"]):
                 os.makedirs(m["source"], exist_ok=True)  # docker creates a missing bind source
+        netns_path = self._networks.attach(c)
+        if netns_path is not None:
+            joined_network(spec, netns_path, cdir / "hosts", c)
         tmp = cdir / "config.json.tmp"
         tmp.write_text(json.dumps(spec))
         tmp.replace(cdir / "config.json")
@@ -187,6 +202,13 @@ class Runs:
         except OSError as e:
             log.warning("could not unmount the /dev/shm of %s: %s", c.id, e)
 
+    def release_networks(self, c: Container) -> None:
+        """The run is over: its veth, namespace file and address go."""
+        try:
+            self._networks.release(c)
+        except OSError as e:
+            log.warning("could not remove the network endpoint of %s: %s", c.id, e)
+
     def release_volumes(self, c: Container) -> None:
         """The run is over: its volumes let go (the last user unmounts a driver mount)."""
         if not c.mount_points:
@@ -199,6 +221,7 @@ class Runs:
     async def record_exit(self, c: Container, event: dict[str, Any]) -> None:
         self.release_shm(c)
         self.release_volumes(c)
+        self.release_networks(c)
         c.state = State(
             status="exited", pid=0, exit_code=int(event.get("exit_code", 255)),
             error=str(event.get("error") or ""),
@@ -256,3 +279,22 @@ class Runs:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def joined_network(spec: dict[str, Any], netns_path: str, hosts: Path, c: Container) -> None:
+    """The spec joins the namespace file made for it, and gets dockerd's /etc/hosts
+    (localhost, then the container's address and hostname)."""
+    for ns in spec["linux"]["namespaces"]:
+        if ns["type"] == "network":
+            ns["path"] = netns_path
+    lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
+             "fe00::0\tip6-localnet", "ff00::0\tip6-mcastprefix", "ff02::1\tip6-allnodes",
+             "ff02::2\tip6-allrouters"]
+    hostname = spec.get("hostname") or c.id[:12]
+    lines += [f"{rec['ip']}\t{hostname}" for rec in c.endpoints.values()]
+    tmp = hosts.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.replace(hosts)
+    if not any(m.get("destination") == "/etc/hosts" for m in spec["mounts"]):
+        spec["mounts"].append({"destination": "/etc/hosts", "type": "bind",
+                               "source": str(hosts), "options": ["rbind", "rprivate"]})

@@ -24,6 +24,7 @@ from berth.daemon import container_create, container_recovery, container_resourc
 from berth.daemon import logs as container_logs
 from berth.daemon.container import Container
 from berth.daemon.container_create import Warnings
+from berth.daemon.container_networks import ContainerNetworks
 from berth.daemon.container_records import EventSink, Records
 from berth.daemon.container_runs import Runs
 from berth.daemon.container_stop import signal_number as signal_number  # the API's kill
@@ -69,13 +70,16 @@ _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 
 class ContainerService:
     def __init__(self, paths: Paths, table: ContainerTable, images: ImageService,
-                 supervisor: Supervisor, volumes: VolumeService) -> None:
+                 supervisor: Supervisor, volumes: VolumeService,
+                 networks: ContainerNetworks) -> None:
         self._paths = paths
         self._images = images
         self._sup = supervisor
         self._volumes = volumes
         self._records = Records(table)
-        self._runs = Runs(paths, images, supervisor, self._records, self.remove, volumes)
+        self._networks = networks
+        self._runs = Runs(paths, images, supervisor, self._records, self.remove, volumes,
+                          networks)
         self._runs.lost = self._supervisor_lost
         self._lost_again = False
         self._lost_task: asyncio.Task[None] | None = None
@@ -103,6 +107,9 @@ class ContainerService:
 
     def create(self, name: str | None, body: dict[str, Any]) -> tuple[Container, Warnings]:
         """The new container, and docker's warnings for what it had to drop."""
+        host_config = body.get("HostConfig") if isinstance(body, dict) else None
+        if isinstance(host_config, dict):
+            self._networks.network_of(host_config)  # dockerd's 404 for a missing network
         return container_create.create(self._records, self._paths, self._images,
                                        self._volumes, name, body)
 

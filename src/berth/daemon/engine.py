@@ -13,6 +13,7 @@ from berth.daemon.archive import ArchiveService
 from berth.daemon.build import BuildService
 from berth.daemon.config import DaemonConfig
 from berth.daemon.container import Container
+from berth.daemon.container_networks import ContainerNetworks
 from berth.daemon.containers import ContainerService
 from berth.daemon.disk_usage import TYPES, disk_usage
 from berth.daemon.events import EventBus
@@ -43,10 +44,13 @@ class Engine:
         self.supervisor = SupervisorLink(paths)
         self.volumes = VolumeService(VolumeStore(paths, VolumeTable(self.db)),
                                      self._volume_users)
-        self.networks = NetworkService(
-            NetworkStore(NetworkTable(self.db), config.default_bridge), self._network_users)
+        store = NetworkStore(NetworkTable(self.db), config.default_bridge, paths.exec_root)
+        self.container_networks = ContainerNetworks(
+            store, paths.exec_root, lambda: self.containers.list(all_=True))
+        self.networks = NetworkService(store, self.container_networks.users)
         self.containers = ContainerService(paths, ContainerTable(self.db), self.images,
-                                           self.supervisor, self.volumes)
+                                           self.supervisor, self.volumes,
+                                           self.container_networks)
         self.execs = ExecService(paths, self.containers, self.supervisor)
         self.archives = ArchiveService(self.containers, self.supervisor)
         self.builds = BuildService(paths, self.db, self.images, self.supervisor)
@@ -64,10 +68,6 @@ class Engine:
                 if point.get("Type") == "volume":
                     users.setdefault(str(point["Name"]), []).append(c.id)
         return users
-
-    def _network_users(self) -> dict[str, dict[str, Any]]:
-        """{network id: {container id: endpoint}}: none until containers join networks."""
-        return {}
 
     async def start(self) -> None:
         self.events.bind(asyncio.get_running_loop())

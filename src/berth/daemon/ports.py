@@ -1,9 +1,9 @@
 """Published ports (``-p``, ``HostConfig.PortBindings``, ``PublishAllPorts``) before
-bridge networks exist in berth.
+berth publishes them (containers join bridge networks, but no DNAT rules are made).
 
 A container on the host's network needs none: dockerd drops the bindings with a
-warning, and so does berth. Anywhere else a binding cannot be honoured yet (no bridge,
-no NAT), and silently dropping it would leave a client waiting on a port that never
+warning, and so does berth. Anywhere else a binding cannot be honoured yet (no DNAT
+rules yet), and silently dropping it would leave a client waiting on a port that never
 opens: it is refused at create. Exposed ports (``EXPOSE``, ``--expose``) are metadata
 and pass.
 """
@@ -25,6 +25,5 @@ def checked(host_config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         out = {**host_config, "PortBindings": {}, "PublishAllPorts": False}
         return out, [HOST_NETWORK_WARNING]
     what = ", ".join(sorted(bindings)) if bindings else "all exposed ports (-P)"
-    raise InvalidArgument(f"cannot publish {what}: port publishing needs bridge networks, "
-                          "which berth does not have yet (--network host shares the host's "
-                          "ports)")
+    raise InvalidArgument(f"cannot publish {what}: berth does not publish ports yet "
+                          "(--network host shares the host's ports)")

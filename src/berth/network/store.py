@@ -15,10 +15,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Interface, IPv4Network
+from pathlib import Path
 
 from berth.errors import AlreadyExists, Conflict, Forbidden, InvalidArgument, NotFound
 from berth.metadata.networks import NetworkRow, NetworkTable
-from berth.network import bridge, ipam
+from berth.network import bridge, ipam, nat
 from berth.network.ipam import Pool
 from berth.network.model import (
     BRIDGE_NAME,
@@ -77,9 +78,10 @@ class CreateRequest:
 
 
 class NetworkStore:
-    def __init__(self, table: NetworkTable, default: DefaultBridge,
+    def __init__(self, table: NetworkTable, default: DefaultBridge, exec_root: Path,
                  host_routes: Callable[[], list[IPv4Network]] = ipam.host_routes) -> None:
         self._table = table
+        self._forwarding_record = exec_root / "ip_forward.berth"
         self._default = default
         self._host_routes = host_routes
         self._lock = threading.Lock()
@@ -115,25 +117,42 @@ class NetworkStore:
         current = existing.get("bridge")
         if not self._default.enabled:
             if current is not None:
-                bridge.remove(current.bridge_name)
+                self._tear_down(current)
                 self._table.delete(current.id)
         else:
             wanted = self._default_bridge(current)
             if current is None:
                 self._insert(wanted)
             elif wanted != current:
-                bridge.remove(current.bridge_name)
+                self._tear_down(current)
                 self._table.update(NetworkRow(wanted.id, wanted.name, wanted.created,
                                               wanted.record()))
         for n in self.all():
             if n.driver == "bridge":
-                bridge.ensure(self._device(n), adopt=True)
+                self._set_up(n, adopt=True)
 
     def stop(self) -> None:
-        """Every bridge device removed (berthd stops with no container running)."""
+        """Every bridge device and its rules removed, forwarding as berthd found it
+        (berthd stops with no container running)."""
         for n in self.all():
             if n.driver == "bridge":
-                bridge.remove(n.bridge_name)
+                self._tear_down(n)
+        nat.restore_forwarding(self._forwarding_record)
+
+    def _set_up(self, n: Network, adopt: bool) -> None:
+        bridge.ensure(self._device(n), adopt)
+        if not n.internal:
+            try:
+                nat.add(n.pools[0].subnet, n.bridge_name)
+                nat.enable_forwarding(self._forwarding_record)
+            except BaseException:
+                self._tear_down(n)
+                raise
+
+    def _tear_down(self, n: Network) -> None:
+        if not n.internal:
+            nat.remove(n.pools[0].subnet, n.bridge_name)
+        bridge.remove(n.bridge_name)
 
     def _default_bridge(self, current: Network | None) -> Network:
         """The default network as this berthd's flags say: ``--bip``'s subnet, else the
@@ -178,11 +197,11 @@ class NetworkStore:
             if any(o.driver == "bridge" and o.bridge_name == n.bridge_name for o in self.all()):
                 raise Conflict(f"bridge name {n.bridge_name} is used by another network")
             bridge.check_name(n.bridge_name)
-            bridge.ensure(self._device(n), adopt=False)
+            self._set_up(n, adopt=False)
             try:
                 self._insert(n)
             except BaseException:
-                bridge.remove(n.bridge_name)
+                self._tear_down(n)
                 raise
         return n
 
@@ -190,7 +209,7 @@ class NetworkStore:
         if n.predefined:
             raise Forbidden(f"{n.name} is a pre-defined network and cannot be removed")
         if n.driver == "bridge":
-            bridge.remove(n.bridge_name)
+            self._tear_down(n)
         self._table.delete(n.id)
 
     # -- helpers -------------------------------------------------------------

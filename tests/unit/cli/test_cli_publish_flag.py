@@ -1,5 +1,5 @@
 """``-p``/``--expose`` read as the docker CLI reads them (its words for a bad one), and the
-daemon's answer to published ports before bridge networks exist."""
+daemon's answer to published ports before berth publishes them."""
 
 import argparse
 
@@ -46,8 +46,8 @@ def test_exposed_ports_from_expose_and_publish():
 
 def test_the_daemon_refuses_bindings_it_cannot_honour():
     hc = {"PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}}
-    with pytest.raises(InvalidArgument, match="cannot publish 80/tcp: port publishing needs "
-                                              "bridge networks"):
+    with pytest.raises(InvalidArgument, match="cannot publish 80/tcp: berth does not publish "
+                                              "ports yet"):
         checked(hc)
     with pytest.raises(InvalidArgument, match=r"all exposed ports \(-P\)"):
         checked({"PublishAllPorts": True})
