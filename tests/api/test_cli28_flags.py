@@ -1,8 +1,12 @@
 """The docker CLI 28's flag names and the flags berth's CLI lacked, end to end: berth's
 CLI beside docker's against berthd."""
 
+import hashlib
+import io
 import json
+import os
 import subprocess
+import tarfile
 
 
 def _docker28(daemon):
@@ -78,3 +82,82 @@ def test_run_takes_a_runtime(berth_cli):
     assert (code, out) == (0, "ran\n"), err
     code, _, err = berth_cli("run", "--rm", "--runtime", "kata", "busybox", "true")
     assert code == 125 and "Unknown runtime specified kata" in err
+
+
+def test_run_pull_policies(daemon, berth_cli, tmp_path):
+    from distribution import start_registry
+
+    registry = start_registry(tmp_path / "registry")
+    ref = f"{registry.host}/pulled"
+    try:
+        assert berth_cli("tag", "busybox", ref)[0] == 0
+        code, _, err = berth_cli("push", ref)
+        assert code == 0, err
+        assert berth_cli("rmi", ref)[0] == 0
+        code, out, err = berth_cli("run", "--rm", "--pull", "never", ref, "true")
+        assert code == 125 and f"No such image: {ref}:latest" in err
+        assert "Unable to find image" not in err
+        code, out, err = berth_cli("run", "--rm", ref, "echo", "missing")  # the default
+        assert (code, out) == (0, "missing\n"), err
+        assert f"Unable to find image '{ref}:latest' locally" in err
+        code, out, err = berth_cli("run", "--rm", "--pull", "always", ref, "echo", "always")
+        assert (code, out) == (0, "always\n"), err
+        assert "Image is up to date" in err
+        code, out, err = berth_cli("run", "--rm", "--pull", "always", "-q", ref, "echo", "q")
+        assert (code, out, err) == (0, "q\n", "")
+        code, _, err = berth_cli("run", "--rm", "--pull", "sometimes", ref, "true")
+        assert code == 125 and 'invalid pull option: \'sometimes\': must be one of ' \
+                               '"always", "missing" or "never"' in err
+    finally:
+        berth_cli("rmi", ref)
+        registry.stop()
+
+
+def _host_arch() -> str:
+    machine = os.uname().machine
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def _foreign_image_archive(path, arch: str) -> None:
+    """A docker-archive of one empty layer whose config says ``arch``, tagged foreign."""
+    layer = io.BytesIO()
+    tarfile.open(fileobj=layer, mode="w").close()
+    diff_id = "sha256:" + hashlib.sha256(layer.getvalue()).hexdigest()
+    config = json.dumps({"architecture": arch, "os": "linux", "config": {"Cmd": ["true"]},
+                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    manifest = json.dumps([{"Config": config_name, "RepoTags": ["foreign:latest"],
+                            "Layers": ["layer.tar"]}]).encode()
+    with tarfile.open(path, "w") as tar:
+        for name, data in ((config_name, config), ("layer.tar", layer.getvalue()),
+                           ("manifest.json", manifest)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_run_platform_is_checked_against_the_image_and_the_host(berth_cli, daemon,
+                                                                 tmp_path):
+    host = f"linux/{_host_arch()}"
+    other = "linux/arm64" if _host_arch() != "arm64" else "linux/amd64"
+    code, out, err = berth_cli("run", "--rm", "--platform", host, "busybox", "echo", "ok")
+    assert (code, out) == (0, "ok\n"), err
+    code, _, err = berth_cli("run", "--rm", "--pull", "never", "--platform", other,
+                             "busybox", "true")
+    assert code == 125 and ("image with reference busybox was found but does not match the "
+                            f"specified platform: wanted {other}, actual: {host}") in err
+    archive = tmp_path / "foreign.tar"
+    _foreign_image_archive(archive, other.split("/")[1])
+    assert berth_cli("load", "-i", str(archive))[0] == 0
+    try:
+        code, _, err = berth_cli("run", "--rm", "--platform", other, "foreign")
+        assert code == 125
+        assert f"image platform {other} cannot run on this host, which is {host}" in err
+        env = {"DOCKER_HOST": f"unix://{daemon.socket}", "PATH": "/usr/bin:/bin",
+               "HOME": str(daemon.root)}
+        r = subprocess.run(["/usr/local/bin/docker", "create", "--platform", other,
+                            "--pull", "never", "busybox"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 1 and "does not match the specified platform" in r.stderr
+    finally:
+        berth_cli("rmi", "foreign")

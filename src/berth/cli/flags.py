@@ -31,6 +31,11 @@ def _create(run: Parser) -> None:
     run.add_argument("-i", "--interactive", action="store_true",
                      help="keep STDIN open even if not attached")
     run.add_argument("-t", "--tty", action="store_true", help="allocate a pseudo-TTY")
+    run.add_argument("--pull", default="missing",
+                     help='pull image before running ("always", "missing", "never")')
+    run.add_argument("--platform", default="",
+                     help="set platform if server is multi-platform capable")
+    run.add_argument("-q", "--quiet", action="store_true", help="suppress the pull output")
     from berth.cli import hostconfig  # lazily: only run and create need it
 
     hostconfig.add_flags(run)

@@ -66,9 +66,11 @@ class ContainersAPI:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def create(self, config: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    def create(self, config: dict[str, Any], name: str | None = None,
+               platform: str = "") -> dict[str, Any]:
         result: dict[str, Any] = self.client.call(
-            "POST", "/containers/create", {"name": name}, json_body=config)
+            "POST", "/containers/create", {"name": name, "platform": platform or None},
+            json_body=config)
         return result
 
     def list(self, all: bool = False, limit: int | None = None, size: bool = False,

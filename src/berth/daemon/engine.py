@@ -8,7 +8,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from berth.daemon import data_root, system, volume_seed
+from berth.daemon import data_root, platforms, system, volume_seed
 from berth.daemon.archive import ArchiveService
 from berth.daemon.build import BuildService
 from berth.daemon.config import DaemonConfig
@@ -78,10 +78,13 @@ class Engine:
         await asyncio.to_thread(self.volumes.recover, running)
         await asyncio.to_thread(self.images.collect)  # what a crash left unreferenced
 
-    async def create_container(self, name: str | None,
-                               body: dict[str, Any]) -> tuple[Container, list[str]]:
+    async def create_container(self, name: str | None, body: dict[str, Any],
+                               platform: str = "") -> tuple[Container, list[str]]:
         """``POST /containers/create``: the container, its new volumes seeded from its
-        image (dockerd's copy-up at create), and docker's warnings."""
+        image (dockerd's copy-up at create), and docker's warnings. ``platform``: the
+        one its image must be of (``berth.daemon.platforms``)."""
+        if platform and isinstance(body, dict) and isinstance(body.get("Image"), str):
+            await asyncio.to_thread(platforms.check, self.images, body["Image"], platform)
         c, warnings = await asyncio.to_thread(self.containers.create, name, body)
         if c.mount_points:
             await volume_seed.seed(c, self.supervisor, self.images, self.volumes.store,

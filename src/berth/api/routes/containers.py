@@ -48,7 +48,8 @@ def register(router: Router, engine: Engine) -> None:
 
     async def create(request: web.Request) -> web.Response:
         body = await params.json_body(request)
-        c, warnings = await engine.create_container(request.query.get("name"), body)
+        c, warnings = await engine.create_container(request.query.get("name"), body,
+                                                    request.query.get("platform", ""))
         return web.json_response({"Id": c.id, "Warnings": warnings}, status=201)
 
     async def list_containers(request: web.Request) -> web.Response:

@@ -40,6 +40,7 @@ NOT_FOUND = 127
 WAIT_REGISTERED_GRACE = 0.1
 """How long to wait for the wait's response head before starting anyway (dockerd
 sends it at once; a daemon that does not costs this much per run)."""
+PULL_POLICIES = ("always", "missing", "never")
 PROXIED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 
 
@@ -134,15 +135,23 @@ def create(client: Client, args: argparse.Namespace) -> str:
     if args.cidfile and os.path.exists(args.cidfile):  # checked before anything is made
         raise RunFailed(f"Container ID file found, make sure the other container isn't "
                         f"running or delete {args.cidfile}")
+    if args.pull not in PULL_POLICIES:
+        raise RunFailed(f"invalid pull option: '{args.pull}': must be one of \"always\", "
+                        '"missing" or "never"', FLAG_ERROR)
+    if args.pull == "always":
+        _pull_to_stderr(client, args.image, args.platform, args.quiet)
     try:
-        created = client.containers.create(config, args.name)
+        created = client.containers.create(config, args.name, args.platform)
     except APIError as e:
-        if not (e.status == 404 and "no such image" in e.message.lower()):
+        missing = "no such image" in e.message.lower() or \
+            "does not match the specified platform" in e.message
+        if not (e.status == 404 and missing and args.pull == "missing"):
             raise
-        print(f"Unable to find image '{familiar_tagged(args.image)}' locally",
-              file=sys.stderr, flush=True)
-        _pull_to_stderr(client, args.image, getattr(args, "platform", "") or "")
-        created = client.containers.create(config, args.name)
+        if not args.quiet:
+            print(f"Unable to find image '{familiar_tagged(args.image)}' locally",
+                  file=sys.stderr, flush=True)
+        _pull_to_stderr(client, args.image, args.platform, args.quiet)
+        created = client.containers.create(config, args.name, args.platform)
     for warning in created.get("Warnings") or []:
         print(f"WARNING: {warning}", file=sys.stderr)
     cid: str = created["Id"]
@@ -163,13 +172,18 @@ def _write_cidfile(path: str, cid: str) -> None:
         raise RunFailed(f"failed to create the container ID file: {e}") from None
 
 
-def _pull_to_stderr(client: Client, image: str, platform: str) -> None:
+def _pull_to_stderr(client: Client, image: str, platform: str, quiet: bool = False) -> None:
     from berth.cli.commands.pull import split
     from berth.cli.progress import Display
     from berth.client.credentials import auth_header
 
     name, tag = split(image)
-    Display(sys.stderr).show_all(client.images.pull(name, tag, platform, auth_header(image)))
+    messages = client.images.pull(name, tag, platform, auth_header(image))
+    if quiet:
+        for _ in messages:  # an error line still raises
+            pass
+    else:
+        Display(sys.stderr).show_all(messages)
 
 
 def start(client: Client, cid: str, remove: bool) -> None:
