@@ -25,6 +25,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("-H", "--host", help="unix socket to listen on (unix:///path)")
     p.add_argument("--data-root", help="persistent state (default /var/lib/berth)")
     p.add_argument("--exec-root", help="runtime state (default /run/berth)")
+    p.add_argument("-G", "--group", help="the group that may use the socket (default: root's)")
     p.add_argument("-D", "--debug", action="store_true")
     p.add_argument("--insecure-registry", action="append", default=[],
                    metavar="HOST[:PORT]|CIDR",
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         config = DaemonConfig.from_args(args.host, args.data_root, args.exec_root, args.debug,
                                         args.insecure_registry, args.push_compression,
-                                        args.bridge, args.bip)
+                                        args.bridge, args.bip, args.group)
         locks = instance.claim(config)  # held until the process ends
         instance.clear_socket(config.socket)  # before the engine starts, and again at listen
     except (InvalidArgument, FailedPrecondition) as e:  # dockerd's words for a bad flag value

@@ -7,7 +7,6 @@ host, and a berthd must be seen as starting (its socket lock) from its first mom
 
 import asyncio
 import logging
-import os
 import signal
 
 from aiohttp import web
@@ -37,7 +36,7 @@ async def serve(config: DaemonConfig) -> None:
         raise
     site = web.UnixSite(runner, str(sock_path))
     await site.start()
-    os.chmod(sock_path, 0o660)
+    instance.share_socket(config)
     log.info("berthd listening on unix://%s", sock_path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

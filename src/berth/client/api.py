@@ -12,7 +12,12 @@ import errno
 import json
 from collections.abc import Mapping
 
-from berth.client.errors import APIError, DaemonUnreachable, ProtocolError
+from berth.client.errors import (
+    APIError,
+    DaemonUnreachable,
+    ProtocolError,
+    SocketPermissionDenied,
+)
 from berth.client.hosts import parse_host, resolve_host
 from berth.client.http import Connection, Hijacked, Response, encode_query
 
@@ -92,7 +97,7 @@ class Client:
 
     def _unreachable(self, e: OSError) -> DaemonUnreachable:
         if e.errno == errno.EACCES:
-            return DaemonUnreachable(self.host, "permission denied")
+            return SocketPermissionDenied(self.host, "connect: permission denied")
         return DaemonUnreachable(self.host)
 
     def close(self) -> None:

@@ -54,6 +54,19 @@ class DaemonUnreachable(ClientError):
         super().__init__(text)
 
 
+class SocketPermissionDenied(DaemonUnreachable):
+    """The socket is there but this user may not connect to it (EACCES): docker's words,
+    then what to do about it."""
+
+    def __init__(self, host: str, detail: str) -> None:
+        self.host = host
+        self.detail = detail
+        ClientError.__init__(
+            self, f"permission denied while trying to connect to the berth daemon socket at "
+            f"{host}: {detail}\nRun it as root, or as a member of the socket's group "
+            f"(berthd -G GROUP names it)")
+
+
 class ProtocolError(ClientError):
     """The peer did not speak HTTP/1.1 the way we expect."""
 

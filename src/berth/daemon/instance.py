@@ -77,3 +77,12 @@ def clear_socket(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
 
+
+def share_socket(config: DaemonConfig) -> None:
+    """The socket 0660, owned by root and the socket group (``-G``); when it is in the
+    exec root (0710), that directory's group too, so the group passes to it, no further."""
+    gid = config.socket_gid
+    os.chown(config.socket, 0, gid)
+    os.chmod(config.socket, 0o660)
+    if config.socket.parent == config.paths.exec_root:
+        os.chown(config.paths.exec_root, 0, gid)
