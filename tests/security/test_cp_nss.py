@@ -7,7 +7,8 @@ image's ``/etc/nsswitch.conf`` and load the image's ``libnss_*.so.2``, whose
 constructor ran as root, with every capability, in the host's pid namespace.
 The hostile image here ships such a module, built with ``cc``; its constructor
 leaves a marker in the root it finds itself in. Copies must leave no marker and
-carry numeric ids only, as docker's do (moby's ``FileInfoHeaderNoLookups``)."""
+carry numeric ids only, as docker 23+ writes them (moby's
+``FileInfoHeaderNoLookups``; dockerd 20.10.24 still names uid 0 ``root``)."""
 
 import io
 import json

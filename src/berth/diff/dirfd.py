@@ -7,9 +7,9 @@ file came out in an export and in a committed image, a host directory's names in
 a diff. Here each step opens one name under its parent's fd with ``O_NOFOLLOW``
 (``O_PATH`` first, so neither a fifo nor a device node is ever opened for I/O),
 and the entry's type is the ``fstat`` of that fd: what is read is what was
-checked, and a swapped name is read as the symlink it now is. moby walks by path
-(its export and commit were open to the same swap); the archive helper resolves
-inside the container's root instead (``berth.runtime.archive``).
+checked, and a swapped name is read as the symlink it now is. moby's export and
+commit walk by path (filepath.Walk over the mounted root); berth's archive helper
+resolves inside the container's root instead (``berth.runtime.archive``).
 """
 
 import contextlib

@@ -15,7 +15,8 @@ loads nothing from there and keeps no more power than its copy needs
 
 - no user or group name is ever resolved: glibc would read the container's
   ``/etc/nsswitch.conf`` and load its NSS modules. A tar written here carries
-  numeric ids only, as docker's (moby's ``FileInfoHeaderNoLookups``), and one
+  numeric ids only, as docker 23+ writes them (moby's ``FileInfoHeaderNoLookups``;
+  dockerd 20.10 still names the ids it resolves), and one
   extracted here is owned by its headers' numbers, as docker extracts it;
 - once inside, it keeps only the capabilities of its mode (reading any file;
   writing one with any owner and mode), with an emptied bounding set and
