@@ -153,6 +153,20 @@ def test_a_second_build_is_all_hits_and_makes_the_same_image(daemon, tmp_path):
     assert "b2\n" in changed.stdout
     nocache = _build(daemon, ctx, "--no-cache")
     assert "Using cache" not in nocache.stdout and nocache.returncode == 0
+    # dockerd: with --cache-from, only what those images hold is a hit
+    assert "Using cache" not in _build(daemon, ctx, "--cache-from", "nosuch:tag").stdout
+    assert _build(daemon, ctx, "--cache-from", f"cache:{token}").stdout.count(
+        " ---> Using cache") == 5
+
+
+def test_a_dockerfile_from_outside_the_context_is_not_part_of_it(daemon, tmp_path):
+    ctx = _context(tmp_path / "ctx", "unused", {"file.txt": "x", ".dockerignore": "nothing\n"})
+    outside = tmp_path / "elsewhere.Dockerfile"
+    outside.write_text("FROM busybox\nCOPY . /src\n")
+    r = daemon.cli("build", "-q", "-f", str(outside), "-t", "outside:t", str(ctx))
+    assert r.returncode == 0, r.stderr
+    listed = daemon.cli("run", "--rm", "outside:t", "ls", "-a", "/src").stdout.split()
+    assert listed == [".", "..", ".dockerignore", "Dockerfile", "file.txt"]
 
 
 def test_a_cache_mount_survives_between_builds_and_is_not_in_the_image(daemon, tmp_path):
@@ -279,7 +293,7 @@ def test_a_failing_run_shows_its_output_and_leaves_no_container(daemon, tmp_path
     before = set(os.listdir(daemon.data_root / "containers"))
     r = _build(daemon, ctx, "-t", "fails:t")
     assert r.returncode == 3
-    assert "out\nerr\n" in r.stdout
+    assert "out\n\x1b[91merr\n\x1b[0m" in r.stdout  # stderr in red, as dockerd sends it
     assert "The command '/bin/sh -c echo out; echo err >&2; exit 3' returned a non-zero " \
            "code: 3" in r.stderr
     assert set(os.listdir(daemon.data_root / "containers")) == before

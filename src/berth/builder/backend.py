@@ -78,7 +78,7 @@ class RunRequest:
     resources: JSON = field(default_factory=dict)  # HostConfig limits (Memory, CpuShares...)
 
 
-Output = Callable[[bytes], None]
+Output = Callable[[int, bytes], None]  # (1 stdout | 2 stderr, data)
 
 
 class Executor(Protocol):

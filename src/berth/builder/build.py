@@ -21,6 +21,7 @@ from berth.builder.backend import BaseImage, Executor, ImageStore
 from berth.builder.cache import Cache
 from berth.builder.context import Context
 from berth.builder.copy import Ignored
+from berth.builder.dockerignore import IgnoreRules, read_dockerignore
 from berth.builder.expand import expand
 from berth.builder.keyvalues import parse_key_values
 from berth.builder.options import BuildOptions
@@ -36,18 +37,18 @@ from berth.oci import reference
 
 
 class ContextIgnored(Ignored):
-    def __init__(self, rules: object) -> None:
+    def __init__(self, rules: IgnoreRules) -> None:
         self._rules = rules
 
     def __call__(self, rel: str) -> bool:
-        return bool(self._rules.matches(rel))  # type: ignore[attr-defined]
+        return self._rules.matches(rel)
 
 
 class BuildRun:
     """One build's shared state: what every stage of it reads."""
 
     def __init__(self, builder: "Builder", context: Context, opts: BuildOptions,
-                 df: Dockerfile, seq: Sequencer) -> None:
+                 df: Dockerfile, seq: Sequencer, ignored: Ignored) -> None:
         self.store = builder.store
         self.executor = builder.executor
         self.cache_table = builder.table
@@ -60,7 +61,7 @@ class BuildRun:
         self.escape = df.escape
         self.seq = seq
         self.cache = Cache(builder.table, [])
-        self.ignored: Ignored = Ignored()
+        self.ignored = ignored
         self.used_args: set[str] = set()
         self.meta_values: dict[str, str | None] = {}
         self.total_steps = 0
@@ -100,7 +101,6 @@ class BuildRun:
 
     async def execute(self) -> str:
         self.meta_args()
-        self.ignored = await asyncio.to_thread(self._ignore_rules)
         refs = stage_refs(self.df, self.base_name)
         target = self.df.stages[-1]
         if self.opts.target:
@@ -187,12 +187,6 @@ class BuildRun:
 
     # -- what stages read ----------------------------------------------------------
 
-    def _ignore_rules(self) -> Ignored:
-        from berth.builder.dockerignore import read_dockerignore
-
-        rules = read_dockerignore(str(self.context.root), self.opts.dockerfile)
-        return ContextIgnored(rules) if rules is not None else Ignored()
-
     async def _seed_cache(self) -> None:
         images: list[BaseImage] = []
         for name in self.opts.cache_from:
@@ -259,6 +253,23 @@ def _declared(df: Dockerfile) -> set[str]:
     return names
 
 
+def _ignore_rules(context: Context, dockerfile: str) -> IgnoreRules:
+    """The context's .dockerignore; then, as dockerd does, the Dockerfile and the
+    .dockerignore themselves are taken out of the context when it names them (a
+    client that adds a Dockerfile from outside lists its name there)."""
+    rules = read_dockerignore(str(context.root), dockerfile)
+    for name in (".dockerignore", dockerfile):
+        if rules.matches(name):
+            try:
+                rel = context.resolve(name, follow_last=False)
+            except NotFound:
+                continue
+            path = context.root / rel
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+    return rules
+
+
 class Builder:
     """Builds images; made once per daemon with its image store and executor."""
 
@@ -276,10 +287,11 @@ class Builder:
         """Build; the image id. Errors raise (the API turns them into docker's)."""
         text = await asyncio.to_thread(self._dockerfile, context, opts.dockerfile)
         df = parse(text, os.path.basename(opts.dockerfile) or "Dockerfile")
+        rules = await asyncio.to_thread(_ignore_rules, context, opts.dockerfile)
         seq = Sequencer(emit, opts.quiet)
         for note in df.notes:
             seq.direct({"stream": f"[Warning] {note}\n"})
-        return await BuildRun(self, context, opts, df, seq).execute()
+        return await BuildRun(self, context, opts, df, seq, ContextIgnored(rules)).execute()
 
     @staticmethod
     def _dockerfile(context: Context, path: str) -> str:

@@ -62,9 +62,12 @@ class StageLog:
     def line(self, text: str) -> None:
         self._seq._write(self, {"stream": text + "\n"})
 
-    def raw(self, data: bytes) -> None:
-        """A RUN step's output, as it comes."""
-        self._seq._write(self, {"stream": data.decode("utf-8", "replace")})
+    def raw(self, stream: int, data: bytes) -> None:
+        """A RUN step's output, as it comes; its stderr in red, as dockerd shows it."""
+        text = data.decode("utf-8", "replace")
+        if stream == 2:
+            text = f"\x1b[91m{text}\x1b[0m"
+        self._seq._write(self, {"stream": text})
 
     def finish(self) -> None:
         self._seq._finished(self)

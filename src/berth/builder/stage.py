@@ -156,7 +156,9 @@ class StageRunner:
         """Apply the step from the cache when it is there (docker's ``Using cache``)."""
         if self.run.opts.no_cache:
             return False
-        hit = await asyncio.to_thread(self.run.cache.lookup, key)
+        # dockerd: with --cache-from, only what those images hold is a hit
+        hit = None if self.run.opts.cache_from else \
+            await asyncio.to_thread(self.run.cache.lookup, key)
         seeded = False
         if hit is None:
             hit = self.run.cache.from_images(self.st.layers, self.st.history, created_by)

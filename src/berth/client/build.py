@@ -41,8 +41,7 @@ def context_tar(context: str, dockerfile: bytes | None, dockerfile_name: str,
 
     rules = read_dockerignore(context, None if dockerfile is not None else dockerfile_name)
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
-    keep = {".dockerignore", dockerfile_name.lstrip("./")} if dockerfile is None else \
-        {".dockerignore"}
+    keep = {".dockerignore", dockerfile_name.lstrip("./")} if dockerfile is None else set()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for root, dirs, files in os.walk(context):
             rel_root = os.path.relpath(root, context)
@@ -64,19 +63,33 @@ def context_tar(context: str, dockerfile: bytes | None, dockerfile_name: str,
                 rel = f"{rel_root}/{name}" if rel_root else name
                 if rules.matches(rel) and rel not in keep:
                     continue
+                if dockerfile is not None and rel == ".dockerignore":
+                    continue  # sent below, with the Dockerfile's name added
                 full = os.path.join(root, name)
                 if stat.S_ISSOCK(os.lstat(full).st_mode):
                     continue
                 tar.add(full, rel, recursive=False, filter=_anonymous)
         param = dockerfile_name
         if dockerfile is not None:
+            # the docker CLI's way: the Dockerfile under a random name, which the
+            # .dockerignore sent names, so berthd takes it out of the context
             param = f".dockerfile.{os.urandom(10).hex()}"
             _add_bytes(tar, param, dockerfile, 0o600)
+            _add_bytes(tar, ".dockerignore", _ignore_file(context) + f"\n{param}\n".encode(),
+                       0o644)
         for ident, path in (build_secrets or {}).items():
             with open(path, "rb") as f:
                 _add_bytes(tar, f"{SECRETS_DIR}/{ident}", f.read(), 0o400)
     out.seek(0)
     return out, param
+
+
+def _ignore_file(context: str) -> bytes:
+    try:
+        with open(os.path.join(context, ".dockerignore"), "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return b".dockerignore"
 
 
 def _anonymous(info: tarfile.TarInfo) -> tarfile.TarInfo:

@@ -83,7 +83,7 @@ class BuildExecutor:
                 if isinstance(item, dict):
                     exit_event = item
                     break
-                output(item[1])
+                output(*item)
         except asyncio.CancelledError:
             # the start goes on to its reply, then the step is killed: a cancel that
             # comes while the container starts leaves none behind
