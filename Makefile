@@ -1,11 +1,15 @@
-# The two commands of the README: `make run` sets everything up and runs a
-# container; `make test` sets up the same way and runs the whole suite.
-.PHONY: setup run test lint bench
+# The two commands of the README: `make run` sets up what berth needs and runs a
+# container; `make test` sets that up with the test suite's peers and tools, and
+# runs the whole suite.
+.PHONY: setup setup-run run test lint bench
 
-setup:
+setup-run:
 	@bash scripts/setup.sh
 
-run: setup
+setup:
+	@bash scripts/setup.sh --test
+
+run: setup-run
 	@bash scripts/base-image.sh
 	.venv/bin/berth run --rm busybox echo hello from berth
 
