@@ -2,6 +2,8 @@
 berth and docker CLIs."""
 
 import json
+import shutil
+import subprocess
 import time
 import urllib.parse
 
@@ -168,3 +170,46 @@ def test_sdk_volumes_events_and_df(daemon):
             ("destroy", ["driver"])]
     finally:
         client.close()
+
+
+COMPOSE = """\
+version: "3.8"
+services:
+  writer:
+    image: busybox
+    network_mode: none
+    command: sh -c "echo from-compose > /data/f"
+    volumes: ["appdata:/data", "/scratch"]
+  reader:
+    image: busybox
+    network_mode: none
+    command: cat /data/f
+    volumes:
+      - {type: volume, source: appdata, target: /data, read_only: true}
+    depends_on: [writer]
+volumes:
+  appdata:
+    labels: {tier: test}
+"""
+
+
+def test_docker_compose_1_29_volumes(daemon, tmp_path):
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose 1.29 is missing: run the set-up (scripts/setup.sh)"
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE)
+    env = {"DOCKER_HOST": f"unix://{daemon.socket}", "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path), "COMPOSE_PROJECT_NAME": "vols"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([compose, *args], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    r = run("up", "--no-color")
+    assert r.returncode == 0, r.stderr
+    assert "from-compose" in r.stdout
+    vol = json.loads(daemon.cli("volume", "inspect", "vols_appdata").stdout)[0]
+    assert vol["Labels"]["tier"] == "test"
+    assert vol["Labels"]["com.docker.compose.volume"] == "appdata"
+    r = run("down", "-v")
+    assert r.returncode == 0, r.stderr
+    assert "vols_appdata" not in daemon.cli("volume", "ls", "-q").stdout.split()

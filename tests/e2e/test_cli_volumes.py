@@ -155,6 +155,8 @@ def test_bad_volume_requests(daemon):
         (("--mount", "type=volume,dst=/x,volume-driver=nfs9"),
          'error looking up volume plugin nfs9: plugin "nfs9" not found'),
         (("--volumes-from", "nope:zz"), "invalid mode: zz"),
+        (("--volume-driver", "nfs8", "-v", "/x"),
+         'error looking up volume plugin nfs8: plugin "nfs8" not found'),
     ]:
         r = daemon.cli("run", "--rm", *args, "busybox", "true")
         assert r.returncode == 125 and message in r.stderr, (args, r.stderr)

@@ -278,6 +278,7 @@ def add_flags(run: argparse.ArgumentParser) -> None:
     add("-v", "--volume", action="append", default=[], help="bind mount a volume")
     add("--volumes-from", action="append", default=[],
         help="mount volumes from the specified container(s)")
+    add("--volume-driver", default="", help="optional volume driver for the container")
     add("--mount", action="append", default=[],
         help="attach a filesystem mount to the container (type=bind|tmpfs|volume,...)")
     add("--tmpfs", action="append", default=[], help="mount a tmpfs directory")
@@ -347,6 +348,8 @@ def host_config(args: argparse.Namespace) -> dict[str, Any]:
         hc["Binds"] = [v for v in args.volume if ":" in v]
     if args.volumes_from:
         hc["VolumesFrom"] = list(args.volumes_from)
+    if args.volume_driver:
+        hc["VolumeDriver"] = args.volume_driver
     if args.mount:
         hc["Mounts"] = [mount_spec(m) for m in args.mount]
     if args.publish:

@@ -71,9 +71,10 @@ def resolve(host_config: dict[str, Any], config: dict[str, Any], volumes: Volume
                                          for t in host_config.get("Tmpfs") or {}}
     points = {dest: p for dest, p in _volumes_from(host_config, lookup).items()
               if dest not in taken}
+    default_driver = str(host_config.get("VolumeDriver") or "")  # --volume-driver
     for m in asked:
         if m.type == "volume":
-            points[m.target] = _ensure(volumes, m, made)
+            points[m.target] = _ensure(volumes, m, made, default_driver)
     for dest in config.get("Volumes") or {}:
         target = os.path.normpath(str(dest))
         if not target.startswith("/") or target == "/":
@@ -81,15 +82,15 @@ def resolve(host_config: dict[str, Any], config: dict[str, Any], volumes: Volume
                                   f"path: '{dest}' mount path must be absolute")
         if target in taken or target in points:
             continue
-        volume = volumes.ensure("", {}, {}, anonymous=True)
+        volume = volumes.ensure("", {}, {}, anonymous=True, driver=default_driver)
         made.append(volume.name)
         points[target] = _volume_point(volume, target, True, "", True, True)
     return [points[dest] for dest in sorted(points)]
 
 
-def _ensure(volumes: Volumes, m: UserMount, made: list[str]) -> Point:
+def _ensure(volumes: Volumes, m: UserMount, made: list[str], default_driver: str) -> Point:
     volume = volumes.ensure(m.source, m.driver_options, m.labels, anonymous=not m.source,
-                            driver=m.driver)
+                            driver=m.driver or default_driver)
     if not m.source:
         made.append(volume.name)
     return _volume_point(volume, m.target, not m.read_only, m.mode, not m.source,
