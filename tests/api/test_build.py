@@ -264,6 +264,33 @@ COPY a.txt rel
                                   "/multi/b.txt", "aa"], out.stdout
 
 
+def test_heredocs_run_scripts_and_make_files(daemon, tmp_path):
+    dockerfile = """\
+FROM busybox
+ARG NAME=world
+RUN <<EOF
+echo "shell $NAME" > /shell.txt
+EOF
+RUN <<EOF
+#!/bin/sh
+echo "program $0" > /program.txt
+EOF
+COPY <<EOF /copied.txt
+hello $NAME
+EOF
+COPY <<"EOF" /literal.txt
+hello $NAME
+EOF
+"""
+    ctx = _context(tmp_path / "hd", dockerfile)
+    r = _build(daemon, ctx, "-t", "heredoc:t")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = daemon.cli("run", "--rm", "heredoc:t", "cat", "/shell.txt", "/program.txt",
+                     "/copied.txt", "/literal.txt")
+    assert out.stdout == ("shell world\nprogram /dev/pipes/EOF\nhello world\n"
+                          "hello $NAME\n"), out.stderr
+
+
 @pytest.mark.parametrize(("dockerfile", "files", "message"), [
     ("FROM busybox\nRUNN x\n", {}, "Dockerfile:2: unknown instruction: RUNN"),
     ("FROM busybox\nCOPY nope /x\n", {},

@@ -7,7 +7,7 @@ on ``Layer`` values: a layer blob's descriptor and its diff_id, the stack of a
 build state bottom first.
 """
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +39,10 @@ class ImageStore(Protocol):
     def lookup(self, name: str) -> BaseImage | None:
         """A local image by reference or id; None when there is none."""
 
-    def pull(self, name: str, platform: str) -> BaseImage:
-        """Pull ``name`` from its registry (``platform``: "" for the host's)."""
+    def pull(self, name: str, platform: str,
+             auth: Mapping[str, Mapping[str, str]]) -> BaseImage:
+        """Pull ``name`` from its registry (``platform``: "" for the host's; ``auth``:
+        {registry host: docker's AuthConfig}, the build's X-Registry-Config)."""
 
     def writing(self) -> AbstractContextManager[None]:
         """Held from a layer's first blob until the cache row naming it is stored."""

@@ -205,7 +205,8 @@ class BuildRun:
             if found is None:
                 if not pull_missing:
                     raise NotFound(f"No such image: {name}")
-                found = await asyncio.to_thread(self.store.pull, name, self.opts.platform)
+                found = await asyncio.to_thread(self.store.pull, name, self.opts.platform,
+                                                self.opts.registry_auth)
             self._images[name] = found
             return found
 

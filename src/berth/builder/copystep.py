@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from berth.builder import copy as copying
-from berth.builder.ast import Instruction
+from berth.builder.ast import Heredoc, Instruction
+from berth.builder.expand import expand_heredoc
+from berth.builder.heredocs import copy_sources
 from berth.builder.meta import Meta
 from berth.builder.sources import Entry, Tree
 from berth.builder.state import chain_key
@@ -44,13 +46,11 @@ class CopyStep:
 
     async def execute(self) -> None:
         r, ins = self.r, self.ins
-        if ins.heredocs:
-            raise InvalidArgument(f"{self.kw} with a heredoc is not supported by berth yet")
         meta = Meta(r.st, r.run.escape)
-        words = [meta.word(w) for w in (ins.args if ins.json_form else ins.words())]
-        if len(words) < 2:
-            raise InvalidArgument(f"{self.kw} requires at least two arguments")
-        patterns, dest = words[:-1], words[-1]
+        raw_sources, raw_dest = copy_sources(ins)
+        heredocs = [s for s in raw_sources if isinstance(s, Heredoc)]
+        patterns = [meta.word(s) for s in raw_sources if isinstance(s, str)]
+        dest = meta.word(raw_dest)
         written_dest = dest
         if not dest.startswith("/"):
             trailing = dest.endswith("/") or dest in (".", "./")
@@ -64,12 +64,13 @@ class CopyStep:
         frm = ins.flag("from")
         scratch = Path(tempfile.mkdtemp(prefix="add-", dir=r.run.steps_dir))
         try:
-            if frm:
+            sources = await self._heredoc_sources(heredocs, scratch / "heredocs")
+            if frm and patterns:
                 tree = await r.run.tree_of(meta.word(frm), r.stage.index)
-                sources = await asyncio.to_thread(copying.find_sources, tree, patterns,
-                                                  copying.Ignored(), self.kw, False)
-            else:
-                sources = await self._local_sources(patterns, scratch, image)
+                sources += await asyncio.to_thread(copying.find_sources, tree, patterns,
+                                                   copying.Ignored(), self.kw, False)
+            elif patterns:
+                sources += await self._local_sources(patterns, scratch, image)
             archives = [s for s in sources if self.kw == "ADD" and not frm and
                         s.tree is r.run.context and _is_archive(s.tree, s.entry)]
             files = [s for s in sources if s not in archives]
@@ -96,6 +97,27 @@ class CopyStep:
                 await r.record(key, created_by, d.upper)
         finally:
             await asyncio.to_thread(shutil.rmtree, scratch, True)
+
+    async def _heredoc_sources(self, heredocs: list[Heredoc], into: Path
+                               ) -> list[copying.Source]:
+        """Each heredoc a file named after its delimiter (expanded when unquoted)."""
+        if not heredocs:
+            return []
+        env = self.r.st.expansion_env()
+        into.mkdir()
+        for doc in heredocs:
+            text = expand_heredoc(doc.text(), env) if doc.expand else doc.text()
+            if "/" in doc.name or doc.name in (".", ".."):
+                raise InvalidArgument(f"invalid heredoc name {doc.name!r}")
+            (into / doc.name).write_text(text)
+            (into / doc.name).chmod(0o644)
+        tree = Tree([str(into)])
+        out = []
+        for doc in heredocs:
+            entry = tree.entry(doc.name)
+            assert entry is not None
+            out.append(copying.Source(tree, doc.name, entry))
+        return out
 
     async def _local_sources(self, patterns: list[str], scratch: Path,
                              image: Tree) -> list[copying.Source]:

@@ -25,5 +25,9 @@ class BuildOptions:
     extra_hosts: tuple[str, ...] = ()
     platform: str = ""
     resources: Mapping[str, object] = field(default_factory=_empty)  # RUN steps' limits
+    # X-Registry-Config: {registry host: docker's AuthConfig} for the pulls of FROM,
+    # --from and --cache-from images
+    registry_auth: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: MappingProxyType({}))
     secret_ids: tuple[str, ...] = ()  # sent in the context's .berth-build-secrets/
     secrets: Mapping[str, Path] = field(default_factory=lambda: MappingProxyType({}))

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from berth.builder.ast import Instruction
 from berth.builder.backend import RunRequest
+from berth.builder.heredocs import RunScript
 from berth.builder.runmounts import MountSpec, network_mode, parse_mount
+from berth.builder.sources import Tree
 from berth.builder.state import chain_key
 from berth.errors import BerthError, InvalidArgument, NotFound
 from berth.metadata.build_cache import MountRow
@@ -45,20 +47,23 @@ class RunStep:
 
     async def execute(self) -> None:
         r, ins = self.r, self.ins
-        argv = r.argv(ins)
+        argv, script = r.argv(ins)
         env, shown = r.run_env()
         created_by = " ".join(argv)
         if shown:
             created_by = " ".join([f"|{len(shown)}", *shown, created_by])
         mounts = [parse_mount(m) for m in ins.flag_values("mount")]
         network = network_mode(ins.flag("network"), r.run.opts.network)
-        key_text = "\n".join([created_by, f"network={network}",
+        program = script.program if script is not None else None
+        key_text = "\n".join([created_by, f"network={network}", f"program={program!r}",
                               *(m.key_text() for m in mounts if m.type != "secret")])
         key = chain_key(r.st.key, key_text)
         if await r.cached(key, created_by):
             return
         async with r.step_dir() as d:
             oci_mounts = await self._mounts(d, mounts)
+            if script is not None and script.program is not None:
+                oci_mounts.append(await asyncio.to_thread(_pipes, d.root, script))
             cid = r.new_id()
             req = RunRequest(
                 argv=argv, env=env, user=str(r.st.config.get("User") or ""),
@@ -156,7 +161,18 @@ class RunStep:
                 "options": ["rbind", "ro"]}
 
 
-def _drop_mount_points(upper: Path, targets: list[str], lower: Any) -> None:
+def _pipes(root: Path, script: RunScript) -> JSON:
+    """A ``#!`` heredoc's program at /dev/pipes/<name>, mode 0755, bound read-only."""
+    pipes = root / "pipes"
+    pipes.mkdir(mode=0o755)
+    program = pipes / posixpath.basename(script.path)
+    program.write_text(script.program or "")
+    program.chmod(0o755)
+    return {"destination": posixpath.dirname(script.path), "type": "bind",
+            "source": str(pipes), "options": ["rbind", "ro"]}
+
+
+def _drop_mount_points(upper: Path, targets: list[str], lower: Tree) -> None:
     """Remove what the runtime made in ``upper`` only to mount on: an empty file or dir
     at a target, and its empty parents, where the image had none."""
     for target in targets:

@@ -24,6 +24,7 @@ from berth.builder.ast import Instruction, Stage
 from berth.builder.backend import Layer
 from berth.builder.cache import Hit
 from berth.builder.copystep import CopyStep
+from berth.builder.heredocs import RunScript, run_script
 from berth.builder.keyvalues import parse_key_values
 from berth.builder.meta import Meta, command_form
 from berth.builder.output import StageLog
@@ -251,11 +252,13 @@ class StageRunner:
                 self.run.used_args.add(name)
         return env, shown
 
-    def argv(self, ins: Instruction) -> list[str]:
-        if ins.heredocs and not ins.json_form and len(ins.heredocs) == 1 \
-                and ins.args and ins.args[0].strip().startswith("<<"):
-            return [*self.st.shell(), ins.heredocs[0].text()]
-        return command_form(ins, self.st)
+    def argv(self, ins: Instruction) -> tuple[list[str], RunScript | None]:
+        """The RUN's argv; with heredocs, what they make of it (``berth.builder.heredocs``:
+        a ``#!`` body is a program written to /dev/pipes)."""
+        if ins.heredocs and not ins.json_form:
+            script = run_script(ins)
+            return [*self.st.shell(), script.command], script
+        return command_form(ins, self.st), None
 
     @staticmethod
     def new_id() -> str:

@@ -6,7 +6,7 @@ commit`` takes), a build's image is stored with ``store_image`` (config,
 manifest, row and tags in one transaction).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -15,7 +15,8 @@ from berth.errors import InvalidArgument, NotFound
 from berth.images.commit import layer_from_upper
 from berth.images.pull import PullRequest
 from berth.images.service import Image, ImageService
-from berth.oci.image import ImageConfig, Manifest
+from berth.oci.digest import of_bytes
+from berth.oci.image import ImageConfig, Manifest, canonical
 from berth.oci.reference import parse
 from berth.registry.client.dockerconfig import Credentials
 from berth.snapshots.mounts import overlay
@@ -27,7 +28,6 @@ class BuildImageStore:
         self._images = images
         self._empty = empty_dir  # the lower dir of a root with no layers (FROM scratch)
         empty_dir.mkdir(parents=True, exist_ok=True, mode=0o755)
-        self.credentials: dict[str, Credentials] = {}  # registry host: X-Registry-Config's
 
     def lookup(self, name: str) -> BaseImage | None:
         try:
@@ -35,9 +35,14 @@ class BuildImageStore:
         except NotFound:
             return None
 
-    def pull(self, name: str, platform: str) -> BaseImage:
-        ref = parse(name)
-        creds = self.credentials.get(ref.domain) or Credentials()
+    def pull(self, name: str, platform: str,
+             auth: Mapping[str, Mapping[str, str]]) -> BaseImage:
+        domain = parse(name).domain
+        found = auth.get(domain) or auth.get(f"https://{domain}") or (
+            auth.get("https://index.docker.io/v1/") if domain == "docker.io" else None) or {}
+        creds = Credentials(str(found.get("username") or ""), str(found.get("password") or ""),
+                            str(found.get("identitytoken") or ""),
+                            str(found.get("serveraddress") or ""))
         image_id = self._images.pull(PullRequest(reference=name, platform=platform,
                                                  credentials=creds))
         return self._base(self._images.resolve(image_id))
@@ -79,11 +84,14 @@ class BuildImageStore:
         return self._images.snapshots.usage(self._chain(layers)[-1]) if layers else 0
 
     def store(self, config: JSON, layers: Sequence[Layer], tags: Sequence[str]) -> str:
-        chain = self._chain(layers)
-        size = sum(self._images.snapshots.usage(c) for c in chain)
+        image_config = ImageConfig.from_json(config)
+        try:  # a fully cached rebuild makes an image that is there: its size is known
+            size = self._images.resolve(of_bytes(canonical(image_config.to_json()))).size
+        except NotFound:
+            size = sum(self._images.snapshots.usage(c) for c in self._chain(layers))
         with self._images.writing():
-            stored = self._images.store_image(ImageConfig.from_json(config),
-                                              [x.descriptor for x in layers], size, list(tags))
+            stored = self._images.store_image(image_config, [x.descriptor for x in layers],
+                                              size, list(tags))
         for tag in tags:
             self._images.on_event("image", "tag", stored.id, {"name": tag})
         return stored.id

@@ -10,6 +10,7 @@ cancels the build: the running step's container is killed and removed.
 """
 
 import asyncio
+import base64
 import json
 import re
 from typing import Any
@@ -90,7 +91,22 @@ def options(request: web.Request) -> BuildOptions:
         pull=params.boolean(request, "pull"), cache_from=tuple(str(c) for c in cache_from),
         labels={str(k): str(v) for k, v in labels.items()}, quiet=params.boolean(request, "q"),
         network=_NETWORKS[network], extra_hosts=tuple(hosts),
-        platform=q.get("platform", ""), resources=resources, secret_ids=secret_ids)
+        platform=q.get("platform", ""), resources=resources, secret_ids=secret_ids,
+        registry_auth=_registry_config(request.headers.get("X-Registry-Config", "")))
+
+
+def _registry_config(value: str) -> dict[str, dict[str, str]]:
+    """``X-Registry-Config``: base64url JSON of {registry: AuthConfig} (docker's)."""
+    if not value.strip():
+        return {}
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (ValueError, TypeError):
+        raise InvalidArgument("invalid X-Registry-Config header") from None
+    if not isinstance(raw, dict):
+        raise InvalidArgument("invalid X-Registry-Config header")
+    return {str(k): {str(a): str(b) for a, b in v.items() if isinstance(b, str)}
+            for k, v in raw.items() if isinstance(v, dict)}
 
 
 def register(router: Router, engine: Engine) -> None:
