@@ -10,8 +10,9 @@ import time
 BERTH = [sys.executable, "-m", "berth.cli.main"]
 
 
-def _session(argv, env, prompt_wait=20.0):
-    """Run ``argv`` on a terminal: type a command, wait for its answer, then detach."""
+def _session(argv, env, prompt_wait=20.0, keys=b"\x10\x11"):
+    """Run ``argv`` on a terminal: type a command, wait for its answer, then detach
+    with ``keys``."""
     pid, fd = pty.fork()
     if pid == 0:  # never return into pytest from here
         try:
@@ -38,7 +39,7 @@ def _session(argv, env, prompt_wait=20.0):
         read_until(b"/ # ", prompt_wait)  # the shell's prompt: the terminal is raw by now
         os.write(fd, b"echo typed-and-seen\r")
         read_until(b"\r\ntyped-and-seen\r\n", 10)
-        os.write(fd, b"\x10\x11")
+        os.write(fd, keys)
         read_until(b"\x00never", 2.0)
     finally:
         for _ in range(100):
@@ -72,3 +73,23 @@ def test_detach_from_run_and_attach(berth_cli, daemon):
         assert _up(berth_cli, "detached") == "running"
     finally:
         berth_cli("rm", "-f", "detached")
+
+
+def test_detach_keys_from_the_flag_and_from_config_json(berth_cli, daemon, tmp_path):
+    try:
+        code, out = _session([*BERTH, "run", "-it", "--detach-keys", "ctrl-x,y", "--name",
+                              "keyed", "busybox", "sh"], daemon.env, keys=b"\x18y")
+        assert code == 0, out
+        assert _up(berth_cli, "keyed") == "running"
+        (tmp_path / "config.json").write_text('{"detachKeys": "ctrl-a"}')
+        env = {**daemon.env, "DOCKER_CONFIG": str(tmp_path)}
+        code, out = _session([*BERTH, "attach", "keyed"], env, 2.0, keys=b"\x01")
+        assert code == 1 and b"read escape sequence" in out
+        code, out = _session([*BERTH, "exec", "-it", "--detach-keys", "ctrl-x", "keyed", "sh"],
+                             daemon.env, keys=b"\x18")
+        assert code == 126 and b"read escape sequence" in out, out  # dockerd 20.10's end
+        assert _up(berth_cli, "keyed") == "running"
+        code, out, err = berth_cli("attach", "--detach-keys", "bogus-key", "keyed")
+        assert code == 1 and "Invalid escape keys (bogus-key) provided" in err
+    finally:
+        berth_cli("rm", "-f", "keyed")

@@ -11,6 +11,7 @@ from berth.cli.usage import Parser
 def _run(run: Parser) -> None:
     run.add_argument("-d", "--detach", action="store_true",
                      help="run the container in background and print its ID")
+    _detach_keys(run)
     _create(run)
 
 
@@ -276,8 +277,14 @@ def _cp(cp: Parser) -> None:
     cp.add_argument("dest", metavar="DEST")
 
 
+def _detach_keys(p: Parser) -> None:
+    p.add_argument("--detach-keys", default="",
+                   help="override the key sequence for detaching a container")
+
+
 def _attach(attach: Parser) -> None:
     attach.add_argument("--no-stdin", action="store_true", help="do not attach STDIN")
+    _detach_keys(attach)
     attach.add_argument("container", metavar="CONTAINER")
 
 
@@ -286,6 +293,7 @@ def _start(start: Parser) -> None:
                        help="attach STDOUT/STDERR and forward signals")
     start.add_argument("-i", "--interactive", action="store_true",
                        help="attach container's STDIN")
+    _detach_keys(start)
     _containers(start)
 
 
@@ -303,6 +311,7 @@ def _exec(ex: Parser) -> None:
                     help="read in a file of environment variables")
     ex.add_argument("--privileged", action="store_true",
                     help="give extended privileges to the command")
+    _detach_keys(ex)
     ex.add_argument("container", metavar="CONTAINER")
     ex.add_argument("cmd", metavar="COMMAND")
     ex.add_argument("args", nargs=argparse.REMAINDER, metavar="ARG")

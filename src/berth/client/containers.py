@@ -96,9 +96,10 @@ class ContainersAPI:
         return self.begin_wait(ref, condition).result()
 
     def attach(self, ref: str, stdin: bool = False, stdout: bool = True, stderr: bool = True,
-               logs: bool = False) -> Hijacked:
+               logs: bool = False, detach_keys: str = "") -> Hijacked:
         query = {"stream": True, "stdin": stdin or None, "stdout": stdout or None,
-                 "stderr": stderr or None, "logs": logs or None}
+                 "stderr": stderr or None, "logs": logs or None,
+                 "detachKeys": detach_keys or None}
         return self.client.hijack("POST", f"/containers/{quote(ref)}/attach", query)
 
     def stats(self, ref: str, stream: bool = False,

@@ -221,9 +221,10 @@ class ExecService:
     async def hang_up(self, instance: ExecInstance) -> None:
         """A client detached from a tty exec: its terminal is gone, and its process hears
         SIGHUP, as under dockerd (containerd closes the console once the exec's stdin
-        ends). dockerd records the exec as failed (126) at once; here it is recorded at
-        the exit, with that code."""
+        ends). dockerd records the exec as failed (126) at once: so is it here, before
+        the client hears of it."""
         instance.detached = True
+        self._finish(instance, 126)
         with contextlib.suppress(BerthError):  # it has exited already
             await self._sup.kill(instance.id, signal.SIGHUP, True)
 

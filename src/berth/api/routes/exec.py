@@ -129,10 +129,10 @@ def register(router: Router, engine: Engine) -> None:
             if data:
                 await session.write_stdin(data)
             if detached:
+                await execs.hang_up(instance)
                 out.write(1, DETACHED)
                 out.closed = True
                 conn.close()
-                await execs.hang_up(instance)
                 return
         await session.write_stdin(b"")
 

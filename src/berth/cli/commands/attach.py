@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from berth.cli.commands.run import stream_container
+from berth.cli.commands.run import chosen_detach_keys, stream_container
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,4 +21,5 @@ def run(args: argparse.Namespace, client: Client) -> int:
               file=sys.stderr)
         return 1
     interactive = bool(config.get("OpenStdin")) and not args.no_stdin
-    return stream_container(client, info["Id"], interactive, bool(config.get("Tty")), None)
+    return stream_container(client, info["Id"], interactive, bool(config.get("Tty")), None,
+                            keys=chosen_detach_keys(args))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 
-from berth.cli.commands.run import _pump_stdin, _raw_terminal, environment
+from berth.cli.commands.run import _pump_stdin, _raw_terminal, chosen_detach_keys, environment
 from berth.cli.output import copy_frames
 from berth.client.streams import demux, is_multiplexed, raw
 
@@ -30,6 +30,7 @@ def exec_config(args: argparse.Namespace) -> dict[str, Any]:
         "AttachStdout": not args.detach, "AttachStderr": not args.detach,
         "Detach": args.detach, "Env": environment(args), "WorkingDir": args.workdir or "",
         "Cmd": [args.cmd, *args.args],
+        **({"DetachKeys": keys} if (keys := chosen_detach_keys(args)) else {}),
     }
 
 

@@ -203,6 +203,27 @@ DETACH_KEYS = b"\x10\x11"
 """ctrl-p ctrl-q: berthd ends the attach on them (docker's default detach keys)."""
 
 
+def chosen_detach_keys(args: argparse.Namespace) -> str:
+    """``--detach-keys``, else the ``detachKeys`` of docker's ``config.json``, else ""
+    (berthd's default, ctrl-p ctrl-q)."""
+    if args.detach_keys:
+        return str(args.detach_keys)
+    from berth.client.credentials import DockerConfig
+
+    return DockerConfig().detach_keys()
+
+
+def _watched(keys: str) -> bytes:
+    """The bytes of ``keys`` to notice a detach by; berthd refuses keys that are wrong."""
+    from berth.errors import InvalidArgument
+    from berth.util.detachkeys import detach_keys
+
+    try:
+        return detach_keys(keys)
+    except InvalidArgument:
+        return DETACH_KEYS
+
+
 class _Stdin:
     """Our stdin going to the container; notes whether the detach keys went by."""
 
@@ -282,14 +303,16 @@ def _restore_signals(saved: dict[int, Any]) -> None:
 
 
 def attached(client: Client, args: argparse.Namespace, cid: str) -> int:
-    return stream_container(client, cid, args.interactive, args.tty, "start", args.rm)
+    return stream_container(client, cid, args.interactive, args.tty, "start", args.rm,
+                            chosen_detach_keys(args))
 
 
 def stream_container(client: Client, cid: str, interactive: bool, tty: bool,
-                     then: str | None, remove: bool = False) -> int:
+                     then: str | None, remove: bool = False, keys: str = "") -> int:
     """Attach, register a wait, ``then`` start (``run``, ``start -a``) or not
-    (``attach``), copy the stream out, and return the container's exit status."""
-    stream = client.containers.attach(cid, stdin=interactive)
+    (``attach``), copy the stream out, and return the container's exit status.
+    ``keys``: the detach keys (berthd's default when empty)."""
+    stream = client.containers.attach(cid, stdin=interactive, detach_keys=keys)
     try:
         waiter: PendingWait = client.containers.begin_wait(
             cid, "removed" if remove else "next-exit")
@@ -301,7 +324,7 @@ def stream_container(client: Client, cid: str, interactive: bool, tty: bool,
                 waiter.cancel()
                 raise
         saved = _follow_terminal_size(client, cid) if tty else _proxy_signals(client, cid)
-        stdin = _Stdin()
+        stdin = _Stdin(_watched(keys))
         try:
             if interactive:
                 import threading

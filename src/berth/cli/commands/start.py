@@ -19,7 +19,7 @@ def run(args: argparse.Namespace, client: Client) -> int:
         if len(args.containers) > 1:
             print("you cannot start and attach multiple containers at once", file=sys.stderr)
             return 1
-        from berth.cli.commands.run import RunFailed, stream_container
+        from berth.cli.commands.run import RunFailed, chosen_detach_keys, stream_container
 
         info = client.containers.inspect(args.containers[0])
         config = info.get("Config") or {}
@@ -27,7 +27,8 @@ def run(args: argparse.Namespace, client: Client) -> int:
             return stream_container(client, info["Id"],
                                     args.interactive and bool(config.get("OpenStdin")),
                                     bool(config.get("Tty")), "start",
-                                    bool((info.get("HostConfig") or {}).get("AutoRemove")))
+                                    bool((info.get("HostConfig") or {}).get("AutoRemove")),
+                                    chosen_detach_keys(args))
         except RunFailed as e:
             print(e.message, file=sys.stderr)
             return e.status

@@ -89,6 +89,11 @@ class DockerConfig:
             f.write("\n")
         os.replace(tmp, self.path)
 
+    def detach_keys(self) -> str:
+        """The ``detachKeys`` the docker CLI takes when no ``--detach-keys`` is given."""
+        value = self._load().get("detachKeys")
+        return value if isinstance(value, str) else ""
+
     def helper(self, key: str) -> str:
         data = self._load()
         helpers = data.get("credHelpers") or {}
