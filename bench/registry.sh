@@ -4,10 +4,10 @@
 # against the same registry, of two one-layer images imported from a tar:
 #   big:    200 MB of random bytes (no compression helps): MB/s of the layer as the
 #           registry stores it (MB = 10^6 bytes);
-#   rootfs: a real root filesystem tree, the host's /usr files in path order up to
-#           ROOTFS_MB (200) MB: pushed compressed (gzip: berth's ISA-L in threads,
-#           dockerd's Go compress/gzip), so MB/s of the plain tar (the work done),
-#           with the bytes the registry stores.
+#   rootfs: a real root filesystem tree, the host's /usr files (under 10 MB each)
+#           and links in path order up to ROOTFS_MB (200) MB: pushed compressed
+#           (gzip: berth's ISA-L in threads, dockerd's Go compress/gzip), so MB/s
+#           of the plain tar (the work done), with the bytes the registry stores.
 # A push starts with nothing compressed yet; a pull starts with no layer present
 # and includes the unpack. SIZE_MB changes the random layer's size; DOCKER=0 skips
 # dockerd. The load average before and after is printed: other work on the machine
@@ -53,8 +53,8 @@ head -c "$((SIZE_MB * 1000 * 1000))" /dev/urandom >"$tmp/layer/big"
 tar -C "$tmp/layer" -cf "$tmp/big.tar" big
 rm -rf "$tmp/layer"
 # the rootfs: regular files and links of /usr, in path order, up to ROOTFS_MB
-(cd / && find usr -xdev \( -type f -o -type l \) -printf '%s %p\n' | sort -k2 \
-    | awk -v max="$((ROOTFS_MB * 1000 * 1000))" '{ s += $1; if (s > max) exit; print $2 }') \
+(cd / && find usr -xdev \( -type f -size -10M -o -type l \) -printf '%s %p\n' | sort -k2 \
+    | awk -v max="$((ROOTFS_MB * 1000 * 1000))" '{ s += $1; if (s <= max) print $2 }') \
     >"$tmp/rootfs.list"
 tar -C / -cf "$tmp/rootfs.tar" --no-recursion -T "$tmp/rootfs.list"
 plain=$(stat -c %s "$tmp/rootfs.tar")
