@@ -82,6 +82,11 @@ if [ "$test_too" = 1 ]; then
     stamp=.venv/.berth-dev-installed
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    # berth was distributed as "berth" before "berth-engine": one owner of the commands
+    if .venv/bin/pip show -q berth >/dev/null 2>&1; then
+        .venv/bin/pip uninstall -y -q berth 2>/dev/null || true
+    fi
+    rm -rf src/berth.egg-info  # its metadata, left in the source tree by an editable install
     .venv/bin/pip install -q --disable-pip-version-check -e "$extras"
     touch "$stamp"
 fi
