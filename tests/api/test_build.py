@@ -184,6 +184,23 @@ def test_a_cache_mount_survives_between_builds_and_is_not_in_the_image(daemon, t
     assert df["Type"] == "Build Cache" and df["TotalCount"] != "0"
 
 
+def test_builder_prune_empties_the_cache_and_the_cache_mounts(daemon, tmp_path):
+    token = secrets.token_hex(4)
+    ctx = _context(tmp_path / "pr", f"FROM busybox\nRUN --mount=type=cache,target=/c,id={token} "
+                                    f"echo {token} > /c/f && echo {token} > /made\n")
+    assert _build(daemon, ctx, "-t", f"prune:{token}").returncode == 0
+    mounts = daemon.data_root / "builder" / "cache-mounts"
+    assert os.listdir(mounts)
+    r = daemon.cli("builder", "prune", "-f")
+    assert r.returncode == 0 and "Total reclaimed space:" in r.stdout, r.stderr
+    assert not os.listdir(mounts)
+    df = daemon.cli("system", "df", "--format", "{{.Type}} {{.TotalCount}}").stdout
+    assert "Build Cache 0" in df
+    again = _build(daemon, ctx, "-t", f"prune:{token}")
+    assert "Using cache" not in again.stdout  # nothing left to hit
+    assert daemon.cli("run", "--rm", f"prune:{token}", "cat", "/made").stdout == token + "\n"
+
+
 def test_a_secret_reaches_the_run_but_no_layer_and_no_history(daemon, tmp_path):
     secret = tmp_path / "token"
     secret.write_text("s3cr3t-value")

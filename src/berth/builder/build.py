@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from berth.builder.ast import Dockerfile, Stage
-from berth.builder.backend import BaseImage, Executor, ImageStore
+from berth.builder.backend import BaseImage, Executor, ImageStore, Layer
 from berth.builder.cache import Cache
 from berth.builder.context import Context
 from berth.builder.copy import Ignored
@@ -237,11 +237,10 @@ class BuildRun:
             if found.index == current:
                 raise InvalidArgument(f"invalid from flag value {ref}: refers to current "
                                       "build stage")
-            st = await self.stage_state(found.index)
-            layers: Sequence[object] = st.layers
+            layers: Sequence[Layer] = (await self.stage_state(found.index)).layers
         else:
             layers = (await self.image(ref)).layers
-        dirs = await asyncio.to_thread(self.store.layer_dirs, layers)  # type: ignore[arg-type]
+        dirs = await asyncio.to_thread(self.store.layer_dirs, layers)
         return Tree([str(d) for d in dirs])
 
 

@@ -10,6 +10,7 @@ whole only when the step fails. ``-q``/``--progress=quiet`` prints the image id.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 TYPE_CHECKING = False
@@ -156,6 +157,9 @@ class _Plain(_View):
             sys.stdout.flush()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 class _Live(_View):
     """Step lines kept; a running step's output as one line rewritten in place."""
 
@@ -183,7 +187,9 @@ class _Live(_View):
                 sys.stdout.write(line if line.endswith("\n") else line + "\n")
             else:
                 self._step_output.append(line)
-                last = line.rstrip("\n").replace("\t", " ")[-self._width + 4:]
+                last = _ANSI.sub("", line).rstrip("\n").replace("\t", " ")[-self._width + 4:]
+                if not last.strip():
+                    continue
                 self._clear()
                 sys.stdout.write(f"\x1b[2m  {last}\x1b[0m")
                 self._shown = True
