@@ -213,3 +213,24 @@ def test_driver_mounts_across_berthd_restarts(own_daemon):
     assert not _mounted(data)  # ... and undoes the mount nobody holds any more
     d.cli("rm", "-f", "rv1", "rv2")
     assert d.cli("volume", "rm", "rv").returncode == 0
+
+
+def test_cp_reaches_a_stopped_containers_driver_volume(daemon, tmp_path):
+    device = tmp_path / "device"
+    device.mkdir()
+    (device / "old").write_text("on the device\n")
+    assert daemon.cli("volume", "create", "-o", "type=none", "-o", "o=bind", "-o",
+                      f"device={device}", "cpdev").returncode == 0
+    assert daemon.cli("create", "--name", "cpdev-c", "-v", "cpdev:/b", "busybox",
+                      "true").returncode == 0
+    (tmp_path / "new").write_text("put by cp\n")
+    r = daemon.cli("cp", str(tmp_path / "new"), "cpdev-c:/b/new")
+    assert r.returncode == 0, r.stderr
+    assert (device / "new").read_text() == "put by cp\n"  # on the device, not under it
+    data = daemon.data_root / "volumes/cpdev/_data"
+    assert not _mounted(data) and list(data.iterdir()) == []
+    r = daemon.cli("cp", "cpdev-c:/b/old", str(tmp_path / "got"))
+    assert r.returncode == 0 and (tmp_path / "got").read_text() == "on the device\n"
+    assert not _mounted(data)
+    daemon.cli("rm", "cpdev-c")
+    assert daemon.cli("volume", "rm", "cpdev").returncode == 0

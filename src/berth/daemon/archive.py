@@ -8,6 +8,7 @@ from its overlay, mounted in the child's own mount namespace only.
 
 import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -37,34 +38,53 @@ class ArchiveService:
         self._sup = supervisor
 
     async def _open(self, ref: str, mode: str, path: str, no_overwrite: bool = False
-                    ) -> tuple[str, asyncio.StreamReader, asyncio.StreamWriter]:
+                    ) -> tuple[str, dict[str, Any], asyncio.StreamReader,
+                               asyncio.StreamWriter]:
+        """The helper's connection and its first line, read: by then it is inside."""
         if not path:
             raise InvalidArgument("path cannot be empty")
         c = self._containers.get(ref)
+        holder = ""
         if c.state.running:
             bundle: dict[str, Any] = {"bundle": self._containers.bundle_dir(c.id),
                                       "rootfs_mounts": []}
         else:  # its overlay is mounted for the request, in the helper's own namespace
-            bundle = await asyncio.to_thread(self._containers.prepare_bundle, c)
+            if c.mount_points:  # volumes with driver options too, as dockerd mounts them
+                holder = f"archive-{secrets.token_hex(8)}"
+                await asyncio.to_thread(self._containers.hold_volumes, c, holder)
+            try:
+                bundle = await asyncio.to_thread(self._containers.prepare_bundle, c)
+            except BaseException:
+                if holder:
+                    await asyncio.to_thread(self._containers.release_volumes, c, holder)
+                raise
         request = {"id": c.id, "mode": mode, "path": path, "bundle": bundle["bundle"],
                    "rootfs_mounts": bundle["rootfs_mounts"],
                    "no_overwrite_dir_non_dir": no_overwrite}
-        reader, writer = await self._sup.archive(request)
-        return c.name, reader, writer
+        try:
+            reader, writer = await self._sup.archive(request)
+            try:
+                header = json.loads(await reader.readline() or b"{}")
+            except BaseException:
+                writer.close()
+                raise
+        finally:  # the helper holds its own binds of them now: the host's go
+            if holder:
+                await asyncio.to_thread(self._containers.release_volumes, c, holder)
+        return c.name, header, reader, writer
 
     async def stat(self, ref: str, path: str) -> dict[str, Any]:
-        name, reader, writer = await self._open(ref, "stat", path)
+        name, header, _, writer = await self._open(ref, "stat", path)
         try:
-            header = json.loads(await reader.readline() or b"{}")
             return dict(_check(header, path, name)["stat"])
         finally:
             writer.close()
 
     async def get(self, ref: str, path: str) -> tuple[dict[str, Any], AsyncIterator[bytes]]:
         """The path's stat and its tar, streamed."""
-        name, reader, writer = await self._open(ref, "get", path)
+        name, header, reader, writer = await self._open(ref, "get", path)
         try:
-            header = _check(json.loads(await reader.readline() or b"{}"), path, name)
+            header = _check(header, path, name)
         except BaseException:
             writer.close()
             raise
@@ -80,9 +100,10 @@ class ArchiveService:
     async def put(self, ref: str, path: str, body: AsyncIterator[bytes],
                   no_overwrite_dir_non_dir: bool = False) -> None:
         """Extract the tar ``body`` into the directory ``path``."""
-        name, reader, writer = await self._open(ref, "put", path, no_overwrite_dir_non_dir)
+        name, header, reader, writer = await self._open(ref, "put", path,
+                                                        no_overwrite_dir_non_dir)
         try:
-            _check(json.loads(await reader.readline() or b"{}"), path, name)
+            _check(header, path, name)
             async for data in body:
                 writer.write(data)
                 await writer.drain()

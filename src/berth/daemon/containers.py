@@ -133,6 +133,22 @@ class ContainerService:
     def bundle_dir(self, cid: str) -> str:
         return str(self._paths.container(cid))
 
+    def hold_volumes(self, c: Container, holder: str) -> None:
+        """A stopped container's volumes with driver options mounted for ``holder`` (cp)."""
+        for point in c.mount_points:
+            if point.get("Type") == "volume":
+                try:
+                    self._volumes.store.acquire(self._volumes.store.get(str(point["Name"])),
+                                                holder)
+                except BaseException:
+                    self.release_volumes(c, holder)
+                    raise
+
+    def release_volumes(self, c: Container, holder: str) -> None:
+        for point in c.mount_points:
+            if point.get("Type") == "volume":
+                self._volumes.store.release(str(point["Name"]), holder)
+
     def prepare_bundle(self, c: Container) -> dict[str, Any]:
         """Write the bundle and mount what it needs; the supervisor's start request."""
         return self._runs.prepare_bundle(c)
