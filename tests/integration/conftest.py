@@ -15,13 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rt_support import (
-    Supervisor,
-    make_busybox_rootfs,
-    require_root,
-    start_supervisor,
-    stop_supervisor,
-)
+from rt_support import Supervisor, make_busybox_rootfs, supervisor_on
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +26,5 @@ def busybox_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def supervisor(tmp_path: Path, busybox_rootfs: Path) -> Iterator[Supervisor]:
-    require_root()
-    sup = start_supervisor(tmp_path / "sup", busybox_rootfs)
-    try:
+    with supervisor_on(tmp_path / "sup", busybox_rootfs) as sup:
         yield sup
-    finally:
-        stop_supervisor(sup)

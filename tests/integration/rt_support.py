@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,14 +142,14 @@ class Supervisor:
         shutil.rmtree(self.container_dir(cid))
 
 
-def start_supervisor(root: Path, lower: Path) -> Supervisor:
+def start_supervisor(root: Path, lower: Path, env: dict[str, str] | None = None) -> Supervisor:
     exec_root = root / "run"
     exec_root.mkdir(parents=True)
     log = (root / "supervisor.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "berth.supervisor", "--exec-root", str(exec_root)],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        start_new_session=True, env={**os.environ, **(env or {})})
     log.close()
     sock = exec_root / "supervisor.sock"
     deadline = time.monotonic() + 10
@@ -158,6 +159,18 @@ def start_supervisor(root: Path, lower: Path) -> Supervisor:
             raise RuntimeError((root / "supervisor.log").read_text())
         time.sleep(0.005)
     return Supervisor(root, lower, proc, Client(sock, timeout=30))
+
+
+@contextmanager
+def supervisor_on(root: Path, lower: Path,
+                  env: dict[str, str] | None = None) -> Iterator[Supervisor]:
+    """A supervisor for the length of a ``with``, checked and removed after it."""
+    require_root()
+    sup = start_supervisor(root, lower, env)
+    try:
+        yield sup
+    finally:
+        stop_supervisor(sup)
 
 
 def leftovers(root: Path) -> tuple[list[str], list[int]]:

@@ -13,37 +13,50 @@ The supervisor, a child subreaper, adopts and reaps it.
 """
 
 import os
-import signal
 import socket
+import stat
+from collections.abc import Callable
 from typing import Any
 
 from berth.runtime import process, terminal, users
 from berth.runtime.cgroups import Cgroup, for_spec
 from berth.runtime.linux import sys as lx
-from berth.runtime.spawn import NAMESPACE_FLAGS, fork_twice, report, setup_stdio
+from berth.runtime.spawn import (
+    NAMESPACE_FLAGS,
+    NULL_STDIN,
+    Launch,
+    isolate,
+    launch,
+    report,
+    setup_stdio,
+)
 
 _PROC_NS = {"ipc": "ipc", "uts": "uts", "network": "net", "pid": "pid", "cgroup": "cgroup",
             "mount": "mnt"}
 _ORDER = ("ipc", "uts", "network", "pid", "cgroup", "mount")
 
 
-def exec_process(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
-                 program: bytes | None, stdio: tuple[int, int, int],
-                 console: socket.socket | None = None) -> int:
+def start(init_pid: int, spec: dict[str, Any], proc: dict[str, Any], program: bytes | None,
+          stdio: tuple[int, int, int], console: socket.socket | None = None) -> Launch:
     """Start ``proc`` (an OCI ``process``) inside the container whose init is
-    ``init_pid`` and whose bundle spec is ``spec``; its host pid once exec'd.
+    ``init_pid`` and whose bundle spec is ``spec``. The caller waits on its own loop
+    for the ``execve`` (the error pipe's EOF; ``spawn.outcome`` gives the pid or raises
+    ``CommandNotFound``, ``CommandNotInvokable`` or ``FailedPrecondition``).
 
     With ``console`` (``process.terminal``), the pty is made inside the container,
     on its own devpts as runc does (so ``tty`` names it there), and its master is
-    sent back over that socket; ``stdio`` is then unused.
-    Raises ``CommandNotFound``, ``CommandNotInvokable`` or ``FailedPrecondition``.
+    sent over that socket before the exec; ``stdio`` is then unused.
     """
+    return launch(_middle_of(init_pid, spec, proc, program, stdio, console), "exec")
+
+
+def _middle_of(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
+               program: bytes | None, stdio: tuple[int, int, int],
+               console: socket.socket | None) -> Callable[[int, int], None]:
     kinds = {ns["type"] for ns in (spec.get("linux") or {}).get("namespaces", [])}
     namespaces = [k for k in _ORDER if k in kinds]
-    return fork_twice(
-        lambda err_w, pid_w: _middle(init_pid, namespaces, for_spec(spec), proc,
-                                     program, stdio, console, err_w, pid_w),
-        "exec")
+    return lambda err_w, pid_w: _middle(init_pid, namespaces, for_spec(spec), proc, program,
+                                        stdio, console, err_w, pid_w)
 
 
 def _middle(init_pid: int, kinds: list[str], cgroup: Cgroup | None, proc: dict[str, Any],
@@ -51,7 +64,7 @@ def _middle(init_pid: int, kinds: list[str], cgroup: Cgroup | None, proc: dict[s
             console: socket.socket | None, err_w: int, pid_w: int) -> None:
     code = 1
     try:
-        signal.set_wakeup_fd(-1)  # the supervisor's, not ours
+        isolate((err_w, pid_w, *stdio, -1 if console is None else console.fileno()))
         fds = [(os.open(f"/proc/{init_pid}/ns/{_PROC_NS[k]}", os.O_RDONLY | os.O_CLOEXEC),
                 NAMESPACE_FLAGS[k]) for k in kinds]
         if cgroup is not None:
@@ -80,11 +93,32 @@ def _console(console: socket.socket) -> tuple[int, int, int]:
     return slave, slave, slave
 
 
+def _null() -> int:
+    """The container's /dev/null for a stdin not kept open (never the supervisor's fd 0);
+    opened without blocking and checked, since the container may have replaced it."""
+    try:
+        fd = os.open("/dev/null", os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW
+                     | os.O_CLOEXEC)
+    except OSError:
+        fd = -1
+    if fd >= 0:
+        st = os.fstat(fd)
+        if stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3):
+            os.set_blocking(fd, True)
+            return fd
+        os.close(fd)
+    read, write = os.pipe2(os.O_CLOEXEC)  # an empty stdin all the same
+    os.close(write)
+    return read
+
+
 def _exec(proc: dict[str, Any], program: bytes | None, stdio: tuple[int, int, int],
           err_w: int) -> None:
     code = 1
     try:
         os.setsid()
+        if stdio[0] == NULL_STDIN:
+            stdio = (_null(), stdio[1], stdio[2])
         setup_stdio(stdio, bool(proc.get("terminal")), proc.get("consoleSize"))
         users.apply(proc)
         umask = (proc.get("user") or {}).get("umask")

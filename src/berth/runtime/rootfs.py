@@ -5,10 +5,13 @@ namespace, before the user's program. Order follows
 shared/ref/container-init-sequence.md, steps 19 to 26.
 """
 
+import contextlib
+import errno
 import os
 import stat
 from typing import Any
 
+from berth.runtime import inroot
 from berth.runtime.linux import sys as lx
 
 _FLAG_OPTIONS = {
@@ -69,7 +72,13 @@ def secure_join(root: str, path: str) -> str:
             hops += 1
             if hops > 40:
                 raise OSError(40, "too many levels of symbolic links", path)
-            target = os.readlink(candidate)
+            try:
+                target = os.readlink(candidate)
+            except OSError as e:
+                if e.errno != errno.EINVAL:
+                    raise
+                parts.insert(0, part)  # no symlink any more: look again
+                continue
             if target.startswith("/"):
                 resolved = []
             parts = [p for p in target.split("/") if p not in ("", ".")] + parts
@@ -91,24 +100,57 @@ def mount_rootfs(root: str, rootfs_mounts: list[dict[str, Any]]) -> None:
 
 def mount_spec_mounts(root: str, mounts: list[dict[str, Any]],
                       view: list[tuple[str, str]] | None = None) -> None:
-    """Step 19.4: each spec mount at its destination resolved inside ``root``;
-    ``view``: what ``/sys/fs/cgroup`` shows (``cgroup_view()``) when the process
-    is not in its cgroup yet."""
-    for m in mounts:
-        dest = secure_join(root, m["destination"])
-        kind = m.get("type") or "bind"
-        options = list(m.get("options", []))
-        flags, data = parse_options(options)
-        source = m.get("source") or kind
-        if kind == "bind" or flags & lx.MS_BIND:
-            _bind(source, dest, flags | lx.MS_BIND)
+    """Step 19.4: each spec mount at its destination resolved inside ``root``, mounted
+    onto an fd of it (``berth.runtime.inroot``); ``view``: what ``/sys/fs/cgroup``
+    shows (``cgroup_view()``) when the process is not in its cgroup yet."""
+    root_fd = inroot.open_dir(root)
+    try:
+        for m in mounts:
+            _mount(root_fd, root, m, view)
+    finally:
+        os.close(root_fd)
+
+
+# What runc lets a bind cover inside /proc (lxcfs's files); nothing else but a proc.
+_PROC_BINDS = frozenset({"proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat",
+                         "proc/swaps", "proc/uptime", "proc/loadavg", "proc/slabinfo",
+                         "proc/net/dev", "proc/sys/kernel/ns_last_pid"})
+
+
+def in_root(root: str, path: str) -> str:
+    """``path`` resolved inside ``root`` (``secure_join``), relative to it."""
+    return os.path.relpath(secure_join(root, path), root)
+
+
+def _mount(root_fd: int, root: str, m: dict[str, Any],
+           view: list[tuple[str, str]] | None) -> None:
+    kind = m.get("type") or "bind"
+    options = list(m.get("options", []))
+    flags, data = parse_options(options)
+    source = m.get("source") or kind
+    is_bind = kind == "bind" or bool(flags & lx.MS_BIND)
+    rel = in_root(root, m["destination"])
+    if (rel == "proc" and kind != "proc") or (rel.startswith("proc/") and (
+            not is_bind or rel not in _PROC_BINDS)):
+        raise OSError(errno.EPERM, f"{m['destination']} cannot be mounted: it resolves to /"
+                                   f"{rel}, and only a proc filesystem may go there", rel)
+    target = inroot.walk(root_fd, rel, not is_bind or os.path.isdir(source))
+    try:
+        if is_bind:
+            inroot.bind(source, target.fd, flags | lx.MS_BIND, propagation(options))
         elif kind == "cgroup":
-            mount_cgroup(dest, flags, view)
+            mount_cgroup(target, flags, view)
         else:
-            os.makedirs(dest, exist_ok=True)
-            lx.mount(source, dest, kind, flags, data or None)
-        if prop := propagation(options):
-            lx.mount(None, dest, None, prop)
+            lx.mount(source, target.proc, kind, flags, data or None)
+            if prop := propagation(options):
+                top = target.top()
+                try:
+                    lx.mount(None, f"/proc/self/fd/{top}", None, prop)
+                finally:
+                    os.close(top)
+        target.check()
+    finally:
+        target.close()
 
 
 def cgroup_v1_hierarchies(mountinfo: str = "/proc/self/mountinfo",
@@ -151,75 +193,89 @@ def cgroup_view(dirs: list[str] | None = None) -> list[tuple[str, str]]:
     return out
 
 
-def mount_cgroup(dest: str, flags: int, view: list[tuple[str, str]] | None = None) -> None:
+def mount_cgroup(target: inroot.Target, flags: int,
+                 view: list[tuple[str, str]] | None = None) -> None:
     """Docker's /sys/fs/cgroup. On a v1 host (the host's cgroup namespace): a tmpfs
     with, per hierarchy, the container's own cgroup bound read-only, as runc does.
     On a v2 host: a cgroup2 mount (meant for a private cgroup namespace).
     """
-    os.makedirs(dest, exist_ok=True)
     hierarchies = cgroup_view() if view is None else view
     if not hierarchies:
-        lx.mount("cgroup2", dest, "cgroup2", flags | lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC)
+        lx.mount("cgroup2", target.proc, "cgroup2",
+                 flags | lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC)
         return
-    lx.mount("tmpfs", dest, "tmpfs", lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC, "mode=755")
-    sub_flags = lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC | (flags & lx.MS_RDONLY)
-    for mountpoint, source in hierarchies:
-        target = os.path.join(dest, os.path.basename(mountpoint))
-        os.makedirs(target, exist_ok=True)
-        _bind(source, target, lx.MS_BIND | lx.MS_REC | sub_flags)
-    if flags & lx.MS_RDONLY:
-        lx.mount(None, dest, None, lx.MS_REMOUNT | lx.MS_RDONLY | lx.MS_NOSUID | lx.MS_NODEV
-                 | lx.MS_NOEXEC, "mode=755")
-
-
-def _bind(source: str, dest: str, flags: int) -> None:
-    # The mount point matches the source: a directory, or an empty file.
-    if os.path.isdir(source):
-        os.makedirs(dest, exist_ok=True)
-    elif not os.path.exists(dest):
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        open(dest, "a").close()
-    lx.mount(source, dest, None, flags & (lx.MS_BIND | lx.MS_REC))
-    # A plain bind ignores ro/nosuid/...: they take a remount.
-    extra = flags & ~(lx.MS_BIND | lx.MS_REC)
-    if extra:
-        lx.mount(None, dest, None, lx.MS_BIND | lx.MS_REMOUNT | extra)
+    lx.mount("tmpfs", target.proc, "tmpfs", lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC,
+             "mode=755")
+    top = target.top()  # the tmpfs just made: nothing of the container's is in it
+    try:
+        sub_flags = lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC | (flags & lx.MS_RDONLY)
+        for mountpoint, source in hierarchies:
+            sub = inroot.step(top, os.path.basename(mountpoint), True)
+            try:
+                inroot.bind(source, sub, lx.MS_BIND | lx.MS_REC | sub_flags)
+            finally:
+                os.close(sub)
+        if flags & lx.MS_RDONLY:
+            lx.mount(None, f"/proc/self/fd/{top}", None, lx.MS_REMOUNT | lx.MS_RDONLY
+                     | lx.MS_NOSUID | lx.MS_NODEV | lx.MS_NOEXEC, "mode=755")
+    finally:
+        os.close(top)
 
 
 def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
     """OCI ``linux.devices`` at their paths in the root (a ``--device`` may name one
-    outside /dev, or in a directory of it: the image's symlinks resolve inside)."""
-    dev = os.path.join(root, "dev")
-    for d in devices:
-        path = secure_join(root, d["path"])
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        if os.path.lexists(path) and not os.path.isdir(path):
-            os.unlink(path)  # the image's file there gives way to the node, as under runc
+    outside /dev, or in a directory of it), and /dev's links: each path resolved inside
+    the root (the image's symlinks too) and made by fd (``berth.runtime.inroot``), so
+    an image whose /dev is a symlink to a host directory gets them in its own tree."""
+    root_fd = inroot.open_dir(root)
+    try:
+        for d in devices:
+            _make_device(root_fd, in_root(root, d["path"]), d)
+        dev = _dir_fd(root_fd, in_root(root, "/dev"))
+        try:
+            links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"),
+                     ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                     ("stderr", "/proc/self/fd/2")]
+            if os.path.exists("/proc/kcore"):
+                links.append(("core", "/proc/kcore"))
+            for name, link_target in links:
+                with contextlib.suppress(FileExistsError):
+                    os.symlink(link_target, name, dir_fd=dev)
+        finally:
+            os.close(dev)
+    finally:
+        os.close(root_fd)
+
+
+def _dir_fd(root_fd: int, rel: str) -> int:
+    """An fd of the directory ``rel`` below the root (made if missing; the root for "")."""
+    if rel in ("", "."):
+        return os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=root_fd)
+    target = inroot.walk(root_fd, rel)
+    os.close(target.parent)
+    return target.fd
+
+
+def _make_device(root_fd: int, rel: str, d: dict[str, Any]) -> None:
+    parent = _dir_fd(root_fd, os.path.dirname(rel))
+    name = os.path.basename(rel)
+    try:
+        try:
+            st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        except FileNotFoundError:
+            st = None
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            os.unlink(name, dir_fd=parent)  # the image's file gives way to the node, as under runc
         kind = stat.S_IFCHR if d.get("type", "c") == "c" else stat.S_IFBLK
         old = os.umask(0)
         try:
-            os.mknod(path, kind | d.get("fileMode", 0o666), os.makedev(d["major"], d["minor"]))
+            os.mknod(name, kind | d.get("fileMode", 0o666), os.makedev(d["major"], d["minor"]),
+                     dir_fd=parent)
         finally:
             os.umask(old)
-        os.chown(path, d.get("uid", 0), d.get("gid", 0))
-    for name, target in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"),
-                         ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                         ("stderr", "/proc/self/fd/2")):
-        link = os.path.join(dev, name)
-        if not os.path.lexists(link):
-            os.symlink(target, link)
-    if os.path.exists("/proc/kcore"):
-        link = os.path.join(dev, "core")
-        if not os.path.lexists(link):
-            os.symlink("/proc/kcore", link)
-
-
-def bind_console(root: str, pty_path: str) -> None:
-    """The terminal's pty (from the supervisor's devpts) appears as /dev/console."""
-    console = os.path.join(root, "dev", "console")
-    if not os.path.lexists(console):
-        open(console, "a").close()
-    lx.mount(pty_path, console, None, lx.MS_BIND)
+        os.chown(name, d.get("uid", 0), d.get("gid", 0), dir_fd=parent, follow_symlinks=False)
+    finally:
+        os.close(parent)
 
 
 def pivot(root: str) -> None:

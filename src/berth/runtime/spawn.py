@@ -19,13 +19,15 @@ comes back, ``kind`` being ``not_found``, ``not_invokable`` or ``failed``.
 """
 
 import fcntl
+import gc
 import json
 import os
 import signal
 import socket
 import struct
 import termios
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from berth.errors import BerthError, CommandNotFound, CommandNotInvokable, FailedPrecondition
@@ -93,21 +95,21 @@ def namespace_flags(spec: dict[str, Any]) -> int:
     return flags
 
 
-def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int, stdout: int,
-          stderr: int, console: socket.socket | None = None) -> int:
-    """Start the container's PID 1 and exec its program; return its host pid.
+def start(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int, stdout: int,
+          stderr: int, console: socket.socket | None = None) -> tuple["Launch", Cgroup | None]:
+    """Fork the container's PID 1, which execs its program; the caller waits for that
+    on its own loop (the error pipe's EOF, then ``outcome``), never blocking on it: how
+    long it takes is up to the image and the container.
 
     With ``process.terminal``, ``console`` is required and stdio is unused: PID 1
     makes the pty in the container (``berth.runtime.terminal``) and sends its
     master over ``console`` before the exec, for ``terminal.receive_master``.
 
-    Returns once the program has been exec'd. Raises ``CommandNotFound``,
-    ``CommandNotInvokable`` or ``FailedPrecondition`` (and then nothing of the
-    container is left running). The caller must be a child subreaper (it
-    inherits PID 1 from the middle process) and must reap the returned pid.
-    With ``linux.cgroupsPath`` in the spec, the container runs in that cgroup
-    (``berth.runtime.cgroups``); the caller removes it after the exit with
-    ``cgroups.for_spec(spec).remove()``.
+    The caller must be a child subreaper (it inherits PID 1 from the middle process)
+    and reaps PID 1. With ``linux.cgroupsPath`` in the spec, the container runs in
+    that cgroup (``berth.runtime.cgroups``), which is returned: the caller removes it
+    after the exit, or after a failed start once PID 1 is reaped. Raises
+    ``FailedPrecondition`` for a spec the init cannot run.
     """
     validate(spec)
     if (spec.get("process") or {}).get("terminal") and console is None:
@@ -118,20 +120,29 @@ def spawn(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]], stdin: int,
     if cgroup is not None:
         cgroup.create((spec.get("linux") or {}).get("resources"))
     try:
-        return fork_twice(
-            lambda err_w, pid_w: _middle(spec, rootfs_mounts, (stdin, stdout, stderr), console,
-                                         cgroup, program, err_w, pid_w),
-            "container init")
+        return launch(lambda err_w, pid_w: _middle(
+            spec, rootfs_mounts, (stdin, stdout, stderr), console, cgroup, program, err_w,
+            pid_w), "container init"), cgroup
     except BaseException:
         if cgroup is not None:
             cgroup.remove()
         raise
 
 
-def fork_twice(middle: Callable[[int, int], None], what: str) -> int:
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """A process forked to run a program in a container, not yet known to have run it:
+    its pid (0: it was never forked) and the read end of its error pipe."""
+
+    pid: int
+    err: int  # EOF with nothing read: the program was exec'd
+    what: str
+    status: int  # the middle process's wait status
+
+
+def launch(middle: Callable[[int, int], None], what: str) -> Launch:
     """Fork ``middle(err_w, pid_w)``, which forks the process that execs and writes its
-    pid; wait for the exec (the error pipe's EOF) and return that pid, or raise what
-    the child reported (``CommandNotFound``, ``CommandNotInvokable``, ...)."""
+    pid, and wait for the middle only: it runs nothing of the container's."""
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
     try:
@@ -143,31 +154,30 @@ def fork_twice(middle: Callable[[int, int], None], what: str) -> int:
         err_w = pid_w = -1
         _, status = os.waitpid(child, 0)
         raw_pid = read_all(pid_r)
-        raw_err = read_all(err_r)
+    except BaseException:
+        os.close(err_r)
+        raise
     finally:
-        for fd in (err_r, err_w, pid_r, pid_w):
+        for fd in (err_w, pid_r, pid_w):
             if fd >= 0:
                 os.close(fd)
-    pid = int(raw_pid) if raw_pid else 0
+    return Launch(int(raw_pid) if raw_pid else 0, err_r, what, status)
+
+
+def outcome(started: Launch, raw_err: bytes) -> int:
+    """The pid, once the error pipe has given ``raw_err`` and EOF; or raise what the
+    process reported (``CommandNotFound``, ``CommandNotInvokable``, ...)."""
     if raw_err:
-        if pid:
-            reap(pid)
         try:
             error = json.loads(raw_err)
         except ValueError:
             error = {"kind": "failed", "message": raw_err.decode(errors="replace")}
         cls = KINDS.get(error.get("kind", ""), FailedPrecondition)
-        raise cls(error.get("message", f"{what} failed"))
-    if not pid:
-        raise FailedPrecondition(f"{what} failed before it started (status {status})")
-    return pid
-
-
-def reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+        raise cls(error.get("message", f"{started.what} failed"))
+    if not started.pid:
+        raise FailedPrecondition(
+            f"{started.what} failed before it started (status {started.status})")
+    return started.pid
 
 
 def read_all(fd: int) -> bytes:
@@ -196,6 +206,29 @@ def report(fd: int, error: BaseException) -> None:
         pass
 
 
+def isolate(keep: Iterable[int]) -> None:
+    """First thing in a process forked from the supervisor to start something in a
+    container: from here until the ``execve``, nothing in the container may reach it
+    (runc's answer to CVE-2016-9962 and CVE-2019-5736).
+
+    Non-dumpable, so no process of the container can ptrace it or open its
+    ``/proc/<pid>/fd``, ``exe``, ``mem`` or ``environ`` while it joins (``--pid
+    container:`` and ``exec`` make it visible to the container's processes); the
+    ``execve`` makes the program dumpable again, as it is under docker. Every fd of
+    the supervisor's above stdio is closed except ``keep``: a connection, another
+    container's log or pipe, the listening socket. 0-2 are replaced before the exec.
+    """
+    lx.prctl(lx.PR_SET_DUMPABLE, 0)
+    signal.set_wakeup_fd(-1)  # the supervisor's wakeup fd and handlers are not ours
+    gc.disable()  # no finalizer of the supervisor's objects closes a reused fd number
+    low = 3
+    for fd in sorted({fd for fd in keep if fd >= 3}):
+        if fd > low:
+            lx.close_range(low, fd - 1)
+        low = fd + 1
+    lx.close_range(low)
+
+
 def _join_namespaces(spec: dict[str, Any]) -> None:
     """setns into every namespace given by path (e.g. a netns the engine prepared)."""
     fds = []
@@ -217,8 +250,7 @@ def _middle(spec: dict[str, Any], rootfs_mounts: list[dict[str, Any]],
     """The first child: never returns into the caller's code."""
     code = 1
     try:
-        # The supervisor's wakeup fd and handlers are not ours.
-        signal.set_wakeup_fd(-1)
+        isolate((err_w, pid_w, *stdio, -1 if console is None else console.fileno()))
         flags = namespace_flags(spec)
         # A cgroup namespace is rooted where its creator is: enter first, then unshare.
         later = None if flags & lx.CLONE_NEWCGROUP else cgroup  # moved in after the fork

@@ -8,6 +8,8 @@ group from passwd and the groups that list the user are taken. ``HOME`` comes
 from passwd (``/`` when the user has no entry) unless the environment has one.
 """
 
+import os
+import stat
 from dataclasses import dataclass
 
 from berth.errors import InvalidArgument
@@ -21,13 +23,26 @@ class ExecUser:
     home: str
 
 
+MAX_FILE = 16 << 20
+"""Read no more of a passwd or group file: the container's, so it may be anything."""
+
+
 def _read(path: str) -> list[list[str]]:
+    """The entries of a passwd or group file; none unless it is a regular file.
+
+    Opened without blocking and checked with ``fstat``: a FIFO (or a device) in its
+    place must not hold up the start, nor the supervisor waiting for it."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError, PermissionError):
         return []
-    return [line.split(":") for line in lines if line.strip() and not line.startswith("#")]
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return []
+    with os.fdopen(fd, "rb") as f:
+        text = f.read(MAX_FILE).decode("utf-8", errors="replace")
+    return [line.split(":") for line in text.splitlines()
+            if line.strip() and not line.startswith("#")]
 
 
 def _number(text: str) -> int | None:

@@ -13,9 +13,9 @@ from typing import Any
 from berth.errors import FailedPrecondition
 from berth.runtime import archive
 from berth.runtime.cgroups import Cgroup
-from berth.runtime.exec import exec_process
+from berth.runtime.exec import start as exec_start
 from berth.runtime.seccomp import compile_filter
-from berth.runtime.spawn import NULL_STDIN
+from berth.runtime.spawn import NULL_STDIN, Launch
 from berth.runtime.terminal import receive_master
 from berth.supervisor.logs import JsonFileLog
 from berth.supervisor.protocol import FrameBuffer, encode_json
@@ -83,20 +83,50 @@ def close_all(fds: Iterable[int]) -> None:
                 os.close(fd)
 
 
-def with_console(start: Callable[[socket.socket | None, Fds], int], tty: bool,
-                 open_stdin: bool) -> tuple[int, Fds]:
-    """Run ``start(console, stdio)`` (a container's init or an exec; it returns the pid
-    once the program is exec'd) and return that pid and our ends: out, err, in.
+@dataclass(eq=False)
+class Starting:
+    """A container's init or an exec, forked and not yet known to have reached its
+    program: our ends of its pipes, or the socket its terminal's master comes on."""
 
-    With a terminal, the pty is made inside the container (``berth.runtime.terminal``)
-    and its master comes back over ``console`` before the exec: the master is the one
-    output stream (docker sends a tty's output as stdout) and a dup of it takes stdin,
-    so closing stdin leaves the output open. Without, pipes.
-    """
+    launch: Launch
+    ours: Fds
+    console: socket.socket | None
+    open_stdin: bool
+
+    def ready(self) -> Fds:
+        """Our ends (out, err, in) once it has exec'd. With a terminal (made inside the
+        container, ``berth.runtime.terminal``) the master was sent before the exec, so
+        it waits on the socket or never comes: it is the one output stream (docker
+        sends a tty's output as stdout) and a dup of it takes stdin, so closing stdin
+        leaves the output open."""
+        if self.console is None:
+            return self.ours
+        try:
+            self.console.setblocking(False)
+            master = receive_master(self.console)
+        except BlockingIOError:
+            raise FailedPrecondition(
+                "terminal: no terminal came back from the container") from None
+        except OSError as e:
+            raise FailedPrecondition(f"terminal: {e.strerror or e}") from e
+        finally:
+            self.console.close()
+        return master, -1, os.dup(master) if self.open_stdin else -1
+
+    def abandon(self) -> None:
+        close_all(self.ours)
+        if self.console is not None:
+            self.console.close()
+
+
+def launching(start: Callable[[socket.socket | None, Fds], Launch], tty: bool,
+              open_stdin: bool) -> Starting:
+    """Run ``start(console, stdio)`` (it forks a container's init or an exec: pipes for
+    its stdio, or with a terminal a socket for the pty's master)."""
     if not tty:
         ours, theirs = pipes(open_stdin)
         try:
-            return start(None, theirs), ours
+            return Starting(start(None, theirs), ours, None, open_stdin)
         except BaseException:
             close_all(ours)
             raise
@@ -104,29 +134,22 @@ def with_console(start: Callable[[socket.socket | None, Fds], int], tty: bool,
             close_all(set(theirs))
     console, their_console = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        console.settimeout(10)  # sent before the exec that start waits for
-        pid = start(their_console, (-1, -1, -1))
-        their_console.close()
-        try:
-            master = receive_master(console)
-        except BaseException:
-            os.kill(pid, signal.SIGKILL)  # started, but with no terminal to hold: the reaper has it
-            raise
-    except OSError as e:
-        raise FailedPrecondition(f"terminal: {e.strerror or e}") from e
-    finally:
+        return Starting(start(their_console, (-1, -1, -1)), (-1, -1, -1), console,
+                        open_stdin)
+    except BaseException:
         console.close()
+        raise
+    finally:
         their_console.close()
-    return pid, (master, -1, os.dup(master) if open_stdin else -1)
 
 
 def start_exec(init_pid: int, spec: dict[str, Any], proc: dict[str, Any],
-               open_stdin: bool) -> tuple[int, Fds]:
-    """Start an exec (``berth.runtime.exec``); its pid and our ends: out, err, in."""
+               open_stdin: bool) -> Starting:
+    """Fork an exec (``berth.runtime.exec``); the caller waits for its ``execve``."""
     seccomp_spec = (spec.get("linux") or {}).get("seccomp")
     program = compile_filter(seccomp_spec) if seccomp_spec else None
-    return with_console(
-        lambda console, theirs: exec_process(init_pid, spec, proc, program, theirs, console),
+    return launching(
+        lambda console, theirs: exec_start(init_pid, spec, proc, program, theirs, console),
         bool(proc.get("terminal")), open_stdin)
 
 

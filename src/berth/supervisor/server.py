@@ -17,21 +17,25 @@ import socket
 import struct
 import sys
 import termios
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from berth.errors import BerthError, Conflict, FailedPrecondition, NotFound
 from berth.paths import Paths
-from berth.runtime.cgroups import Cgroup, for_spec
+from berth.runtime.cgroups import Cgroup
 from berth.runtime.linux import sys as lx
-from berth.runtime.spawn import spawn
+from berth.runtime.spawn import Launch
+from berth.runtime.spawn import start as spawn_start
+from berth.supervisor.launches import DEFAULT_TIMEOUT, Launches, Pending
 from berth.supervisor.logs import JsonFileLog
 from berth.supervisor.processes import (
     Conn,
     Container,
+    Starting,
     archive_child,
+    launching,
     start_exec,
-    with_console,
 )
 from berth.supervisor.protocol import (
     JSON,
@@ -61,6 +65,9 @@ class Supervisor:
         self.by_pid: dict[int, Container] = {}
         self.by_fd: dict[int, Container] = {}
         self.stopping = False
+        self.launches = Launches(self.sel, float(os.environ.get("BERTH_LAUNCH_TIMEOUT")
+                                                 or DEFAULT_TIMEOUT))
+        self.starting: set[str] = set()  # ids whose start is pending
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     # -- set-up -----------------------------------------------------------
@@ -92,6 +99,7 @@ class Supervisor:
             for key, mask in self.sel.select(timeout=1.0):
                 key.data(key, mask)
             self._reap()
+            self.launches.expire()
         self._cleanup()
 
     def _cleanup(self) -> None:
@@ -103,7 +111,8 @@ class Supervisor:
                 pass
 
     def _running(self) -> bool:
-        return any(c.status == "running" for c in self.containers.values())
+        return bool(self.launches) or any(c.status == "running"
+                                          for c in self.containers.values())
 
     # -- connections ------------------------------------------------------
 
@@ -277,7 +286,8 @@ class Supervisor:
         fcntl.ioctl(c.pty, termios.TIOCSWINSZ, size)
 
     def _exec(self, conn: Conn, req: dict[str, Any]) -> None:
-        """Start a process in a running container; its stream like ``start``'s."""
+        """Start a process in a running container; its stream like ``start``'s. The
+        reply waits, on the loop, for the process to reach its program."""
         owner = self._get({"id": req.get("container")})
         if owner.status != "running":
             raise Conflict(f"container {owner.id} is not running")
@@ -285,14 +295,50 @@ class Supervisor:
             spec = json.load(f)
         proc = dict(req["process"])
         tty = bool(proc.get("terminal"))
-        pid, ours = start_exec(owner.pid, spec, proc, bool(req.get("open_stdin")))
-        c = self._track(str(req["id"]), pid, None, ours, tty, None)
-        self.execs[c.id] = c
-        self._reply(conn, pid=pid, started_at=c.started_at)
-        if req.get("stream"):
-            self._attach(conn, c)
-        else:
-            self._finish(conn)
+        starting = start_exec(owner.pid, spec, proc, bool(req.get("open_stdin")))
+
+        def started(p: Pending) -> None:
+            pid, ours = self._ready(p, starting)
+            c = self._track(str(req["id"]), pid, None, ours, tty, None, p.status)
+            self.execs[c.id] = c
+            self._reply(conn, pid=pid, started_at=c.started_at)
+            if req.get("stream"):
+                self._attach(conn, c)
+            else:
+                self._finish(conn)
+
+        self.launches.watch(starting.launch, self._answering(conn, started))
+
+    def _ready(self, p: Pending, starting: Starting) -> tuple[int, tuple[int, int, int]]:
+        """The pid and our ends of a process that reached its program; else raise why
+        not, once the process is gone (one left with no terminal to hold is killed)."""
+        try:
+            pid = p.result()
+        except BaseException:
+            starting.abandon()
+            p.settle()
+            raise
+        try:
+            return pid, starting.ready()
+        except BaseException:
+            starting.abandon()
+            if p.status is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            p.settle()
+            raise
+
+    def _answering(self, conn: Conn, done: Callable[[Pending], None]
+                   ) -> Callable[[Pending], None]:
+        """``done``, its error (any: the loop must survive it) the request's answer."""
+        def answer(p: Pending) -> None:
+            try:
+                done(p)
+            except BerthError as e:
+                self._reply_error(conn, e)
+            except Exception as e:
+                self._reply_error(conn, FailedPrecondition(f"{type(e).__name__}: {e}"))
+        return answer
 
     def _archive(self, conn: Conn, req: dict[str, Any]) -> None:
         """Hand the connection to a child that works in the container's root
@@ -312,8 +358,9 @@ class Supervisor:
         conn.sock.close()  # the child has it
 
     def _track(self, cid: str, pid: int, log: JsonFileLog | None, ours: tuple[int, int, int],
-               tty: bool, cgroup: Cgroup | None) -> Container:
-        """Watch a started process: its output pipes, and its pid for the reaper."""
+               tty: bool, cgroup: Cgroup | None, status: int | None = None) -> Container:
+        """Watch a started process: its output pipes, and its pid for the reaper (or
+        its wait ``status``, when the reaper has had it already)."""
         out_fd, err_fd, in_fd = ours
         pipes = {out_fd: STDOUT} if tty else {out_fd: STDOUT, err_fd: STDERR}
         for fd in {*pipes, in_fd} - {-1}:
@@ -321,16 +368,20 @@ class Supervisor:
         c = Container(id=cid, pid=pid, log=log, pipes=pipes,
                       stdin=in_fd if in_fd >= 0 else None, started_at=now_rfc3339(),
                       cgroup=cgroup, pty=out_fd if tty else None)
-        self.by_pid[pid] = c
         for fd in c.pipes:
             self.by_fd[fd] = c
             self.sel.register(fd, selectors.EVENT_READ, self._on_output)
+        if status is None:
+            self.by_pid[pid] = c
+        else:
+            self._exited(c, status)
         return c
 
     def _start(self, conn: Conn, req: dict[str, Any]) -> None:
+        """Start a container; the reply waits, on the loop, for its program's exec."""
         cid = str(req["id"])
         old = self.containers.get(cid)
-        if old is not None and old.status == "running":
+        if cid in self.starting or (old is not None and old.status == "running"):
             raise Conflict(f"container {cid} is already running")
         with open(Path(req["bundle"]) / "config.json") as f:
             spec = json.load(f)
@@ -341,23 +392,43 @@ class Supervisor:
         log = JsonFileLog(Path(req["log_path"]), int(req.get("log_max_size") or 0),
                           int(req.get("log_max_file") or 1)) if req.get("log_path") else None
         mounts = list(req.get("rootfs_mounts", []))
+        cgroups: list[Cgroup | None] = []
+
+        def fork(console: socket.socket | None, theirs: tuple[int, int, int]) -> Launch:
+            started, cgroup = spawn_start(spec, mounts, *theirs, console=console)
+            cgroups.append(cgroup)
+            return started
+
         try:
-            pid, ours = with_console(
-                lambda console, theirs: spawn(spec, mounts, *theirs, console=console),
-                tty, bool(req.get("open_stdin")))
+            starting = launching(fork, tty, bool(req.get("open_stdin")))
         except BaseException:
             if log is not None:
                 log.close()
             raise
-        if old is not None:
-            del self.containers[cid]
-        c = self._track(cid, pid, log, ours, tty, for_spec(spec))
-        self.containers[cid] = c
-        self._reply(conn, pid=pid, started_at=c.started_at)
-        if req.get("stream"):
-            self._attach(conn, c)
-        else:
-            self._finish(conn)
+        cgroup = cgroups[0]
+        self.starting.add(cid)
+
+        def started(p: Pending) -> None:
+            self.starting.discard(cid)
+            try:
+                pid, ours = self._ready(p, starting)
+            except BaseException:
+                if log is not None:
+                    log.close()
+                if cgroup is not None:
+                    cgroup.remove()
+                raise
+            if old is not None:
+                self.containers.pop(cid, None)
+            c = self._track(cid, pid, log, ours, tty, cgroup, p.status)
+            self.containers[cid] = c
+            self._reply(conn, pid=pid, started_at=c.started_at)
+            if req.get("stream"):
+                self._attach(conn, c)
+            else:
+                self._finish(conn)
+
+        self.launches.watch(starting.launch, self._answering(conn, started))
 
     def _attach(self, conn: Conn, c: Container) -> None:
         conn.container = c
@@ -477,11 +548,15 @@ class Supervisor:
                 return
             c = self.by_pid.pop(pid, None)
             if c is None:
+                self.launches.reaped(pid, status)
                 continue
-            code = os.waitstatus_to_exitcode(status)
-            c.exit_code = 128 - code if code < 0 else code
-            c.reaped = True
-            self._maybe_finish(c)
+            self._exited(c, status)
+
+    def _exited(self, c: Container, status: int) -> None:
+        code = os.waitstatus_to_exitcode(status)
+        c.exit_code = 128 - code if code < 0 else code
+        c.reaped = True
+        self._maybe_finish(c)
 
     def _maybe_finish(self, c: Container) -> None:
         """Exited: reaped, and every byte of its output read."""

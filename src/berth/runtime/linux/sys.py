@@ -24,6 +24,10 @@ class Syscalls:
 
     rt_sigaction: int
     bpf: int
+    # Since 5.1 (424 on) every machine numbers new system calls alike.
+    open_tree: int = 428
+    move_mount: int = 429
+    mount_setattr: int = 442
 
 
 SYSCALLS = {
@@ -81,6 +85,7 @@ MS_STRICTATIME = 0x1000000
 MNT_DETACH = 0x2
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_NAME = 15
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
@@ -109,6 +114,55 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int = 0,
         ctypes.c_ulong(flags),
         None if data is None else data.encode(),
     ), f"mount {target}", target)
+
+
+AT_FDCWD = -100
+AT_EMPTY_PATH = 0x1000
+AT_RECURSIVE = 0x8000
+OPEN_TREE_CLONE = 1
+OPEN_TREE_CLOEXEC = os.O_CLOEXEC
+MOVE_MOUNT_F_EMPTY_PATH = 0x04
+MOVE_MOUNT_T_EMPTY_PATH = 0x40
+MOUNT_ATTR_RDONLY = 0x01
+MOUNT_ATTR_NOSUID = 0x02
+MOUNT_ATTR_NODEV = 0x04
+MOUNT_ATTR_NOEXEC = 0x08
+MOUNT_ATTR__ATIME = 0x70
+MOUNT_ATTR_RELATIME = 0x00
+MOUNT_ATTR_NOATIME = 0x10
+MOUNT_ATTR_STRICTATIME = 0x20
+MOUNT_ATTR_NODIRATIME = 0x80
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+def _syscall(number: int, *args: object) -> int:
+    return int(_libc.syscall(ctypes.c_long(number), *args))
+
+
+def open_tree(dirfd: int, path: str, flags: int) -> int:
+    """A detached copy (``OPEN_TREE_CLONE``) of the mount at ``path``, as an fd."""
+    return _check(_syscall(_nr().open_tree, ctypes.c_int(dirfd), path.encode(),
+                           ctypes.c_uint(flags)), f"open_tree {path}", path)
+
+
+def move_mount(from_fd: int, to_fd: int) -> None:
+    """Attach the mount ``from_fd`` onto the object ``to_fd`` is open on: no path."""
+    _check(_syscall(_nr().move_mount, ctypes.c_int(from_fd), b"", ctypes.c_int(to_fd), b"",
+                    ctypes.c_uint(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)),
+           "move_mount")
+
+
+def mount_setattr(fd: int, flags: int, attr_set: int = 0, attr_clr: int = 0,
+                  propagation: int = 0) -> None:
+    """Change the mount ``fd`` is open on (``AT_RECURSIVE``: and all below it)."""
+    attr = _MountAttr(attr_set, attr_clr, propagation, 0)
+    _check(_syscall(_nr().mount_setattr, ctypes.c_int(fd), b"",
+                    ctypes.c_uint(flags | AT_EMPTY_PATH), ctypes.byref(attr),
+                    ctypes.c_size_t(ctypes.sizeof(attr))), "mount_setattr")
 
 
 def umount2(target: str, flags: int = 0) -> None:
