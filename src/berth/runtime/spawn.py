@@ -153,7 +153,13 @@ def launch(middle: Callable[[int, int], None], what: str) -> Launch:
         os.close(pid_w)
         err_w = pid_w = -1
         _, status = os.waitpid(child, 0)
-        raw_pid = read_all(pid_r)
+        # What the middle wrote is in the pipe now; no wait for EOF: the new process
+        # shares pid_w until it closes it, and the container can stop it before that.
+        os.set_blocking(pid_r, False)
+        try:
+            raw_pid = os.read(pid_r, 64)
+        except BlockingIOError:
+            raw_pid = b""
     except BaseException:
         os.close(err_r)
         raise
@@ -178,13 +184,6 @@ def outcome(started: Launch, raw_err: bytes) -> int:
         raise FailedPrecondition(
             f"{started.what} failed before it started (status {started.status})")
     return started.pid
-
-
-def read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def report(fd: int, error: BaseException) -> None:
