@@ -89,4 +89,4 @@ def test_a_terminal_needs_a_console_socket(tmp_path: Path) -> None:
     spec = default_spec(args=["true"], env=[], cwd="/", hostname="box", root_path=str(tmp_path))
     spec["process"]["terminal"] = True
     with pytest.raises(FailedPrecondition, match="needs a console socket"):
-        spawn.spawn(spec, [], -1, -1, -1)
+        spawn.start(spec, [], -1, -1, -1)
