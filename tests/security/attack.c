@@ -98,7 +98,8 @@ static void probe(int pid) {
     }
 }
 
-static int race(void) {
+/* Call fn on every pid but 1 and this one, over and over; "ready" first. */
+static int scan(void (*fn)(int)) {
     int me = getpid();
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("ready\n");
@@ -110,28 +111,14 @@ static int race(void) {
         while ((e = readdir(d))) {
             int pid = atoi(e->d_name);
             if (pid > 1 && pid != me && pid < MAXPID)
-                probe(pid);
+                fn(pid);
         }
         closedir(d);
     }
 }
 
-static int stop(void) {
-    int me = getpid();
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("ready\n");
-    for (;;) {
-        DIR *d = opendir("/proc");
-        if (!d)
-            return 1;
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            int pid = atoi(e->d_name);
-            if (pid > 1 && pid != me)
-                kill(pid, SIGSTOP);
-        }
-        closedir(d);
-    }
+static void stop(int pid) {
+    kill(pid, SIGSTOP);
 }
 
 static int swap(const char *a, const char *b) {
@@ -144,9 +131,9 @@ static int swap(const char *a, const char *b) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "race") == 0)
-        return race();
+        return scan(probe);
     if (argc == 2 && strcmp(argv[1], "stop") == 0)
-        return stop();
+        return scan(stop);
     if (argc == 4 && strcmp(argv[1], "swap") == 0)
         return swap(argv[2], argv[3]);
     fprintf(stderr, "usage: attack race | attack stop | attack swap A B\n");

@@ -301,11 +301,7 @@ class Supervisor:
             pid, ours = self._ready(p, starting)
             c = self._track(str(req["id"]), pid, None, ours, tty, None, p.status)
             self.execs[c.id] = c
-            self._reply(conn, pid=pid, started_at=c.started_at)
-            if req.get("stream"):
-                self._attach(conn, c)
-            else:
-                self._finish(conn)
+            self._started(conn, c, bool(req.get("stream")))
 
         self.launches.watch(starting.launch, self._answering(conn, started))
 
@@ -422,13 +418,17 @@ class Supervisor:
                 self.containers.pop(cid, None)
             c = self._track(cid, pid, log, ours, tty, cgroup, p.status)
             self.containers[cid] = c
-            self._reply(conn, pid=pid, started_at=c.started_at)
-            if req.get("stream"):
-                self._attach(conn, c)
-            else:
-                self._finish(conn)
+            self._started(conn, c, bool(req.get("stream")))
 
         self.launches.watch(starting.launch, self._answering(conn, started))
+
+    def _started(self, conn: Conn, c: Container, stream: bool) -> None:
+        """Answer a start or exec: its pid, then its stream or the end."""
+        self._reply(conn, pid=c.pid, started_at=c.started_at)
+        if stream:
+            self._attach(conn, c)
+        else:
+            self._finish(conn)
 
     def _attach(self, conn: Conn, c: Container) -> None:
         conn.container = c
