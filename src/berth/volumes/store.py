@@ -112,10 +112,14 @@ class VolumeStore:
     def remove(self, name: str) -> None:
         """The row, then the data (a driver mount undone first)."""
         with self._lock:
+            if self._table.get(name) is None:
+                raise NotFound(f"get {name}: no such volume")
+            # unmounted first: should that fail, the volume stays whole, and rmtree never
+            # walks into a device or a host directory bound on _data
+            self._unmount_all(name)
+            self._holders.pop(name, None)
             if not self._table.delete(name):
                 raise NotFound(f"get {name}: no such volume")
-            self._holders.pop(name, None)
-            self._unmount_all(name)
         shutil.rmtree(self._paths.volume(name), ignore_errors=True)
 
     def fill(self, name: str, content: str) -> bool:
