@@ -161,3 +161,25 @@ def test_run_platform_is_checked_against_the_image_and_the_host(berth_cli, daemo
         assert r.returncode == 1 and "does not match the specified platform" in r.stderr
     finally:
         berth_cli("rmi", "foreign")
+
+
+def test_logs_details_show_the_labels_and_env_log_options(berth_cli, docker_cli, daemon):
+    """docker's ``logs --details``: each line's attrs (the ``labels``/``env`` log options'
+    values), sorted and query-escaped, then a space; a space alone without any."""
+    assert berth_cli("run", "--name", "detailed", "--label", "a=1", "--label", "b=x y",
+                     "-e", "E=x", "--log-opt", "labels=a,b,nosuch", "--log-opt", "env=E",
+                     "busybox", "sh", "-c", "echo one; echo two >&2")[0] == 0
+    assert berth_cli("run", "--name", "plain", "busybox", "echo", "plain")[0] == 0
+    try:
+        for run in (berth_cli, docker_cli):
+            code, out, err = run("logs", "--details", "detailed")
+            assert (code, out, err) == (0, "E=x,a=1,b=x+y one\n", "E=x,a=1,b=x+y two\n")
+            code, out, _ = run("logs", "--details", "-t", "detailed")
+            assert out.split(" ", 1)[1] == "E=x,a=1,b=x+y one\n"
+            assert run("logs", "--details", "plain")[1] == " plain\n"
+        code, out, _ = berth_cli("inspect", "--format", "{{.LogPath}}", "detailed")
+        with open(out.strip()) as f:
+            first = json.loads(f.readline())
+        assert first["attrs"] == {"E": "x", "a": "1", "b": "x y"}
+    finally:
+        berth_cli("rm", "-f", "detailed", "plain")

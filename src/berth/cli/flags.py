@@ -165,6 +165,8 @@ def _logout(logout: Parser) -> None:
 def _logs(logs: Parser) -> None:
     logs.add_argument("-f", "--follow", action="store_true", help="follow log output")
     logs.add_argument("-t", "--timestamps", action="store_true", help="show timestamps")
+    logs.add_argument("--details", action="store_true",
+                      help="show extra details provided to logs")
     logs.add_argument("-n", "--tail", default="all",
                       help='number of lines to show from the end of the logs (default "all")')
     logs.add_argument("--since", help="show logs since timestamp or relative (e.g. 42m)")

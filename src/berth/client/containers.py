@@ -177,11 +177,11 @@ class ContainersAPI:
     def logs(self, ref: str, follow: bool = False, timestamps: bool = False,
              tail: str | None = None, stdout: bool = True, stderr: bool = True,
              since: str | None = None, until: str | None = None,
-             tty: bool | None = None) -> Iterator[tuple[int, bytes]]:
+             tty: bool | None = None, details: bool = False) -> Iterator[tuple[int, bytes]]:
         """(stream, bytes) pieces of the container's log, demultiplexed."""
         query = {"stdout": stdout or None, "stderr": stderr or None,
                  "follow": follow or None, "timestamps": timestamps or None,
-                 "tail": tail, "since": since, "until": until}
+                 "tail": tail, "since": since, "until": until, "details": details or None}
         resp = self.client.open_stream("GET", f"/containers/{quote(ref)}/logs", query)
         try:
             content_type = resp.header("Content-Type")

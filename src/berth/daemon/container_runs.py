@@ -18,7 +18,7 @@ from berth.daemon import ipc
 from berth.daemon.container import Container, State
 from berth.daemon.container_records import Records
 from berth.daemon.hub import OutputHub
-from berth.daemon.logs import LogConfig
+from berth.daemon.logs import LogConfig, log_attributes
 from berth.daemon.restart import RestartPolicy, next_delay
 from berth.daemon.specgen import build_spec, joined_containers
 from berth.daemon.volume_mounts import oci_mounts
@@ -164,7 +164,8 @@ class Runs:
         if config.driver == "none":
             return {"log_path": None}
         return {"log_path": str(self._paths.container_log(c.id)),
-                "log_max_size": config.max_size, "log_max_file": config.max_files}
+                "log_max_size": config.max_size, "log_max_file": config.max_files,
+                "log_attrs": log_attributes(c.config, c.host_config)}
 
     # -- following a run to its exit --------------------------------------
 

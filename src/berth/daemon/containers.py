@@ -335,15 +335,17 @@ class ContainerService:
 
     def logs(self, ref: str, stdout: bool, stderr: bool, follow: bool, tail: int | None,
              timestamps: bool, since: float = 0.0, until: float = 0.0,
-             connected: Callable[[], bool] = lambda: True) -> AsyncIterator[Chunk]:
-        """The container's log (checked now, read as the stream is iterated)."""
+             connected: Callable[[], bool] = lambda: True,
+             details: bool = False) -> AsyncIterator[Chunk]:
+        """The container's log (checked now, read as the stream is iterated); ``details``:
+        each line's attrs before it."""
         c = self.get(ref)
         if LogConfig.from_host_config(c.host_config).driver == "none":
             raise FailedPrecondition("configured logging driver does not support reading")
         return container_logs.read(
             self._paths.container_log(c.id),
             lambda: c.id in self._records.by_id and c.state.running,
-            stdout, stderr, follow, tail, timestamps, since, until, connected)
+            stdout, stderr, follow, tail, timestamps, since, until, connected, details)
 
     # -- recovery ---------------------------------------------------------
 

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote_plus
 
 from berth.errors import InvalidArgument
 from berth.util.timefmt import ZERO_TIME, parse_rfc3339
@@ -122,8 +123,33 @@ def newer_rotations(path: Path, inode: int) -> list[Path]:
     return files[inodes.index(inode) + 1:] if inode in inodes else files
 
 
+def log_attributes(config: dict[str, Any], host_config: dict[str, Any]) -> dict[str, str]:
+    """The ``attrs`` json-file writes on each line: the container's labels named by the
+    ``labels`` log option and its environment variables named by ``env`` (docker's
+    ExtraAttributes; an env var wins over a label of the same name)."""
+    opts = (host_config.get("LogConfig") or {}).get("Config") or {}
+    out: dict[str, str] = {}
+    labels = config.get("Labels") or {}
+    for name in str(opts.get("labels") or "").split(","):
+        if name and name in labels:
+            out[name] = str(labels[name])
+    env = dict(e.split("=", 1) for e in config.get("Env") or [] if "=" in e)
+    for name in str(opts.get("env") or "").split(","):
+        if name and name in env:
+            out[name] = env[name]
+    return out
+
+
+def _details(attrs: object) -> bytes:
+    """``logs --details``: the line's attrs by key, query-escaped as Go's QueryEscape, then
+    a space (only the space when it has none)."""
+    pairs = sorted(attrs.items()) if isinstance(attrs, dict) else []
+    return ",".join(f"{quote_plus(str(k), safe='')}={quote_plus(str(v), safe='')}"
+                    for k, v in pairs).encode() + b" "
+
+
 def _decode(line: bytes, wanted: dict[str, int], timestamps: bool,
-            since: float, until: float) -> Chunk | None:
+            since: float, until: float, details: bool = False) -> Chunk | None:
     try:
         entry = json.loads(line)
     except ValueError:
@@ -136,6 +162,8 @@ def _decode(line: bytes, wanted: dict[str, int], timestamps: bool,
         if (since and when < since) or (until and when > until):
             return None
     data = entry.get("log", "").encode()
+    if details:
+        data = _details(entry.get("attrs")) + data
     if timestamps:
         data = entry.get("time", ZERO_TIME).encode() + b" " + data
     return stream, data
@@ -144,7 +172,8 @@ def _decode(line: bytes, wanted: dict[str, int], timestamps: bool,
 async def read(path: Path, alive: Callable[[], bool], stdout: bool, stderr: bool,
                follow: bool, tail: int | None, timestamps: bool, since: float = 0.0,
                until: float = 0.0,
-               connected: Callable[[], bool] = lambda: True) -> AsyncIterator[Chunk]:
+               connected: Callable[[], bool] = lambda: True,
+               details: bool = False) -> AsyncIterator[Chunk]:
     wanted = {"stdout": 1 if stdout else 0, "stderr": 2 if stderr else 0}
     lines: list[bytes] = []
     for older in await asyncio.to_thread(rotated_files, path):
@@ -160,7 +189,7 @@ async def read(path: Path, alive: Callable[[], bool], stdout: bool, stderr: bool
             lines = lines[-tail:] if tail > 0 else []
         while True:
             for line in lines:
-                chunk = _decode(line, wanted, timestamps, since, until)
+                chunk = _decode(line, wanted, timestamps, since, until, details)
                 if chunk is not None:
                     yield chunk
             if not follow or not connected():

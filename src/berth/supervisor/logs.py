@@ -20,9 +20,14 @@ LINE_MAX = 16 * 1024
 STREAM_NAMES = {STDOUT: "stdout", STDERR: "stderr"}
 
 
-def entry(data: bytes, stream: int, now: str) -> bytes:
-    return json.dumps({"log": data.decode("utf-8", "replace"), "stream": STREAM_NAMES[stream],
-                       "time": now}, separators=(",", ":")).encode() + b"\n"
+def entry(data: bytes, stream: int, now: str, attrs: dict[str, str] | None = None) -> bytes:
+    """One line of the log; ``attrs`` (the ``labels``/``env`` log options') as docker's."""
+    record: dict[str, object] = {"log": data.decode("utf-8", "replace"),
+                                 "stream": STREAM_NAMES[stream]}
+    if attrs:
+        record["attrs"] = attrs
+    record["time"] = now
+    return json.dumps(record, separators=(",", ":")).encode() + b"\n"
 
 
 def _private(path: str, flags: int) -> int:
@@ -31,8 +36,10 @@ def _private(path: str, flags: int) -> int:
 
 
 class JsonFileLog:
-    def __init__(self, path: Path, max_size: int = 0, max_files: int = 1) -> None:
+    def __init__(self, path: Path, max_size: int = 0, max_files: int = 1,
+                 attrs: dict[str, str] | None = None) -> None:
         self.path = path
+        self.attrs = dict(attrs or {})
         self.max_size = max(0, max_size)
         self.max_files = max(1, max_files)
         self._file = open(path, "ab", buffering=0, opener=_private)  # noqa: SIM115 - lives with the container
@@ -44,9 +51,9 @@ class JsonFileLog:
         lines = buf.split(b"\n")
         rest = lines.pop()
         now = now_rfc3339()
-        out = [entry(line + b"\n", stream, now) for line in lines]
+        out = [entry(line + b"\n", stream, now, self.attrs) for line in lines]
         while len(rest) >= LINE_MAX:
-            out.append(entry(rest[:LINE_MAX], stream, now))
+            out.append(entry(rest[:LINE_MAX], stream, now, self.attrs))
             rest = rest[LINE_MAX:]
         self._partial[stream] = rest
         for record in out:
@@ -56,7 +63,7 @@ class JsonFileLog:
         """The stream ended: write its unfinished last line."""
         rest = self._partial.pop(stream, b"")
         if rest:
-            self._append(entry(rest, stream, now_rfc3339()))
+            self._append(entry(rest, stream, now_rfc3339(), self.attrs))
 
     def _append(self, record: bytes) -> None:
         self._file.write(record)

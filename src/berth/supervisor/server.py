@@ -385,8 +385,12 @@ class Supervisor:
         # The request decides: the init makes the pty its controlling terminal.
         spec.setdefault("process", {})["terminal"] = tty
         # The log is opened first: once the program runs, nothing may fail.
+        attrs = req.get("log_attrs")
+        attrs = attrs if isinstance(attrs, dict) else {}
         log = JsonFileLog(Path(req["log_path"]), int(req.get("log_max_size") or 0),
-                          int(req.get("log_max_file") or 1)) if req.get("log_path") else None
+                          int(req.get("log_max_file") or 1),
+                          {str(k): str(v) for k, v in attrs.items()}) \
+            if req.get("log_path") else None
         mounts = list(req.get("rootfs_mounts", []))
         cgroups: list[Cgroup | None] = []
 

@@ -165,7 +165,8 @@ def register(router: Router, engine: Engine) -> None:
         tty = bool(c.config.get("Tty"))
         chunks = svc.logs(ref, stdout, stderr, params.boolean(request, "follow"), tail,
                           params.boolean(request, "timestamps"), _time(request, "since"),
-                          _time(request, "until"), lambda: connected(request))
+                          _time(request, "until"), lambda: connected(request),
+                          params.boolean(request, "details"))
         resp = stream_response(200, {
             "Content-Type": "application/vnd.docker.raw-stream" if tty
             else "application/vnd.docker.multiplexed-stream"})

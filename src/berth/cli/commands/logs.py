@@ -14,5 +14,5 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, client: Client) -> int:
     copy_frames(client.containers.logs(
         args.container, follow=args.follow, timestamps=args.timestamps, tail=args.tail,
-        since=args.since, until=args.until))
+        since=args.since, until=args.until, details=args.details))
     return 0
