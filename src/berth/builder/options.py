@@ -13,6 +13,7 @@ def _empty() -> Mapping[str, str]:
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     dockerfile: str = "Dockerfile"  # a path in the context
+    remote: str = ""  # a git or http(s) URL berthd fetches the context from
     tags: tuple[str, ...] = ()  # normalized references
     build_args: Mapping[str, str | None] = field(default_factory=_empty)
     target: str = ""

@@ -106,7 +106,10 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
 def stdin_context(data: bytes) -> BinaryIO:
     """``berth build -``: stdin is the context's tar, or else the Dockerfile alone."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
-    if _is_tar(data):
+    if not data:  # an empty context: a remote one berthd fetches
+        with tarfile.open(fileobj=out, mode="w"):
+            pass
+    elif _is_tar(data):
         out.write(data)
     else:
         with tarfile.open(fileobj=out, mode="w") as tar:

@@ -27,6 +27,7 @@ from berth.builder.build import Builder
 from berth.builder.context import Context, unpack
 from berth.builder.options import BuildOptions
 from berth.builder.output import Emit
+from berth.daemon import build_remote
 from berth.daemon.build_executor import BuildExecutor, Supervisor
 from berth.daemon.build_store import BuildImageStore
 from berth.diff.compression import Reader
@@ -63,7 +64,11 @@ class BuildService:
             self._running[build_id] = task
         secrets_dir = self._work / "secrets" / ctx_dir.name
         try:
-            await asyncio.to_thread(unpack, body, ctx_dir)
+            if opts.remote:
+                if await asyncio.to_thread(build_remote.fetch, opts.remote, ctx_dir):
+                    opts = dataclasses.replace(opts, dockerfile="Dockerfile")
+            else:
+                await asyncio.to_thread(unpack, body, ctx_dir)
             if opts.secret_ids:
                 found = await asyncio.to_thread(_take_secrets, ctx_dir, secrets_dir,
                                                 opts.secret_ids)

@@ -55,9 +55,6 @@ def options(request: web.Request) -> BuildOptions:
     if q.get("version") == "2":
         raise InvalidArgument("BuildKit is not supported by berthd: use the legacy builder "
                               "(DOCKER_BUILDKIT=0, or docker build's fallback to it)")
-    if q.get("remote"):
-        raise InvalidArgument("a remote build context is not supported yet: send the context "
-                              "as the request's tar body")
     tags = []
     for t in q.getall("t", []):
         ref = reference.parse(t)
@@ -86,6 +83,7 @@ def options(request: web.Request) -> BuildOptions:
             raise InvalidArgument(f"invalid secret id {ident!r}")
     return BuildOptions(
         dockerfile=q.get("dockerfile") or "Dockerfile", tags=tuple(tags),
+        remote=q.get("remote", ""),
         build_args={str(k): None if v is None else str(v) for k, v in build_args.items()},
         target=q.get("target", ""), no_cache=params.boolean(request, "nocache"),
         pull=params.boolean(request, "pull"), cache_from=tuple(str(c) for c in cache_from),

@@ -65,9 +65,8 @@ def _context(args: argparse.Namespace) -> tuple[BinaryIO, str]:
             raise ValueError("invalid argument: can't use stdin for both build context and "
                              "dockerfile")
         return stdin_context(sys.stdin.buffer.read()), args.file or "Dockerfile"
-    if args.context.startswith(("http://", "https://", "git@", "git://")):
-        raise ValueError("a remote build context is not supported yet: clone or download it "
-                         "and build the directory")
+    if args.context.startswith(("http://", "https://", "git@", "git://", "github.com/")):
+        return stdin_context(b""), args.file or "Dockerfile"  # berthd fetches it
     if not os.path.isdir(args.context):
         raise ValueError(f'unable to prepare context: path "{args.context}" not found')
     context = os.path.abspath(args.context)
@@ -100,10 +99,14 @@ def run(args: argparse.Namespace, client: Client) -> int:
     except (ValueError, OSError) as e:
         print(str(e), file=sys.stderr)
         return 1
+    remote = args.context if args.context.startswith(
+        ("http://", "https://", "git@", "git://", "github.com/")) else ""
     query = build_query(args.tag, dockerfile, build_args, args.target, args.no_cache, args.pull,
                         args.cache_from, labels, quiet, args.network, args.add_host,
                         args.platform, sorted(_secrets(args.secret)), limits,
                         rm=args.rm != "false", force_rm=args.force_rm)
+    if remote:
+        query.append(("remote", remote))
     live = (not quiet and args.progress in ("auto", "tty") and sys.stdout.isatty()) \
         or args.progress == "tty"
     view: _View = _Live() if live else _Plain(quiet)
