@@ -153,8 +153,10 @@ class Client:
             try:
                 return conn.request(method, target, body, headers, body_size)
             except (BrokenPipeError, ConnectionResetError, ProtocolError):
-                conn.close()  # the daemon closed an idle keep-alive connection
-                if not replayable:
+                conn.close()  # the daemon closed it as we sent, or died with our request
+                # Sent again only when that cannot do a thing twice (Go's transport's
+                # rule): a start or a create the dead daemon may have done is not.
+                if not replayable or method not in ("GET", "HEAD"):
                     raise
         self._conn = conn = self.connect()
         return conn.request(method, target, body, headers, body_size)

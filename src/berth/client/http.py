@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import select
 import socket
 from collections.abc import Iterator, Mapping
 
@@ -225,7 +226,19 @@ class Connection:
     @property
     def reusable(self) -> bool:
         last = self._last
-        return last is None or (last.complete and not last.will_close)
+        if last is not None and not (last.complete and not last.will_close):
+            return False
+        return not self._closed_by_peer()
+
+    def _closed_by_peer(self) -> bool:
+        """An idle connection the daemon has closed (its keep-alive timeout, or it died)
+        reads as ready (EOF, a reset): seen before reuse, so no request is sent on it
+        and then sent again elsewhere (the client replays only GET and HEAD)."""
+        try:
+            ready, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(ready)
 
     def send_request(self, method: str, target: str, body: bytes | BinaryIO | None = None,
                      headers: Mapping[str, str] | None = None,
@@ -269,7 +282,11 @@ class Connection:
         except (BrokenPipeError, ConnectionResetError) as e:
             # not our stdout's broken pipe (main treats that one as a quiet end)
             raise ProtocolError(f"the daemon closed the connection: {e.strerror or e}") from None
-        return self.get_response(method)
+        try:
+            return self.get_response(method)
+        except ConnectionResetError as e:  # it died with the request: a message, no traceback
+            raise ProtocolError(f"the daemon closed the connection before it answered: "
+                                f"{e.strerror or e}") from None
 
     def hijack(self, method: str, target: str,
                headers: Mapping[str, str] | None = None, body: bytes | None = None) -> Hijacked:
