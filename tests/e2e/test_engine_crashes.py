@@ -136,8 +136,9 @@ def test_a_container_started_as_berthd_died_is_killed(own_daemon):
         db.execute("ROLLBACK")
         db.close()
     _, err = cli.communicate(timeout=60)
+    # first a new berthd (autostart), which kills the stray even if an assertion fails
+    r = d.cli("inspect", "-f", "{{.State.Status}}", "stray")
     assert cli.returncode == 1, err  # no answer: berthd died first, and no replay
     assert "closed" in err  # "connection closed before a response", or on the send
-    r = d.cli("inspect", "-f", "{{.State.Status}}", "stray")  # a new berthd (autostart)
     assert (r.returncode, r.stdout) == (0, "created\n"), r.stderr
     stop_and_check(d)
