@@ -28,6 +28,8 @@ bench_cleanup() {
 bench_setup() {
     tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
     export BERTH_HOST="unix://$tmp/run/berthd.sock" BERTH_DATA_ROOT="$tmp/data" BERTH_EXEC_ROOT="$tmp/run"
+    # no default bridge, as the dockerd beside it (--bridge none); bench/network.sh has one
+    export BERTH_BRIDGE=none
     trap bench_cleanup EXIT
 }
 

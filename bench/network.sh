@@ -41,8 +41,10 @@ docker_iptables_cleanup() {
     for chain in DOCKER DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2 DOCKER-USER; do
         for table in filter nat; do iptables -w -t "$table" -X "$chain" 2>/dev/null; done
     done
-    iptables -w -t nat -S POSTROUTING | grep -- "-s 10.231." | sed 's/^-A/-D/' |
-        while read -r rule; do iptables -w -t nat $rule; done
+    for table in filter nat; do  # dockerd's own rules for its bridges, outside its chains
+        iptables -w -t "$table" -S | grep -E -- "dbench0|db[0-9]+ |-s 10\.231\." | grep "^-A" |
+            sed 's/^-A/-D/' | while read -r rule; do eval iptables -w -t "$table" "$rule"; done
+    done
     ip link del dbench0 2>/dev/null
 }
 

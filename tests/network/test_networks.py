@@ -4,6 +4,7 @@ device, bridge networks made and removed with their devices, dockerd's refusals.
 import json
 import subprocess
 from ipaddress import IPv4Interface
+from pathlib import Path
 
 import network_fixtures
 import pytest
@@ -13,6 +14,13 @@ bridged_daemon = network_fixtures.bridged_daemon  # the fixtures these tests tak
 host_left_alone = network_fixtures.host_left_alone
 
 Bridged = tuple[Daemon, str, str]
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
 
 
 def addresses(device: str) -> list[str]:
@@ -166,3 +174,18 @@ def test_docker_clis_drive_networks(bridged_daemon: Bridged) -> None:
         assert "none is a pre-defined network and cannot be removed" in r.stderr
         assert docker("network", "rm", "dn").stdout == "dn\n"
         assert device not in links()
+
+
+def test_a_second_engine_does_not_take_over_a_bridge(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+        bridged_daemon: Bridged) -> None:
+    d, device, bip = bridged_daemon
+    _, other_bip = unique_bridge()
+    root = tmp_path_factory.mktemp("second")
+    with pytest.raises(RuntimeError, match="berthd exited"):
+        root_conftest(request).start_daemon(root, ("--bridge", device, "--bip", other_bip))
+    assert f"the bridge {device} is another engine's" in (root / "berthd.log").read_text()
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                and str(root).encode() in _cmdline(p)], "the refused berthd left a process"
+    assert addresses(device) == [bip]
+    assert ok(d, "network", "ls", "-q")

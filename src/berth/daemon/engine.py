@@ -71,8 +71,10 @@ class Engine:
 
     async def start(self) -> None:
         self.events.bind(asyncio.get_running_loop())
-        await self.supervisor.connect()
+        # the networks first: a bridge this berthd may not have refuses its start with
+        # nothing else begun (no supervisor spawned for it)
         await asyncio.to_thread(self.networks.store.start)
+        await self.supervisor.connect()
         await self.containers.recover()
         running = {c.id: c.mount_points for c in self.containers.list() if c.state.running}
         await asyncio.to_thread(self.volumes.recover, running)

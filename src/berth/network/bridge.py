@@ -57,9 +57,15 @@ def ensure(dev: BridgeDevice, adopt: bool) -> None:
                 raise FailedPrecondition(f"failed to create bridge {dev.name}: {e}") from None
             found = ipr.link_lookup(ifname=dev.name)
         index = found[0]
+        have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"])
+                for a in ipr.get_addr(index=index, family=2)}
+        ours = (str(dev.gateway), dev.subnet.prefixlen)
+        if have and ours not in have:
+            others = ", ".join(f"{a}/{p}" for a, p in sorted(have))
+            raise FailedPrecondition(
+                f"the bridge {dev.name} is another engine's (it has {others}): give this "
+                "berthd a bridge of its own (--bridge NAME) or none (--bridge none)")
         try:
-            have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"])
-                    for a in ipr.get_addr(index=index, family=2)}
             if (str(dev.gateway), dev.subnet.prefixlen) not in have:
                 ipr.addr("add", index=index, address=str(dev.gateway),
                          prefixlen=dev.subnet.prefixlen,
@@ -71,8 +77,16 @@ def ensure(dev: BridgeDevice, adopt: bool) -> None:
             raise FailedPrecondition(f"failed to set up bridge {dev.name}: {e}") from None
 
 
-def remove(name: str) -> None:
-    """Delete the bridge; one already gone is no error."""
+def release(dev: BridgeDevice) -> None:
+    """``remove`` unless another engine's address is on the bridge too: then only ours
+    goes (a default bridge shared by mistake is not pulled from under the other)."""
     with _ipr() as ipr:
-        for index in ipr.link_lookup(ifname=name):
-            ipr.link("del", index=index)
+        for index in ipr.link_lookup(ifname=dev.name):
+            have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"])
+                    for a in ipr.get_addr(index=index, family=2)}
+            ours = (str(dev.gateway), dev.subnet.prefixlen)
+            if have - {ours}:
+                if ours in have:
+                    ipr.addr("del", index=index, address=ours[0], prefixlen=ours[1])
+            else:
+                ipr.link("del", index=index)

@@ -152,7 +152,7 @@ class NetworkStore:
     def _tear_down(self, n: Network) -> None:
         if not n.internal:
             nat.remove(n.pools[0].subnet, n.bridge_name)
-        bridge.remove(n.bridge_name)
+        bridge.release(self._device(n))
 
     def _default_bridge(self, current: Network | None) -> Network:
         """The default network as this berthd's flags say: ``--bip``'s subnet, else the
