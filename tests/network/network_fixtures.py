@@ -2,6 +2,7 @@
 (a unique device name and a 10.x subnet nobody else uses), and a check that what
 the test made on the host (links, iptables rules) is gone when it ends."""
 
+import itertools
 import secrets
 import subprocess
 from collections.abc import Callable, Iterator
@@ -42,9 +43,12 @@ def host_left_alone() -> Iterator[Callable[[], set[str]]]:
     assert not left, f"iptables rules left behind: {left}"
 
 
+_SUBNETS = itertools.count(secrets.randbelow(250))
+
+
 def unique_bridge() -> tuple[str, str]:
-    """A device name and a /24 of 10.231.0.0/16 for one berthd of one test."""
-    return f"bt{secrets.token_hex(4)}", f"10.231.{secrets.randbelow(250) + 1}.1/24"
+    """A device name and a /24 of 10.231.0.0/16 (a new one each call of the session)."""
+    return f"bt{secrets.token_hex(4)}", f"10.231.{next(_SUBNETS) % 250 + 1}.1/24"
 
 
 @pytest.fixture

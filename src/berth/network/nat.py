@@ -17,6 +17,7 @@ under the exec root, and puts it back when berthd stops with its bridges removed
 """
 
 import subprocess
+import time
 from ipaddress import IPv4Network
 from pathlib import Path
 
@@ -45,13 +46,23 @@ _JUMP = f"-A FORWARD -j {CHAIN}"
 
 
 def _saved() -> dict[str, list[str]]:
-    """Every table's rules and chains, read in one ``iptables-save``: a change is two
-    processes however many rules it checks (each ``iptables`` run costs ~20 ms here)."""
-    r = subprocess.run(["iptables-save", "-t", "filter"], capture_output=True, text=True,
-                       check=False)
-    n = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True,
-                       check=False)
-    return {"filter": r.stdout.splitlines(), "nat": n.stdout.splitlines()}
+    """Every table's rules and chains, read with ``iptables-save``: a change is three
+    processes however many rules it checks (each ``iptables`` run costs ~20 ms here).
+    A read that fails (the nf_tables backend gives up when another process changes
+    the rules meanwhile) is tried again: an empty read would make a removal delete
+    nothing."""
+    out = {}
+    for table in ("filter", "nat"):
+        for _ in range(10):
+            r = subprocess.run(["iptables-save", "-t", table], capture_output=True,
+                               text=True, check=False)
+            if r.returncode == 0 and f"*{table}" in r.stdout:
+                break
+            time.sleep(0.05)
+        else:
+            raise FailedPrecondition(f"iptables-save -t {table}: {r.stderr.strip()}")
+        out[table] = r.stdout.splitlines()
+    return out
 
 
 def _restore(lines: dict[str, list[str]]) -> None:
