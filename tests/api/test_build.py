@@ -367,6 +367,21 @@ def test_a_client_that_leaves_cancels_the_running_step(daemon, tmp_path):
     assert daemon.cli("image", "inspect", "cancelled:t").returncode == 1
 
 
+def test_copy_through_an_image_s_symlink_stays_in_the_image(daemon, tmp_path):
+    token = secrets.token_hex(6)
+    host_target = Path("/tmp") / f"berth-escape-{token}"
+    ctx = _context(tmp_path / "sl", f"FROM busybox\nRUN ln -s ../../../../..{host_target} /link "
+                                    "&& ln -s /etc /etclink\nCOPY a.txt /link/a.txt\n"
+                                    "WORKDIR /link/sub\n", {"a.txt": "inside\n"})
+    r = _build(daemon, ctx, "-t", f"symlink:{token}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not host_target.exists()  # resolved inside the step's root, never the host's
+    out = daemon.cli("run", "--rm", f"symlink:{token}", "sh", "-c",
+                     f"cat {host_target}/a.txt; ls -d {host_target}/sub; pwd")
+    assert out.stdout == f"inside\n{host_target}/sub\n{host_target}/sub\n", out.stderr
+    assert _inspect(daemon, f"symlink:{token}")["Config"]["WorkingDir"] == "/link/sub"
+
+
 def test_a_hostile_context_cannot_reach_outside(daemon, tmp_path):
     outside = tmp_path / "outside-secret"
     outside.write_text("host secret")

@@ -151,7 +151,7 @@ def dest_items(image: Tree, dest: str) -> list[Item]:
     """The directories a copy to ``dest`` (a directory, clean, no leading "/") makes:
     each component not already in the image."""
     items: list[Item] = []
-    parts = [p for p in dest.split("/") if p]
+    parts = [p for p in image.resolve(dest, missing_ok=True).split("/") if p]
     for i in range(1, len(parts) + 1):
         rel = "/".join(parts[:i])
         try:
@@ -169,7 +169,9 @@ def plan(sources: list[Source], dest: str, image: Tree, keyword: str,
          owner: tuple[int, int] | None, mode: int | None) -> CopyPlan:
     """What the copy writes (``dest`` absolute, its trailing slash kept)."""
     dir_dest = dest.endswith("/") or dest.endswith("/.") or dest == "/"
-    clean = "/".join(p for p in dest.split("/") if p not in ("", "."))
+    # where the copy lands: the image's symlinks followed inside it (docker's
+    # FollowSymlinkInScope), the missing rest made there
+    clean = image.resolve(dest, missing_ok=True)
     if len(sources) > 1 and not dir_dest:
         raise InvalidArgument(f"When using {keyword} with more than one source file, the "
                               "destination must be a directory and end with a /")

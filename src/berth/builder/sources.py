@@ -10,6 +10,7 @@ opened with ``O_NOFOLLOW`` at the resolved place.
 
 import fnmatch
 import os
+import posixpath
 import re
 import stat
 from collections.abc import Iterator
@@ -63,9 +64,10 @@ class Tree:
                 (hidden if is_whiteout(st) else seen).add(name)
         return sorted(seen, key=os.fsencode)
 
-    def resolve(self, rel: str, follow_last: bool = True) -> str:
+    def resolve(self, rel: str, follow_last: bool = True, missing_ok: bool = False) -> str:
         """``rel`` as a clean path inside the tree, symlinks followed inside it.
-        NotFound when a component is missing."""
+        NotFound when a component is missing; with ``missing_ok`` the missing rest is
+        kept as it is written (where a copy would make it)."""
         parts = [p for p in rel.split("/") if p not in ("", ".")]
         done: list[str] = []
         links = 0
@@ -78,6 +80,9 @@ class Tree:
             here = "/".join([*done, part])
             found = self.entry(here)
             if found is None:
+                if missing_ok:
+                    rest = posixpath.normpath("/".join([part, *parts])).lstrip("/")
+                    return "/".join([*done, *(p for p in rest.split("/") if p != "..")])
                 raise NotFound(f"{rel}: no such file or directory")
             if stat.S_ISLNK(found.st.st_mode) and (parts or follow_last):
                 links += 1
