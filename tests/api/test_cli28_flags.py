@@ -183,3 +183,32 @@ def test_logs_details_show_the_labels_and_env_log_options(berth_cli, docker_cli,
         assert first["attrs"] == {"E": "x", "a": "1", "b": "x y"}
     finally:
         berth_cli("rm", "-f", "detailed", "plain")
+
+
+def test_cp_follow_link_both_ways(berth_cli, tmp_path):
+    """``cp -L``: a symlink SRC is copied as what it leads to, under its own name; without
+    it, as the link."""
+    (tmp_path / "target").write_text("followed\n")
+    (tmp_path / "link").symlink_to("target")
+    assert berth_cli("run", "-d", "--name", "copier", "busybox", "sh", "-c",
+                     "echo inside > /tmp/real; ln -s real /tmp/rel; ln -s /tmp/rel /tmp/abs; "
+                     "sleep 60")[0] == 0
+    try:
+        assert berth_cli("cp", str(tmp_path / "link"), "copier:/tmp/as-link")[0] == 0
+        code, _, err = berth_cli("cp", "-L", str(tmp_path / "link"), "copier:/tmp/")
+        assert code == 0, err
+        code, out, _ = berth_cli("exec", "copier", "sh", "-c",
+                                 "readlink /tmp/as-link; cat /tmp/link; test -L /tmp/link "
+                                 "|| echo regular")
+        assert out == "target\nfollowed\nregular\n"
+        out_dir = tmp_path / "out"
+        out_dir.mkdir()
+        assert berth_cli("cp", "copier:/tmp/abs", str(out_dir / "plain"))[0] == 0
+        code, _, err = berth_cli("cp", "--follow-link", "copier:/tmp/abs", str(out_dir))
+        assert code == 0, err
+        assert (out_dir / "plain").is_symlink() and str((out_dir / "plain").readlink()) == \
+            "/tmp/rel"
+        assert not (out_dir / "abs").is_symlink() and (out_dir / "abs").read_text() == \
+            "inside\n"
+    finally:
+        berth_cli("rm", "-f", "copier")

@@ -10,6 +10,7 @@ Ownership is kept as root runs it; links are copied as links.
 from __future__ import annotations
 
 import os
+import posixpath
 import sys
 import tarfile
 import tempfile
@@ -50,8 +51,25 @@ class _Body:
         return self.resp.read1(size if size > 0 else 1 << 16)
 
 
-def copy_from(client: Client, container: str, src: str, dest: str) -> None:
-    resp = client.containers.get_archive(container, src.rstrip("/") or "/")
+_LINK_HOPS = 40  # as the kernel's own limit
+
+
+def _followed(client: Client, container: str, src: str) -> str:
+    """``-L``: the path a symlink ``src`` in the container leads to (each hop's target
+    joined to its link's directory, as the docker CLI joins it); ``src`` if no link."""
+    path = src.rstrip("/") or "/"
+    for _ in range(_LINK_HOPS):
+        stat = client.containers.archive_stat(container, path)
+        if not (stat.get("mode", 0) & (1 << 27)) or not stat.get("linkTarget"):  # Go's ModeSymlink
+            return path
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), stat["linkTarget"]))
+    raise OSError(40, f"too many levels of symbolic links: {src}")
+
+
+def copy_from(client: Client, container: str, src: str, dest: str,
+              follow: bool = False) -> None:
+    fetched = _followed(client, container, src) if follow else src.rstrip("/") or "/"
+    resp = client.containers.get_archive(container, fetched)
     try:
         if dest == "-":
             while chunk := resp.read1():
@@ -60,6 +78,7 @@ def copy_from(client: Client, container: str, src: str, dest: str) -> None:
             return
         contents_only = src.endswith("/.")
         base = os.path.basename(os.path.normpath(src)) or "."
+        archived = posixpath.basename(fetched) or "."  # a followed link's target's name
         if os.path.isdir(dest):
             target, new = dest, base
         else:
@@ -74,22 +93,26 @@ def copy_from(client: Client, container: str, src: str, dest: str) -> None:
         with tarfile.open(fileobj=body, mode="r|") as tar:  # type: ignore[call-overload]
             for member in tar:
                 if contents_only:
-                    if member.name == base:
+                    if member.name == archived:
                         continue
                     member.name = member.name.partition("/")[2]
                 else:
-                    _renamed(member, base, new)
+                    _renamed(member, archived, new)
                 tar.extract(member, target, filter="tar" if os.getuid() else "fully_trusted")
     finally:
         resp.close()
 
 
-def copy_to(client: Client, src: str, container: str, dest: str) -> None:
+def copy_to(client: Client, src: str, container: str, dest: str,
+            follow: bool = False) -> None:
+    """``follow`` (``-L``): a symlink ``src`` is copied as what it leads to, under its
+    own name."""
     if src == "-":
         client.containers.put_archive(container, dest, sys.stdin.buffer)
         return
     if not os.path.lexists(src):
         raise FileNotFoundError(f"no such file or directory: {src}")
+    named = src
     try:
         stat = client.containers.archive_stat(container, dest)
     except Exception as e:
@@ -97,10 +120,14 @@ def copy_to(client: Client, src: str, container: str, dest: str) -> None:
             raise
         stat = None
     if stat is not None and stat.get("mode", 0) & (1 << 31):  # an existing directory
-        into, name = dest, os.path.basename(os.path.normpath(src))
+        into, name = dest, os.path.basename(os.path.normpath(named))
     else:
         into, name = os.path.dirname(dest.rstrip("/")) or "/", os.path.basename(dest.rstrip("/"))
-    contents_only = src.endswith("/.") and os.path.isdir(src)
+    if follow and os.path.islink(src.rstrip("/")):
+        src = os.path.realpath(src)
+        if not os.path.exists(src):
+            raise FileNotFoundError(f"no such file or directory: {named}")
+    contents_only = named.endswith("/.") and os.path.isdir(src)
     with tempfile.TemporaryFile() as spool:
         _write_tar(spool, src, name, contents_only)
         size = spool.tell()
@@ -125,10 +152,10 @@ def run(args: argparse.Namespace, client: Client) -> int:
         raise UsageError("must specify at least one container source", "cp", ARGS_ERROR)
     try:
         if src_c:
-            copy_from(client, src_c, src, dest)
+            copy_from(client, src_c, src, dest, args.follow_link)
         else:
             assert dest_c is not None
-            copy_to(client, src, dest_c, dest)
+            copy_to(client, src, dest_c, dest, args.follow_link)
     except (OSError, tarfile.TarError) as e:
         print(f"berth: {e}", file=sys.stderr)
         return 1
