@@ -28,7 +28,7 @@ from berth.builder.heredocs import RunScript, run_script
 from berth.builder.keyvalues import parse_key_values
 from berth.builder.meta import Meta, command_form
 from berth.builder.output import StageLog
-from berth.builder.parser import parse_instruction
+from berth.builder.parser import parse_trigger
 from berth.builder.runsteps import RunStep
 from berth.builder.sources import Tree
 from berth.builder.state import PROXY_ARGS, StageState, chain_key
@@ -88,9 +88,7 @@ class StageRunner:
         word = "trigger" if len(triggers) == 1 else "triggers"
         self.log.line(f"# Executing {len(triggers)} build {word}")
         for text in triggers:
-            if "\n" in text:
-                raise InvalidArgument("an ONBUILD trigger with a heredoc is not supported")
-            await self.dispatch(parse_instruction(text, self.run.escape))
+            await self.dispatch(parse_trigger(str(text)))
 
     async def dispatch(self, ins: Instruction) -> None:
         kw = ins.keyword
