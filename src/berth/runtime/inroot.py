@@ -35,6 +35,7 @@ class Target:
     name: str
     fd: int
     path: str  # where ``fd`` must be, on the host
+    rel: str  # and below the root
 
     @property
     def proc(self) -> str:
@@ -81,7 +82,43 @@ def walk(root_fd: int, rel: str, directory: bool = True) -> Target:
     except BaseException:
         os.close(cur)
         raise
-    return Target(cur, parts[-1], fd, base + "/" + "/".join(parts))
+    return Target(cur, parts[-1], fd, base + "/" + "/".join(parts), "/".join(parts))
+
+
+_NO_LINKS = lx.RESOLVE_IN_ROOT | lx.RESOLVE_NO_SYMLINKS | lx.RESOLVE_NO_MAGICLINKS
+
+
+def existing(root_fd: int, base: str, path: str, directory: bool = True) -> Target | None:
+    """The common case in a few system calls: ``path`` below the root ``root_fd`` (host
+    path ``base``) when its directory exists with no symlink on the way (the kernel
+    resolving it inside the root) and it is no symlink itself (made if missing); else
+    None, for ``walk`` after ``secure_join``."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    rel = "/".join(parts)
+    flags = os.O_PATH | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        parent = lx.openat2(root_fd, "/".join(parts[:-1]) or ".", flags | os.O_DIRECTORY,
+                            _NO_LINKS)
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+            return None
+        raise
+    try:
+        try:
+            fd = os.open(parts[-1], flags, dir_fd=parent)
+        except FileNotFoundError:
+            fd = step(parent, parts[-1], directory)  # made here, in the directory held
+    except BaseException:
+        os.close(parent)
+        raise
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISLNK(mode) or (directory and not stat.S_ISDIR(mode)):
+        os.close(fd)
+        os.close(parent)
+        return None  # a symlink to follow inside the root, or the walk's refusal
+    return Target(parent, parts[-1], fd, base + "/" + rel, rel)
 
 
 def step(dirfd: int, name: str, directory: bool) -> int:

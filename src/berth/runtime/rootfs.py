@@ -105,8 +105,9 @@ def mount_spec_mounts(root: str, mounts: list[dict[str, Any]],
     shows (``cgroup_view()``) when the process is not in its cgroup yet."""
     root_fd = inroot.open_dir(root)
     try:
+        base = inroot.fd_path(root_fd).rstrip("/")
         for m in mounts:
-            _mount(root_fd, root, m, view)
+            _mount(root_fd, root, base, m, view)
     finally:
         os.close(root_fd)
 
@@ -122,20 +123,30 @@ def in_root(root: str, path: str) -> str:
     return os.path.relpath(secure_join(root, path), root)
 
 
-def _mount(root_fd: int, root: str, m: dict[str, Any],
+def _target(root_fd: int, root: str, base: str, path: str,
+            directory: bool = True) -> inroot.Target:
+    """``path`` inside the root, by fd: at once when it exists with no symlink on the
+    way, else resolved with the image's symlinks (``secure_join``) and walked."""
+    return (inroot.existing(root_fd, base, path, directory)
+            or inroot.walk(root_fd, in_root(root, path), directory))
+
+
+def _mount(root_fd: int, root: str, base: str, m: dict[str, Any],
            view: list[tuple[str, str]] | None) -> None:
     kind = m.get("type") or "bind"
     options = list(m.get("options", []))
     flags, data = parse_options(options)
     source = m.get("source") or kind
     is_bind = kind == "bind" or bool(flags & lx.MS_BIND)
-    rel = in_root(root, m["destination"])
-    if (rel == "proc" and kind != "proc") or (rel.startswith("proc/") and (
-            not is_bind or rel not in _PROC_BINDS)):
-        raise OSError(errno.EPERM, f"{m['destination']} cannot be mounted: it resolves to /"
-                                   f"{rel}, and only a proc filesystem may go there", rel)
-    target = inroot.walk(root_fd, rel, not is_bind or os.path.isdir(source))
+    target = _target(root_fd, root, base, m["destination"],
+                     not is_bind or os.path.isdir(source))
     try:
+        rel = target.rel
+        if (rel == "proc" and kind != "proc") or (rel.startswith("proc/") and (
+                not is_bind or rel not in _PROC_BINDS)):
+            raise OSError(errno.EPERM, f"{m['destination']} cannot be mounted: it resolves "
+                                       f"to /{rel}, and only a proc filesystem may go there",
+                          rel)
         if is_bind:
             inroot.bind(source, target.fd, flags | lx.MS_BIND, propagation(options))
         elif kind == "cgroup":
@@ -229,9 +240,10 @@ def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
     an image whose /dev is a symlink to a host directory gets them in its own tree."""
     root_fd = inroot.open_dir(root)
     try:
+        base = inroot.fd_path(root_fd).rstrip("/")
         for d in devices:
-            _make_device(root_fd, in_root(root, d["path"]), d)
-        dev = _dir_fd(root_fd, in_root(root, "/dev"))
+            _make_device(root_fd, root, base, d)
+        dev = _dir_fd(root_fd, root, base, "/dev")
         try:
             links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"),
                      ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
@@ -247,17 +259,18 @@ def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
         os.close(root_fd)
 
 
-def _dir_fd(root_fd: int, rel: str) -> int:
-    """An fd of the directory ``rel`` below the root (made if missing; the root for "")."""
-    if rel in ("", "."):
+def _dir_fd(root_fd: int, root: str, base: str, path: str) -> int:
+    """An fd of the directory ``path`` in the root (made if missing; the root for "/")."""
+    if path.strip("/.") == "":
         return os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=root_fd)
-    target = inroot.walk(root_fd, rel)
+    target = _target(root_fd, root, base, path)
     os.close(target.parent)
     return target.fd
 
 
-def _make_device(root_fd: int, rel: str, d: dict[str, Any]) -> None:
-    parent = _dir_fd(root_fd, os.path.dirname(rel))
+def _make_device(root_fd: int, root: str, base: str, d: dict[str, Any]) -> None:
+    rel = in_root(root, d["path"])
+    parent = _dir_fd(root_fd, root, base, os.path.dirname(rel))
     name = os.path.basename(rel)
     try:
         try:

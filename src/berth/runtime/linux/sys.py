@@ -27,6 +27,7 @@ class Syscalls:
     # Since 5.1 (424 on) every machine numbers new system calls alike.
     open_tree: int = 428
     move_mount: int = 429
+    openat2: int = 437
     mount_setattr: int = 442
 
 
@@ -116,6 +117,9 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int = 0,
     ), f"mount {target}", target)
 
 
+RESOLVE_NO_MAGICLINKS = 0x02
+RESOLVE_NO_SYMLINKS = 0x04
+RESOLVE_IN_ROOT = 0x10
 AT_FDCWD = -100
 AT_EMPTY_PATH = 0x1000
 AT_RECURSIVE = 0x8000
@@ -134,13 +138,30 @@ MOUNT_ATTR_STRICTATIME = 0x20
 MOUNT_ATTR_NODIRATIME = 0x80
 
 
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64),
+                ("resolve", ctypes.c_uint64)]
+
+
 class _MountAttr(ctypes.Structure):
     _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
                 ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
 
 
+_libc_syscall = _libc.syscall  # looked up once, before any fork: not in every init
+
+
 def _syscall(number: int, *args: object) -> int:
-    return int(_libc.syscall(ctypes.c_long(number), *args))
+    return int(_libc_syscall(ctypes.c_long(number), *args))
+
+
+def openat2(dirfd: int, path: str, flags: int, resolve: int) -> int:
+    """``openat2(2)``: ``path`` resolved by the kernel under ``resolve``'s rules
+    (``RESOLVE_IN_ROOT``: as if ``dirfd`` were ``/``, with no way above it)."""
+    how = _OpenHow(flags, 0, resolve)
+    return _check(_syscall(_nr().openat2, ctypes.c_int(dirfd), path.encode(),
+                           ctypes.byref(how), ctypes.c_size_t(ctypes.sizeof(how))),
+                  f"openat2 {path}", path)
 
 
 def open_tree(dirfd: int, path: str, flags: int) -> int:
