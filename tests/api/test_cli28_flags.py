@@ -212,3 +212,27 @@ def test_cp_follow_link_both_ways(berth_cli, tmp_path):
             "inside\n"
     finally:
         berth_cli("rm", "-f", "copier")
+
+
+def test_cp_archive_mode_gives_the_copy_to_the_containers_user(berth_cli, tmp_path):
+    """``cp -a``: to a container with a user, what is copied is that user's (dockerd's
+    copyUIDGID); without it, or to a root container, the file keeps its own ids."""
+    source = tmp_path / "owned"
+    source.write_text("x\n")
+    os.chown(source, 1234, 4321)
+    assert berth_cli("run", "-d", "--name", "as-nobody", "-u", "nobody", "busybox",
+                     "sleep", "60")[0] == 0
+    assert berth_cli("run", "-d", "--name", "as-root", "busybox", "sleep", "60")[0] == 0
+    try:
+        for flags, name in (([], "plain"), (["-a"], "archived"), (["--archive"], "long")):
+            for ct in ("as-nobody", "as-root"):
+                code, _, err = berth_cli("cp", *flags, str(source), f"{ct}:/tmp/{name}")
+                assert code == 0, err
+        code, out, _ = berth_cli("exec", "as-nobody", "stat", "-c", "%n %u %g", "/tmp/plain",
+                                 "/tmp/archived", "/tmp/long")
+        assert out.split("\n")[:3] == ["/tmp/plain 1234 4321", "/tmp/archived 65534 65534",
+                                       "/tmp/long 65534 65534"]
+        code, out, _ = berth_cli("exec", "as-root", "stat", "-c", "%u %g", "/tmp/archived")
+        assert out == "1234 4321\n"
+    finally:
+        berth_cli("rm", "-f", "as-nobody", "as-root")

@@ -275,6 +275,8 @@ def _completion(completion: Parser) -> None:
 
 def _cp(cp: Parser) -> None:
     cp.add_argument("-q", "--quiet", action="store_true", help="suppress progress output")
+    cp.add_argument("-a", "--archive", action="store_true",
+                    help="archive mode (copy all uid/gid information)")
     cp.add_argument("-L", "--follow-link", action="store_true",
                     help="always follow symbol link in SRC_PATH")
     cp.add_argument("src", metavar="SRC")

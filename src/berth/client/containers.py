@@ -139,10 +139,11 @@ class ContainersAPI:
                                        {"path": path})
 
     def put_archive(self, ref: str, path: str, tar: BinaryIO, size: int | None = None,
-                    no_overwrite_dir_non_dir: bool = False) -> None:
+                    no_overwrite_dir_non_dir: bool = False, copy_uid_gid: bool = False) -> None:
         self.client.request("PUT", f"/containers/{quote(ref)}/archive",
                             {"path": path,
-                             "noOverwriteDirNonDir": no_overwrite_dir_non_dir or None},
+                             "noOverwriteDirNonDir": no_overwrite_dir_non_dir or None,
+                             "copyUIDGID": copy_uid_gid or None},
                             body=tar, body_size=size,
                             headers={"Content-Type": "application/x-tar"}).read()
 

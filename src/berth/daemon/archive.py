@@ -37,7 +37,8 @@ class ArchiveService:
         self._containers = containers
         self._sup = supervisor
 
-    async def _open(self, ref: str, mode: str, path: str, no_overwrite: bool = False
+    async def _open(self, ref: str, mode: str, path: str, no_overwrite: bool = False,
+                    copy_uid_gid: bool = False
                     ) -> tuple[str, dict[str, Any], asyncio.StreamReader,
                                asyncio.StreamWriter]:
         """The helper's connection and its first line, read: by then it is inside."""
@@ -60,7 +61,9 @@ class ArchiveService:
                 raise
         request = {"id": c.id, "mode": mode, "path": path, "bundle": bundle["bundle"],
                    "rootfs_mounts": bundle["rootfs_mounts"],
-                   "no_overwrite_dir_non_dir": no_overwrite}
+                   "no_overwrite_dir_non_dir": no_overwrite,
+                   # copyUIDGID: dockerd chowns to the container's user, when it has one
+                   "owner": str(c.config.get("User") or "") if copy_uid_gid else ""}
         try:
             reader, writer = await self._sup.archive(request)
             try:
@@ -98,10 +101,11 @@ class ArchiveService:
         return dict(header["stat"]), chunks()
 
     async def put(self, ref: str, path: str, body: AsyncIterator[bytes],
-                  no_overwrite_dir_non_dir: bool = False) -> None:
-        """Extract the tar ``body`` into the directory ``path``."""
+                  no_overwrite_dir_non_dir: bool = False, copy_uid_gid: bool = False) -> None:
+        """Extract the tar ``body`` into the directory ``path``; ``copy_uid_gid``: owned
+        by the container's user if it has one (else the tar's owners stay, as without)."""
         name, header, reader, writer = await self._open(ref, "put", path,
-                                                        no_overwrite_dir_non_dir)
+                                                        no_overwrite_dir_non_dir, copy_uid_gid)
         try:
             _check(header, path, name)
             async for data in body:

@@ -34,7 +34,7 @@ import tarfile
 from typing import Any
 
 from berth.oci.defaults import CAPABILITY_NUMBERS
-from berth.runtime import rootfs
+from berth.runtime import rootfs, users
 from berth.runtime.linux import sys as lx
 from berth.util.timefmt import rfc3339_of
 
@@ -173,13 +173,15 @@ def _header(sock: socket.socket, value: dict[str, Any]) -> None:
     sock.sendall(json.dumps(value).encode() + b"\n")
 
 
-def serve(sock: socket.socket, mode: str, path: str, no_overwrite_dir_non_dir: bool) -> None:
-    """Inside the container's root: answer one stat/get/put on ``sock``."""
+def serve(sock: socket.socket, mode: str, path: str, no_overwrite_dir_non_dir: bool,
+          owner: str = "") -> None:
+    """Inside the container's root: answer one stat/get/put on ``sock``; ``owner`` (a put
+    of ``cp -a`` to a container with a user): who owns what is extracted."""
     confine(mode)
     try:
         if mode == "put":
             try:
-                _put(sock, path, no_overwrite_dir_non_dir)
+                _put(sock, path, no_overwrite_dir_non_dir, owner)
             except (OSError, tarfile.TarError, EOFError) as e:
                 detail = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
                 _header(sock, {"error": "invalid", "message": f"extracting to {path}: {detail}"})
@@ -200,7 +202,12 @@ def serve(sock: socket.socket, mode: str, path: str, no_overwrite_dir_non_dir: b
             _add(tar, path, base, {})
 
 
-def _put(sock: socket.socket, path: str, no_overwrite_dir_non_dir: bool) -> None:
+def _put(sock: socket.socket, path: str, no_overwrite_dir_non_dir: bool,
+         owner: str = "") -> None:
+    ids = None
+    if owner:  # the container's /etc/passwd and /etc/group, read as files
+        user = users.resolve(owner)
+        ids = (user.uid, user.gid)
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -220,6 +227,8 @@ def _put(sock: socket.socket, path: str, no_overwrite_dir_non_dir: bool) -> None
                     raise IsADirectoryError(
                         f"cannot overwrite {'directory' if existing_dir else 'non-directory'} "
                         f"{target} with {'directory' if member.isdir() else 'non-directory'}")
+            if ids is not None:
+                member.uid, member.gid = ids
             # the root is the container's: nothing in the tar can reach the host; the
             # owners are the headers' numbers, never names looked up in the container
             tar.extract(member, path, set_attrs=True, numeric_owner=True,

@@ -164,7 +164,7 @@ def archive_child(sock: socket.socket, init_pid: int | None, root: str,
         sock.sendall(encode_json({"ok": True}))
         archive.enter(init_pid, list(req.get("rootfs_mounts") or []), root, binds)
         archive.serve(sock, str(req.get("mode")), str(req.get("path") or "/"),
-                      bool(req.get("no_overwrite_dir_non_dir")))
+                      bool(req.get("no_overwrite_dir_non_dir")), str(req.get("owner") or ""))
         code = 0
     except BaseException as e:
         with contextlib.suppress(OSError):

@@ -50,7 +50,8 @@ def register(router: Router, engine: Engine) -> None:
             while data := await request.content.read(1 << 16):
                 yield data
         await archives.put(request.match_info["id"], _path(request), body(),
-                           params.boolean(request, "noOverwriteDirNonDir"))
+                           params.boolean(request, "noOverwriteDirNonDir"),
+                           params.boolean(request, "copyUIDGID"))
         return web.Response(status=200)
 
     router.add("HEAD", "/containers/{id}/archive", head)

@@ -104,11 +104,11 @@ def copy_from(client: Client, container: str, src: str, dest: str,
 
 
 def copy_to(client: Client, src: str, container: str, dest: str,
-            follow: bool = False) -> None:
+            follow: bool = False, archive: bool = False) -> None:
     """``follow`` (``-L``): a symlink ``src`` is copied as what it leads to, under its
-    own name."""
+    own name; ``archive`` (``-a``): berthd gives what is copied to the container's user."""
     if src == "-":
-        client.containers.put_archive(container, dest, sys.stdin.buffer)
+        client.containers.put_archive(container, dest, sys.stdin.buffer, copy_uid_gid=archive)
         return
     if not os.path.lexists(src):
         raise FileNotFoundError(f"no such file or directory: {src}")
@@ -132,7 +132,7 @@ def copy_to(client: Client, src: str, container: str, dest: str,
         _write_tar(spool, src, name, contents_only)
         size = spool.tell()
         spool.seek(0)
-        client.containers.put_archive(container, into, spool, size)
+        client.containers.put_archive(container, into, spool, size, copy_uid_gid=archive)
 
 
 def _write_tar(out: IO[bytes], src: str, name: str, contents_only: bool) -> None:
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace, client: Client) -> int:
             copy_from(client, src_c, src, dest, args.follow_link)
         else:
             assert dest_c is not None
-            copy_to(client, src, dest_c, dest, args.follow_link)
+            copy_to(client, src, dest_c, dest, args.follow_link, args.archive)
     except (OSError, tarfile.TarError) as e:
         print(f"berth: {e}", file=sys.stderr)
         return 1
