@@ -241,8 +241,17 @@ def create_devices(root: str, devices: list[dict[str, Any]]) -> None:
     root_fd = inroot.open_dir(root)
     try:
         base = inroot.fd_path(root_fd).rstrip("/")
-        for d in devices:
-            _make_device(root_fd, root, base, d)
+        dirs: dict[str, int] = {}  # each directory opened once: most devices are in /dev
+        try:
+            for d in devices:
+                rel = in_root(root, d["path"])
+                parent = os.path.dirname(rel)
+                if parent not in dirs:
+                    dirs[parent] = _dir_fd(root_fd, root, base, parent)
+                _make_device(dirs[parent], os.path.basename(rel), d)
+        finally:
+            for fd in dirs.values():
+                os.close(fd)
         dev = _dir_fd(root_fd, root, base, "/dev")
         try:
             links = [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"),
@@ -268,27 +277,22 @@ def _dir_fd(root_fd: int, root: str, base: str, path: str) -> int:
     return target.fd
 
 
-def _make_device(root_fd: int, root: str, base: str, d: dict[str, Any]) -> None:
-    rel = in_root(root, d["path"])
-    parent = _dir_fd(root_fd, root, base, os.path.dirname(rel))
-    name = os.path.basename(rel)
+def _make_device(parent: int, name: str, d: dict[str, Any]) -> None:
+    kind = stat.S_IFCHR if d.get("type", "c") == "c" else stat.S_IFBLK
+    node = kind | d.get("fileMode", 0o666)
+    old = os.umask(0)
     try:
         try:
+            os.mknod(name, node, os.makedev(d["major"], d["minor"]), dir_fd=parent)
+        except FileExistsError:
             st = os.stat(name, dir_fd=parent, follow_symlinks=False)
-        except FileNotFoundError:
-            st = None
-        if st is not None and not stat.S_ISDIR(st.st_mode):
-            os.unlink(name, dir_fd=parent)  # the image's file gives way to the node, as under runc
-        kind = stat.S_IFCHR if d.get("type", "c") == "c" else stat.S_IFBLK
-        old = os.umask(0)
-        try:
-            os.mknod(name, kind | d.get("fileMode", 0o666), os.makedev(d["major"], d["minor"]),
-                     dir_fd=parent)
-        finally:
-            os.umask(old)
-        os.chown(name, d.get("uid", 0), d.get("gid", 0), dir_fd=parent, follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode):
+                raise
+            os.unlink(name, dir_fd=parent)  # the image's file gives way, as under runc
+            os.mknod(name, node, os.makedev(d["major"], d["minor"]), dir_fd=parent)
     finally:
-        os.close(parent)
+        os.umask(old)
+    os.chown(name, d.get("uid", 0), d.get("gid", 0), dir_fd=parent, follow_symlinks=False)
 
 
 def pivot(root: str) -> None:
