@@ -189,3 +189,14 @@ def test_a_second_engine_does_not_take_over_a_bridge(
                 and str(root).encode() in _cmdline(p)], "the refused berthd left a process"
     assert addresses(device) == [bip]
     assert ok(d, "network", "ls", "-q")
+
+
+def test_swarm_leave_answers_as_dockerd_outside_a_swarm(daemon: Daemon) -> None:
+    """docker-py's network tests leave the swarm in their teardown and take dockerd's
+    503 as done: berth is never in one."""
+    import docker
+
+    client = docker.APIClient(base_url=f"unix://{daemon.socket}")
+    r = client._post(client._url("/swarm/leave"), params={"force": True})
+    assert r.status_code == 503 and r.json() == {"message": "This node is not part of a swarm"}
+    assert client.leave_swarm(force=True) is True

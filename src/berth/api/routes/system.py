@@ -12,7 +12,7 @@ from berth.api.streams import connected, flush_head, stream_response
 from berth.daemon.disk_usage import TYPES
 from berth.daemon.engine import Engine
 from berth.daemon.events import check_filters
-from berth.errors import InvalidArgument
+from berth.errors import InvalidArgument, Unavailable
 from berth.util.filters import timestamp
 
 PING_HEADERS = {
@@ -63,7 +63,13 @@ def register(router: Router, engine: Engine) -> None:
         await resp.write_eof()
         return resp
 
+    async def swarm_leave(request: web.Request) -> web.Response:
+        """berth is never in a swarm: dockerd's answer outside one (clients such as
+        docker-py's test teardowns call it and take this 503 as done)."""
+        raise Unavailable("This node is not part of a swarm")
+
     router.add("GET", "/_ping", ping)
+    router.add("POST", "/swarm/leave", swarm_leave)
     router.add("GET", "/events", events)
     router.add("GET", "/system/df", df)
     router.add("HEAD", "/_ping", ping)
