@@ -55,8 +55,19 @@ def summary_rows(df: dict[str, Any]) -> list[tuple[str, ...]]:
          _with_percent(idle, rw)),
         ("Local Volumes", str(len(volumes)), str(sum(1 for v in volumes if _links(v))),
          _size(volume_size), _with_percent(idle_volumes, volume_size)),
-        ("Build Cache", str(len(df.get("BuildCache") or [])), "0", _size(0), _size(0)),
+        _build_cache_row(df),
     ]
+
+
+def _build_cache_row(df: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """As the docker CLI sums it (not from the daemon's deprecated BuilderSize): shared
+    records are left out, and what is in use is not reclaimable."""
+    records = df.get("BuildCache") or []
+    size = sum(int(r.get("Size") or 0) for r in records if not r.get("Shared"))
+    in_use = sum(int(r.get("Size") or 0) for r in records
+                 if r.get("InUse") and not r.get("Shared"))
+    return ("Build Cache", str(len(records)), str(sum(1 for r in records if r.get("InUse"))),
+            _size(size), _size(size - in_use))
 
 
 def verbose(df: dict[str, Any]) -> str:
