@@ -4,6 +4,7 @@ with its address, docker's MAC (02:42 then the IPv4 address) and a default route
 the gateway (none on an ``--internal`` network); loopback comes up with it.
 """
 
+import errno
 import os
 import secrets
 from dataclasses import asdict, dataclass
@@ -96,7 +97,14 @@ def attach(path: Path, bridge_name: str, network_id: str, ip: IPv4Address, prefi
 
 
 def detach(host_veth: str) -> None:
-    """The pair deleted through its host end (the container's end goes with it)."""
+    """The pair deleted through its host end (the container's end goes with it), by name
+    in the request itself: a lookup first dumps every link, and a dump that another
+    engine's link change interrupts failed the removal and left the pair behind."""
+    from pyroute2.netlink.exceptions import NetlinkError
+
     with _ipr() as ipr:
-        for index in ipr.link_lookup(ifname=host_veth):
-            ipr.link("del", index=index)
+        try:
+            ipr.link("del", ifname=host_veth)
+        except NetlinkError as e:
+            if e.code != errno.ENODEV:  # gone already: nothing to do
+                raise
