@@ -208,7 +208,7 @@ def chosen_detach_keys(args: argparse.Namespace) -> str:
     (berthd's default, ctrl-p ctrl-q)."""
     if args.detach_keys:
         return str(args.detach_keys)
-    from berth.client.credentials import DockerConfig
+    from berth.registry.client.dockerconfig import DockerConfig  # light: json, no endpoints
 
     return DockerConfig().detach_keys()
 

@@ -14,13 +14,11 @@ registry's domain, ``https://index.docker.io/v1/`` for Docker Hub.
 import base64
 import json
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from berth.errors import FailedPrecondition, InvalidArgument
-from berth.registry.client.endpoint import domain_of
 
 TOKEN_USER = "<token>"
 
@@ -159,12 +157,16 @@ def _entry(auths: dict[str, Any], key: str) -> dict[str, Any]:
     matches them (``https://host:5000/v2/``, ``http://host:5000``)."""
     found = auths.get(key)
     if found is None:
+        from berth.registry.client.endpoint import domain_of  # not on `run`'s path
+
         want = domain_of(key)
         found = next((v for k, v in auths.items() if domain_of(k) == want), None)
     return found if isinstance(found, dict) else {}
 
 
 def _run_helper(name: str, verb: str, stdin: str) -> str:
+    import subprocess  # a helper is rare: kept off the CLI's import path
+
     program = f"docker-credential-{name}"
     try:
         done = subprocess.run([program, verb], input=stdin.encode(), capture_output=True,
